@@ -1,0 +1,130 @@
+/*
+ * routes.c — the API's route table: method, path pattern, the menu
+ * permission that guards it, and the handler. One line per endpoint.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "api.h"
+
+#define P ROUTE_PUBLIC
+#define OP ROUTE_OPERATOR
+#define SES ROUTE_SESSION
+#define W ROUTE_WRITE
+
+static const struct route routes[] = {
+	{"GET", "/api/v1/health", "health", NULL, P, NULL, health_get},
+	{"POST", "/api/v1/auth/login", "auth.login", NULL, P | W,
+	 auth_login_prepare, auth_login},
+	{"POST", "/api/v1/auth/logout", "auth.logout", NULL, SES, NULL,
+	 auth_logout},
+	{"GET", "/api/v1/auth/me", "auth.me", NULL, 0, NULL, auth_me},
+	{"POST", "/api/v1/auth/password", "auth.password", NULL, SES,
+	 auth_password_prepare, auth_password},
+	{"GET", "/api/v1/permissions", "permissions", NULL, 0, NULL,
+	 permissions_list},
+
+	{"GET", "/api/v1/tenants", "tenants.list", NULL, OP, NULL, tenants_list},
+	{"POST", "/api/v1/tenants", "tenants.create", NULL, OP,
+	 tenants_create_prepare, tenants_create},
+	{"GET", "/api/v1/tenants/{id}", "tenants.get", NULL, OP, NULL,
+	 tenants_get},
+	{"PATCH", "/api/v1/tenants/{id}", "tenants.update", NULL, OP, NULL,
+	 tenants_update},
+	{"DELETE", "/api/v1/tenants/{id}", "tenants.delete", NULL, OP, NULL,
+	 tenants_delete},
+
+	{"GET", "/api/v1/departments", "departments.list", "departments", 0,
+	 NULL, departments_list},
+	{"POST", "/api/v1/departments", "departments.create", "departments",
+	 0, NULL, departments_create},
+	{"GET", "/api/v1/departments/{id}", "departments.get", "departments",
+	 0, NULL, departments_get},
+	{"PATCH", "/api/v1/departments/{id}", "departments.update",
+	 "departments", 0, NULL, departments_update},
+	{"DELETE", "/api/v1/departments/{id}", "departments.delete",
+	 "departments", 0, NULL, departments_delete},
+
+	{"GET", "/api/v1/users", "users.list", "users", 0, NULL, users_list},
+	{"POST", "/api/v1/users", "users.create", "users", 0, users_prepare,
+	 users_create},
+	{"GET", "/api/v1/users/{id}", "users.get", "users", 0, NULL, users_get},
+	{"PATCH", "/api/v1/users/{id}", "users.update", "users", 0,
+	 users_prepare, users_update},
+	{"DELETE", "/api/v1/users/{id}", "users.delete", "users", 0, NULL,
+	 users_delete},
+
+	{"GET", "/api/v1/roles", "roles.list", "roles", 0, NULL, roles_list},
+	{"POST", "/api/v1/roles", "roles.create", "roles", 0, NULL,
+	 roles_create},
+	{"GET", "/api/v1/roles/{id}", "roles.get", "roles", 0, NULL, roles_get},
+	{"PATCH", "/api/v1/roles/{id}", "roles.update", "roles", 0, NULL,
+	 roles_update},
+	{"DELETE", "/api/v1/roles/{id}", "roles.delete", "roles", 0, NULL,
+	 roles_delete},
+
+	{"GET", "/api/v1/api-keys", "api_keys.list", "api_keys", 0, NULL,
+	 apikeys_list},
+	{"POST", "/api/v1/api-keys", "api_keys.create", "api_keys", 0, NULL,
+	 apikeys_create},
+	{"GET", "/api/v1/api-keys/{id}", "api_keys.get", "api_keys", 0, NULL,
+	 apikeys_get},
+	{"DELETE", "/api/v1/api-keys/{id}", "api_keys.delete", "api_keys", 0,
+	 NULL, apikeys_delete},
+
+	{"GET", "/api/v1/security/ip-allowlist", "security.get", "security", 0,
+	 NULL, allowlist_get},
+	{"PUT", "/api/v1/security/ip-allowlist", "security.put", "security", 0,
+	 NULL, allowlist_put},
+
+	{"GET", "/api/v1/logs/operations", "logs.operations", "logs", 0, NULL,
+	 oplog_list},
+	{"GET", "/api/v1/logs/logins", "logs.logins", "logs", 0, NULL,
+	 loginlog_list},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Matches one pattern; a {id} segment captures up to the next '/'. */
+static bool pattern_match(const char *pat, const char *path, const char **idp,
+			  size_t *idlenp)
+{
+	while (*pat && *path) {
+		if (!strncmp(pat, "{id}", 4)) {
+			const char *end = strchr(path, '/');
+			size_t len = end ? (size_t)(end - path) : strlen(path);
+
+			if (len == 0)
+				return false;
+			*idp = path;
+			*idlenp = len;
+			pat += 4;
+			path += len;
+			continue;
+		}
+		if (*pat != *path)
+			return false;
+		pat++;
+		path++;
+	}
+	return !*pat && !*path;
+}
+
+const struct route *route_match(const char *method, const char *path,
+				char **idp, bool *method_mismatch)
+{
+	*method_mismatch = false;
+	for (size_t i = 0; i < NROUTES; i++) {
+		const char *id = NULL;
+		size_t idlen = 0;
+
+		if (!pattern_match(routes[i].pattern, path, &id, &idlen))
+			continue;
+		if (strcmp(routes[i].method, method)) {
+			*method_mismatch = true;
+			continue;
+		}
+		*idp = id ? strndup(id, idlen) : NULL;
+		return &routes[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,446 @@
+/*
+ * server.c — the HTTP front door on the control thread: serves the web
+ * console's files, /metrics, and turns /api/v1 requests into store jobs.
+ *
+ * A request is checked here (route, method, size, content type, JSON) and
+ * anything that needs the database runs on a store thread: stage one
+ * authenticates and runs the route's prepare step (on a reader) or its
+ * handler; routes with a prepare step then run their handler on the writer.
+ * The answer is sent when the last stage is done.
+ */
+#include <errno.h>
+#include <re_types.h>
+#include <re_fmt.h>
+#include <re_mem.h>
+#include <re_mbuf.h>
+#include <re_list.h>
+#include <re_sa.h>
+#include <re_msg.h>
+#include <re_http.h>
+#include <re_tmr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "api.h"
+#include "httpd.h"
+#include "server.h"
+#include "throttle.h"
+#include "metrics.h"
+#include "static_files.h"
+#include "../core/log.h"
+
+struct api_server {
+	struct httpd *httpd;
+	struct store *store;
+	struct api_settings settings;
+	struct static_files *files;
+	struct throttle *throttle;
+	struct metrics *metrics;
+};
+
+/* One request in flight: the parsed request and its connection. */
+struct pending {
+	struct api_req req;
+	struct api_server *srv;
+	struct httpd_conn *conn;
+	struct tmr delay;
+	int64_t started;
+};
+
+static const char *reason_phrase(uint16_t status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default:  return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+static void pending_free(struct pending *p)
+{
+	struct api_req *req = &p->req;
+
+	tmr_cancel(&p->delay);
+	principal_clear(&req->who);
+	if (req->stash_free)
+		req->stash_free(req->stash);
+	json_decref(req->body);
+	json_decref(req->resp);
+	free(req->path);
+	free(req->query);
+	free(req->target);
+	free(req->id);
+	free(req->raw_body);
+	free(req->session_token);
+	free(req->key_id);
+	free(req->key_ts);
+	free(req->key_sig);
+	free(req->set_cookie);
+	mem_deref(p->conn);
+	free(p);
+}
+
+static void send_json(struct httpd_conn *conn, uint16_t status, json_t *body,
+		      const char *set_cookie)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t len = text ? strlen(text) : 0;
+
+	httpd_reply(conn, status, reason_phrase(status),
+		   "Content-Type: application/json\r\n"
+		   "Content-Length: %zu\r\n"
+		   "Cache-Control: no-store\r\n"
+		   "X-Content-Type-Options: nosniff\r\n"
+		   "%s%s%s"
+		   "\r\n"
+		   "%b",
+		   len, set_cookie ? "Set-Cookie: " : "",
+		   set_cookie ? set_cookie : "", set_cookie ? "\r\n" : "",
+		   text ? text : "", len);
+	free(text);
+}
+
+static void finish(struct pending *p)
+{
+	struct api_req *req = &p->req;
+	const char *name = req->route ? req->route->name : "unmatched";
+
+	if (!req->status)
+		api_status_for(EIO, req);
+	send_json(p->conn, req->status, req->resp, req->set_cookie);
+	metrics_count(p->srv->metrics, name, req->status);
+	if (req->route && !strcmp(req->route->name, "auth.login"))
+		throttle_result(p->srv->throttle, req->ip, req->login_failed);
+	log_debug("http", "%s %s %u %s %lldms", req->method, req->path,
+		  req->status, req->ip, (long long)(now_ms() - p->started));
+	pending_free(p);
+}
+
+static void reply_error(struct pending *p, uint16_t status, const char *code,
+			const char *msg)
+{
+	api_fail(&p->req, status, code, "%s", msg);
+	finish(p);
+}
+
+/* ---- stages on the store threads ---- */
+
+static int run_first_stage(struct db *db, void *arg)
+{
+	struct api_req *req = arg;
+	const struct route *r = req->route;
+	int err = 0;
+
+	if (!(r->flags & ROUTE_PUBLIC)) {
+		err = auth_request(db, req);
+		if (!err)
+			err = auth_check_route(req);
+	}
+	if (!err)
+		err = r->prepare ? r->prepare(db, req) : r->handler(db, req);
+	return api_status_for(err, req);
+}
+
+static int run_second_stage(struct db *db, void *arg)
+{
+	struct api_req *req = arg;
+
+	return api_status_for(req->route->handler(db, req), req);
+}
+
+static void stage_done(int err, void *arg);
+
+static void submit(struct pending *p, enum store_kind kind, store_work_h *work)
+{
+	int err = store_submit(p->srv->store, kind, work, stage_done, p);
+
+	if (err)
+		reply_error(p, 503, "unavailable", "the store is shutting down");
+}
+
+static void second_done(int err, void *arg)
+{
+	struct pending *p = arg;
+
+	/* A failed commit turns a success into an error. */
+	if (err && err != API_HANDLED && p->req.status < 400)
+		api_status_for(err, &p->req);
+	finish(p);
+}
+
+static void stage_done(int err, void *arg)
+{
+	struct pending *p = arg;
+	const struct route *r = p->req.route;
+
+	if (err && err != API_HANDLED && p->req.status < 400)
+		api_status_for(err, &p->req);
+	if (!err && r->prepare && !p->req.status) {
+		int serr = store_submit(p->srv->store, STORE_WRITE,
+					run_second_stage, second_done, p);
+
+		if (serr)
+			reply_error(p, 503, "unavailable",
+				    "the store is shutting down");
+		return;
+	}
+	finish(p);
+}
+
+static void start_jobs(struct pending *p)
+{
+	const struct route *r = p->req.route;
+	bool reads = r->prepare || (!strcmp(r->method, "GET") &&
+				    !(r->flags & ROUTE_WRITE));
+
+	submit(p, reads ? STORE_READ : STORE_WRITE, run_first_stage);
+}
+
+static void delayed_start(void *arg)
+{
+	start_jobs(arg);
+}
+
+/* ---- parsing on the control thread ---- */
+
+static char *plain_dup(const struct pl *pl)
+{
+	return pl && pl->p ? strndup(pl->p, pl->l) : strdup("");
+}
+
+static char *header_value(const struct http_msg *msg, const char *name)
+{
+	const struct http_hdr *h = http_msg_xhdr(msg, name);
+
+	return h ? plain_dup(&h->val) : NULL;
+}
+
+/* The hl_session cookie, or a bearer token. */
+static char *session_token(const struct http_msg *msg)
+{
+	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
+	struct pl cookie, token;
+
+	if (h && h->val.l > 7 && !strncasecmp(h->val.p, "Bearer ", 7))
+		return strndup(h->val.p + 7, h->val.l - 7);
+	h = http_msg_xhdr(msg, "Cookie");
+	if (!h)
+		return NULL;
+	cookie = h->val;
+	if (re_regex(cookie.p, cookie.l, "hl_session=[^;]+", &token))
+		return NULL;
+	return token.l ? plain_dup(&token) : NULL;
+}
+
+static bool is_json(const struct http_msg *msg)
+{
+	return !pl_strcasecmp(&msg->ctyp.type, "application") &&
+	       !pl_strcasecmp(&msg->ctyp.subtype, "json");
+}
+
+static int parse_body(struct pending *p, const struct http_msg *msg)
+{
+	struct api_req *req = &p->req;
+	size_t len = msg->mb ? mbuf_get_left(msg->mb) : 0;
+	json_error_t jerr;
+
+	if (msg->clen > (uint32_t)p->srv->settings.max_body ||
+	    len > (size_t)p->srv->settings.max_body) {
+		api_fail(req, 413, "body_too_large", "the body is over %ld "
+			 "bytes", p->srv->settings.max_body);
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	if (!is_json(msg)) {
+		api_fail(req, 415, "unsupported_media_type",
+			 "send the body as application/json");
+		return -1;
+	}
+	req->raw_body = malloc(len + 1);
+	if (!req->raw_body)
+		return -1;
+	memcpy(req->raw_body, mbuf_buf(msg->mb), len);
+	req->raw_body[len] = '\0';
+	req->body_len = len;
+	req->body = json_loadb(req->raw_body, len, JSON_REJECT_DUPLICATES,
+			       &jerr);
+	if (!req->body) {
+		api_fail(req, 400, "bad_json", "the body is not valid JSON: "
+			 "%s (line %d, column %d)", jerr.text, jerr.line,
+			 jerr.column);
+		return -1;
+	}
+	if (!json_is_object(req->body)) {
+		api_fail(req, 400, "bad_json", "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+static struct pending *pending_new(struct api_server *srv,
+				   struct httpd_conn *conn,
+				   const struct http_msg *msg)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	struct api_req *req;
+
+	if (!p)
+		return NULL;
+	req = &p->req;
+	p->srv = srv;
+	p->conn = mem_ref(conn);
+	p->started = now_ms();
+	tmr_init(&p->delay);
+	req->settings = &srv->settings;
+	re_snprintf(req->method, sizeof(req->method), "%r", &msg->met);
+	req->path = plain_dup(&msg->path);
+	req->query = msg->prm.l > 1 ? strndup(msg->prm.p + 1, msg->prm.l - 1)
+				    : strdup("");
+	if (re_sdprintf(&req->target, "%r%r", &msg->path, &msg->prm))
+		req->target = NULL;
+	/* re_sdprintf memory belongs to libre: copy it to plain malloc. */
+	if (req->target) {
+		char *t = strdup(req->target);
+
+		mem_deref(req->target);
+		req->target = t;
+	}
+	re_snprintf(req->ip, sizeof(req->ip), "%j", httpd_conn_peer(conn));
+	return p;
+}
+
+static void api_request(struct api_server *srv, struct httpd_conn *conn,
+			const struct http_msg *msg)
+{
+	struct pending *p = pending_new(srv, conn, msg);
+	struct api_req *req;
+	bool wrong_method;
+	uint64_t wait;
+
+	if (!p) {
+		httpd_reply(conn, 500, "Internal Server Error",
+			    "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	req = &p->req;
+	if (!req->path || !req->query || !req->target)
+		{ reply_error(p, 500, "internal", "out of memory"); return; }
+	req->route = route_match(req->method, req->path, &req->id,
+				 &wrong_method);
+	if (!req->route && wrong_method)
+		{ reply_error(p, 405, "method_not_allowed",
+				   "this path does not take that method"); return; }
+	if (!req->route)
+		{ reply_error(p, 404, "not_found", "no such endpoint"); return; }
+	if (parse_body(p, msg))
+		{ finish(p); return; }
+	req->session_token = session_token(msg);
+	req->key_id = header_value(msg, "X-Hotline-Key");
+	req->key_ts = header_value(msg, "X-Hotline-Timestamp");
+	req->key_sig = header_value(msg, "X-Hotline-Signature");
+	if (strcmp(req->route->name, "auth.login"))
+		{ start_jobs(p); return; }
+	if (throttle_locked(srv->throttle, req->ip)) {
+		log_warn("auth", "login from %s refused: locked", req->ip);
+		return reply_error(p, 429, "login_locked", "too many failed "
+				   "logins from this address; try again later");
+	}
+	wait = throttle_delay_ms(srv->throttle, req->ip);
+	if (!wait)
+		{ start_jobs(p); return; }
+	tmr_start(&p->delay, wait, delayed_start, p);
+}
+
+static void metrics_request(struct api_server *srv, struct httpd_conn *conn)
+{
+	char *text = NULL;
+
+	if (metrics_render(srv->metrics, srv->store, &text)) {
+		httpd_reply(conn, 500, "Internal Server Error",
+			    "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	httpd_reply(conn, 200, "OK",
+		   "Content-Type: text/plain; version=0.0.4\r\n"
+		   "Content-Length: %zu\r\n\r\n%s", strlen(text), text);
+	metrics_count(srv->metrics, "metrics", 200);
+	free(text);
+}
+
+static void request_handler(struct httpd_conn *conn, const struct http_msg *msg,
+			    void *arg)
+{
+	struct api_server *srv = arg;
+
+	if (!pl_strcmp(&msg->path, "/metrics"))
+		{ metrics_request(srv, conn); return; }
+	if (msg->path.l >= 5 && !memcmp(msg->path.p, "/api/", 5))
+		{ api_request(srv, conn, msg); return; }
+	metrics_count(srv->metrics, "static",
+		      static_files_serve(srv->files, conn, msg));
+}
+
+int api_server_start(struct api_server **srvp, const char *addr,
+		     struct store *store, const char *web_dir,
+		     long session_hours, long max_body)
+{
+	struct api_server *srv = calloc(1, sizeof(*srv));
+	struct sa laddr;
+	int err;
+
+	if (!srv)
+		return ENOMEM;
+	srv->store = store;
+	srv->settings.session_hours = session_hours;
+	srv->settings.max_body = max_body;
+	srv->settings.db_name = store_backend(store);
+	srv->settings.version = HOTLINE_VERSION;
+	err = sa_decode(&laddr, addr, strlen(addr));
+	if (err) {
+		log_error("http", "bad listen address '%s' (want ADDR:PORT)",
+			  addr);
+		goto fail;
+	}
+	err = static_files_load(&srv->files, web_dir);
+	if (!err)
+		err = throttle_alloc(&srv->throttle);
+	if (!err)
+		err = metrics_alloc(&srv->metrics);
+	if (!err)
+		err = httpd_listen(&srv->httpd, &laddr,
+				   (size_t)srv->settings.max_body,
+				   request_handler, srv);
+	if (err) {
+		log_error("http", "cannot listen on %s: %s", addr, strerror(err));
+		goto fail;
+	}
+	*srvp = srv;
+	return 0;
+fail:
+	api_server_stop(srv);
+	return err;
+}
+
+void api_server_stop(struct api_server *srv)
+{
+	if (!srv)
+		return;
+	srv->httpd = mem_deref(srv->httpd);
+	static_files_free(srv->files);
+	throttle_free(srv->throttle);
+	metrics_free(srv->metrics);
+	free(srv);
+}

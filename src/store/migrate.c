@@ -1,0 +1,197 @@
+/*
+ * migrate.c — versioned schema migrations, applied at start on both backends.
+ *
+ * Each migration is a list of statements written in the SQL both SQLite and
+ * PostgreSQL accept. A migration runs in one transaction together with the
+ * row that records it in schema_version, so a crash never leaves half of one.
+ * Never edit a migration that has shipped: add a new one.
+ */
+#include <errno.h>
+#include <time.h>
+#include "backend.h"
+#include "../core/log.h"
+
+struct migration {
+	int version;
+	const char *const *stmts;
+};
+
+static const char *const m1_platform[] = {
+	"CREATE TABLE tenants ("
+	" id TEXT PRIMARY KEY,"
+	" code TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" timezone TEXT NOT NULL,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" ip_allowlist TEXT NOT NULL DEFAULT '[]',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+
+	"CREATE TABLE departments ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" parent_id TEXT REFERENCES departments(id),"
+	" name TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	"CREATE INDEX departments_tenant ON departments(tenant_id, parent_id)",
+
+	"CREATE TABLE roles ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" builtin INTEGER NOT NULL DEFAULT 0,"
+	" permissions TEXT NOT NULL DEFAULT '{}',"
+	" data_scope TEXT NOT NULL DEFAULT 'department',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE users ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" username TEXT NOT NULL,"
+	" display_name TEXT NOT NULL DEFAULT '',"
+	" email TEXT NOT NULL DEFAULT '',"
+	" department_id TEXT REFERENCES departments(id),"
+	" password_hash TEXT NOT NULL,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" last_login_at BIGINT,"
+	" UNIQUE (tenant_id, username))",
+	"CREATE INDEX users_department ON users(tenant_id, department_id)",
+
+	"CREATE TABLE user_roles ("
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" role_id TEXT NOT NULL REFERENCES roles(id),"
+	" PRIMARY KEY (user_id, role_id))",
+	"CREATE INDEX user_roles_role ON user_roles(role_id)",
+
+	"CREATE TABLE sessions ("
+	" token_hash TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" ip TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL)",
+	"CREATE INDEX sessions_user ON sessions(user_id)",
+
+	"CREATE TABLE api_keys ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" role_id TEXT NOT NULL REFERENCES roles(id),"
+	" secret TEXT NOT NULL,"
+	" valid_seconds BIGINT NOT NULL DEFAULT 1800,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" last_used_at BIGINT)",
+	"CREATE INDEX api_keys_tenant ON api_keys(tenant_id)",
+
+	"CREATE TABLE op_log ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" user_id TEXT,"
+	" username TEXT NOT NULL DEFAULT '',"
+	" action TEXT NOT NULL,"
+	" resource TEXT NOT NULL,"
+	" resource_id TEXT,"
+	" before TEXT,"
+	" after TEXT,"
+	" ip TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL)",
+	"CREATE INDEX op_log_time ON op_log(tenant_id, created_at)",
+
+	"CREATE TABLE login_log ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT REFERENCES tenants(id) ON DELETE CASCADE,"
+	" tenant_code TEXT NOT NULL DEFAULT '',"
+	" username TEXT NOT NULL DEFAULT '',"
+	" user_id TEXT,"
+	" ip TEXT NOT NULL DEFAULT '',"
+	" ok INTEGER NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL)",
+	"CREATE INDEX login_log_time ON login_log(tenant_id, created_at)",
+	NULL
+};
+
+static const struct migration migrations[] = {
+	{1, m1_platform},
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int current_version(struct db *db, int *versionp)
+{
+	json_t *rows = NULL;
+	int err;
+
+	err = db->be->query(db, NULL, "CREATE TABLE IF NOT EXISTS schema_version"
+			    " (version INTEGER PRIMARY KEY,"
+			    " applied_at BIGINT NOT NULL)", NULL);
+	if (err)
+		return err;
+	err = db->be->query(db, &rows, "SELECT COALESCE(MAX(version), 0) AS v"
+			    " FROM schema_version", NULL);
+	if (err)
+		return err;
+	*versionp = (int)json_integer_value(
+		json_object_get(json_array_get(rows, 0), "v"));
+	json_decref(rows);
+	return 0;
+}
+
+static int apply(struct db *db, const struct migration *m)
+{
+	json_t *params;
+	int err;
+
+	err = db->be->query(db, NULL, "BEGIN", NULL);
+	if (err)
+		return err;
+	for (const char *const *s = m->stmts; *s; s++) {
+		err = db->be->query(db, NULL, *s, NULL);
+		if (err)
+			goto fail;
+	}
+	params = json_pack("[iI]", m->version, now_ms());
+	err = db->be->query(db, NULL, "INSERT INTO schema_version"
+			    " (version, applied_at) VALUES (?, ?)", params);
+	json_decref(params);
+	if (err)
+		goto fail;
+	return db->be->query(db, NULL, "COMMIT", NULL);
+fail:
+	log_error("store", "migration %d failed: %s", m->version,
+		  db->be->errmsg(db));
+	db->be->query(db, NULL, "ROLLBACK", NULL);
+	return err;
+}
+
+int store_migrate(struct db *db)
+{
+	int version, err;
+
+	err = current_version(db, &version);
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(migrations) / sizeof(*migrations); i++) {
+		if (migrations[i].version <= version)
+			continue;
+		err = apply(db, &migrations[i]);
+		if (err)
+			return err;
+		log_info("store", "applied schema migration %d",
+			 migrations[i].version);
+	}
+	return 0;
+}
