@@ -343,6 +343,7 @@ HANDLER(auth_login_prepare)
 				  : "ip_not_allowed";
 		json_decref(req->resp);
 		req->resp = NULL;
+		req->status = 0;
 	}
 	o->user = row;
 	return 0;
@@ -367,6 +368,26 @@ static int write_login_log(struct db *db, struct api_req *req,
 				 (json_int_t)now_ms()));
 }
 
+/* The user's role ids as an array (an API key's user has none). */
+static int user_role_ids(struct db *db, struct api_req *req, json_t *user)
+{
+	json_t *rows = NULL, *ids = json_array(), *row;
+	size_t i;
+	int err = 0;
+
+	if (req->who.user_id[0])
+		err = db_query(db, &rows, "SELECT role_id FROM user_roles "
+			       "WHERE user_id = ? AND tenant_id = ? "
+			       "ORDER BY role_id",
+			       json_pack("[ss]", req->who.user_id,
+					 req->who.tenant_id));
+	json_array_foreach(rows, i, row)
+		json_array_append(ids, json_object_get(row, "role_id"));
+	json_decref(rows);
+	json_object_set_new(user, "role_ids", ids);
+	return err;
+}
+
 /* The caller's identity as the API shows it (login and me). */
 static int who_json(struct db *db, struct api_req *req, json_t **outp)
 {
@@ -374,8 +395,9 @@ static int who_json(struct db *db, struct api_req *req, json_t **outp)
 	int err;
 
 	err = db_query_one(db, &user, "SELECT id, username, display_name, "
-			   "email, department_id, enabled, last_login_at FROM "
-			   "users WHERE id = ? AND tenant_id = ?",
+			   "email, department_id, enabled, created_at, "
+			   "updated_at, last_login_at FROM users WHERE id = ? "
+			   "AND tenant_id = ?",
 			   json_pack("[ss]", req->who.user_id,
 				     req->who.tenant_id));
 	if (err == ENOENT && req->who.via == VIA_KEY) {
@@ -383,16 +405,21 @@ static int who_json(struct db *db, struct api_req *req, json_t **outp)
 				 "id");
 		err = 0;
 	}
-	if (err)
-		return err;
-	row_bool(user, "enabled");
-	err = db_query_one(db, &tenant, "SELECT id, code, name, timezone FROM "
-			   "tenants WHERE id = ?",
-			   json_pack("[s]", req->who.tenant_id));
+	if (!err)
+		err = user_role_ids(db, req, user);
 	if (err) {
 		json_decref(user);
 		return err;
 	}
+	row_bool(user, "enabled");
+	err = db_query_one(db, &tenant, "SELECT id, code, name, timezone, "
+			   "enabled, created_at, updated_at FROM tenants "
+			   "WHERE id = ?", json_pack("[s]", req->who.tenant_id));
+	if (err) {
+		json_decref(user);
+		return err;
+	}
+	row_bool(tenant, "enabled");
 	*outp = json_pack("{sosososbss}", "user", user, "tenant", tenant,
 			  "permissions", json_incref(req->who.perms),
 			  "operator", req->who.operator, "data_scope",

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test suite — C unit tests (ASan/UBSan), end-to-end tests against
+# a running hotlined on SQLite and PostgreSQL, browser tests in Chromium —
+# and ends with one line: "N passed, N failed" (", N skipped" if any).
+# Each suite writes JUnit XML under build/test-results/.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RES=$ROOT/build/test-results
+PY=/usr/bin/python3          # Debian's python, which has pytest
+rm -rf "$RES"; mkdir -p "$RES"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+WORK=$(mktemp -d /tmp/hotline-test.XXXXXX)
+chmod 755 "$WORK"            # the postgres user must reach its cluster
+DAEMON_PID=""
+cleanup() {
+  [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  scripts/pgcluster.sh stop "$WORK/pg" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== PostgreSQL: starting a throwaway cluster on loopback"
+if PG_URI=$(scripts/pgcluster.sh start "$WORK/pg" "$(free_port)"); then
+  export HOTLINE_TEST_PG="$PG_URI"
+else
+  echo "!! could not start PostgreSQL: the PostgreSQL tests will fail"
+  echo '<testsuite name="postgres"><testcase name="cluster starts"><failure message="pgcluster.sh start failed"/></testcase></testsuite>' > "$RES/postgres-start.xml"
+fi
+
+echo "== C unit tests"
+for t in build/asan/unit_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$RES/$name-%g.xml" "$t" >"$RES/$name.log" 2>&1
+  rc=$?
+  cat "$RES/$name.log" | grep -v '^<' | tail -n 5
+  if [ $rc -ne 0 ] && ! ls "$RES/$name"-*.xml >/dev/null 2>&1; then
+    echo "<testsuite name=\"$name\"><testcase name=\"$name\"><failure message=\"exit $rc\"/></testcase></testsuite>" > "$RES/$name-crash.xml"
+  fi
+done
+
+echo "== end-to-end tests (pytest, real hotlined, SQLite and PostgreSQL)"
+HOTLINE_BIN="$ROOT/build/asan/hotlined" "$PY" -m pytest -q -p no:cacheprovider \
+  --junitxml="$RES/e2e.xml" tests/e2e 2>&1 | tail -n 25
+
+echo "== browser tests (Playwright + Debian chromium)"
+PORT=$(free_port)
+ADMIN_PW="browser-$RANDOM$RANDOM"
+HOTLINE_ADMIN_PASSWORD="$ADMIN_PW" HOTLINE_OPERATOR_PASSWORD="operator-$RANDOM$RANDOM" \
+  build/asan/hotlined --data "$WORK/browser-data" --http "127.0.0.1:$PORT" \
+  >"$RES/browser-daemon.out" 2>"$RES/browser-daemon.err" &
+DAEMON_PID=$!
+for _ in $(seq 100); do
+  curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+HOTLINE_URL="http://127.0.0.1:$PORT" HOTLINE_ADMIN_PASSWORD="$ADMIN_PW" \
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$RES/browser.xml" \
+  tests/browser/ 2>&1 | tail -n 30
+kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID"; rc=$?
+DAEMON_PID=""
+if [ $rc -ne 0 ] || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RES/browser-daemon.err"; then
+  echo "!! the browser suite's daemon exited $rc or reported a sanitizer error"
+  grep -A20 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RES/browser-daemon.err" | head -40
+  echo '<testsuite name="browser-daemon"><testcase name="daemon exits cleanly"><failure message="see browser-daemon.err"/></testcase></testsuite>' > "$RES/browser-daemon.xml"
+fi
+
+"$PY" tests/junit_summary.py "$RES"

@@ -1,0 +1,81 @@
+import type { ErrorBody } from './types'
+
+/** An error answer of the API: `{"error":{"code","message"}}` with its HTTP status. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  constructor(status: number, code: string, message: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+  }
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>
+
+export interface RequestOptions {
+  query?: Query
+  body?: unknown
+  /** Do not send the user to the login page on 401 (login itself, password change). */
+  noAuthRedirect?: boolean
+}
+
+let onUnauthenticated: (() => void) | null = null
+/** Called on a 401 answer (the session ended); the app sends the user to login. */
+export function setUnauthenticatedHandler(fn: () => void) {
+  onUnauthenticated = fn
+}
+
+export function buildQuery(query?: Query): string {
+  if (!query) return ''
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue
+    p.append(k, String(v))
+  }
+  const s = p.toString()
+  return s ? `?${s}` : ''
+}
+
+/** The one way the console talks to the daemon. */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let body: string | undefined
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(opts.body)
+  }
+  let res: Response
+  try {
+    res = await fetch(path + buildQuery(opts.query), {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+    })
+  } catch (e) {
+    throw new ApiError(0, 'network', (e as Error).message || 'network error')
+  }
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  let data: unknown = undefined
+  if (text) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = undefined
+    }
+  }
+  if (!res.ok) {
+    const err = (data as ErrorBody | undefined)?.error
+    const apiErr = new ApiError(
+      res.status,
+      err?.code ?? `http_${res.status}`,
+      err?.message ?? (text || res.statusText || `HTTP ${res.status}`),
+    )
+    if (res.status === 401 && !opts.noAuthRedirect && onUnauthenticated) onUnauthenticated()
+    throw apiErr
+  }
+  return data as T
+}
