@@ -29,11 +29,14 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages of the web console, reinstalled when the lock file changes.
+# `npm install` follows package-lock.json exactly (npm 11's `npm ci` refuses
+# a lock that records only this platform's optional rollup binary).
 if [ -f web/package-lock.json ]; then
   stamp=web/node_modules/.hotline-lock
   if ! cmp -s web/package-lock.json "$stamp" 2>/dev/null; then
-    echo "deps: installing web packages (npm ci)"
-    (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "deps: installing web packages (npm install)"
+    (cd web && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) \
+      || { echo "deps: npm install failed in web/" >&2; exit 1; }
     cp web/package-lock.json "$stamp"
   fi
 fi
