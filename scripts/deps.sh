@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(
-  build-essential pkg-config
+  build-essential pkg-config tzdata curl
   libre-dev librem-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcmocka-dev
   postgresql sip-tester baresip

@@ -98,6 +98,9 @@ int  api_status_for(int err, struct api_req *req);
 /* Authentication and permissions (auth.c), on a store thread. */
 int  auth_request(struct db *db, struct api_req *req);
 int  auth_check_route(struct api_req *req);
+int  login_log_write(struct db *db, const struct api_req *req,
+		     json_t *tenant_id, json_t *user, const char *reason);
+bool timezone_valid(const char *name);
 void principal_clear(struct principal *p);
 bool principal_can(const struct principal *p, const char *perm, bool write);
 
@@ -173,7 +176,8 @@ HANDLER(auth_logout); HANDLER(auth_me);
 HANDLER(auth_password_prepare); HANDLER(auth_password);
 HANDLER(permissions_list);
 HANDLER(tenants_list); HANDLER(tenants_get); HANDLER(tenants_create_prepare);
-HANDLER(tenants_create); HANDLER(tenants_update); HANDLER(tenants_delete);
+HANDLER(tenants_create); HANDLER(tenants_update_prepare);
+HANDLER(tenants_update); HANDLER(tenants_delete);
 HANDLER(departments_list); HANDLER(departments_get);
 HANDLER(departments_create); HANDLER(departments_update);
 HANDLER(departments_delete);

@@ -15,6 +15,7 @@ static const char *const sortable[] = {"name", "created_at",
 static const char *const text_columns[] = {"name", NULL};
 static const struct list_filter filters[] = {
 	{"role_id", "role_id", F_STRING, NULL},
+	{"enabled", "enabled", F_BOOLEAN, NULL},
 	{NULL, NULL, 0, NULL},
 };
 

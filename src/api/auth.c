@@ -263,10 +263,10 @@ int auth_check_route(struct api_req *req)
 /* ---- login ---- */
 
 struct login_outcome {
-	json_t *user;        /* the user row when the password was right */
-	const char *reason;  /* why it failed, for the login log */
-	uint16_t status;
-	const char *code;
+	json_t *user;        /* the user row, if the user exists */
+	json_t *tenant_id;   /* the tenant's id, if the tenant exists */
+	uint16_t status;     /* 0: success */
+	const char *code;    /* the error code answered, also the log's reason */
 };
 
 static void login_outcome_free(void *p)
@@ -274,6 +274,7 @@ static void login_outcome_free(void *p)
 	struct login_outcome *o = p;
 
 	json_decref(o->user);
+	json_decref(o->tenant_id);
 	free(o);
 }
 
@@ -320,25 +321,34 @@ HANDLER(auth_login_prepare)
 				     body_str(req, "username", "")));
 	if (err && err != ENOENT)
 		return err;
+	if (row) {
+		o->tenant_id = json_incref(json_object_get(row, "tenant_id"));
+	} else {
+		json_t *t = NULL;
+
+		err = db_query_one(db, &t, "SELECT id FROM tenants WHERE code = ?",
+				   json_pack("[s]", body_str(req, "tenant", "")));
+		if (err && err != ENOENT)
+			return err;
+		if (t)
+			o->tenant_id = json_incref(json_object_get(t, "id"));
+		json_decref(t);
+	}
 	if (!password_verify(row ? json_string_value(json_object_get(
 					   row, "password_hash"))
 				 : dummy_hash(),
 			     body_str(req, "password", ""))) {
-		o->reason = row ? "wrong password" : "unknown tenant or user";
 		o->status = 401;
 		o->code = "bad_credentials";
 	} else if (!json_integer_value(json_object_get(row, "enabled"))) {
-		o->reason = "user disabled";
 		o->status = 401;
 		o->code = "bad_credentials";
 	} else if (tenant_gate(req, row)) {
-		o->reason = json_string_value(json_object_get(
+		const char *code = json_string_value(json_object_get(
 			json_object_get(req->resp, "error"), "code"));
-		o->reason = o->reason && !strcmp(o->reason, "tenant_disabled")
-				    ? "tenant disabled"
-				    : "address not allowed";
+
 		o->status = 403;
-		o->code = !strcmp(o->reason, "tenant disabled")
+		o->code = code && !strcmp(code, "tenant_disabled")
 				  ? "tenant_disabled"
 				  : "ip_not_allowed";
 		json_decref(req->resp);
@@ -349,22 +359,22 @@ HANDLER(auth_login_prepare)
 	return 0;
 }
 
-static int write_login_log(struct db *db, struct api_req *req,
-			   const struct login_outcome *o)
+/* One row per attempt; reason is the error code answered (NULL: ok). */
+int login_log_write(struct db *db, const struct api_req *req,
+		    json_t *tenant_id, json_t *user, const char *reason)
 {
 	char id[ID_LEN];
-	json_t *u = o->user;
 
 	id_new(id);
 	return db_exec(db, "INSERT INTO login_log (id, tenant_id, tenant_code,"
 		       " username, user_id, ip, ok, reason, created_at) "
 		       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       json_pack("[sOssOsisI]", id,
-				 u ? json_object_get(u, "tenant_id") : json_null(),
+		       json_pack("[sOssOsis?I]", id, or_null(tenant_id),
 				 body_str(req, "tenant", ""),
 				 body_str(req, "username", ""),
-				 u ? json_object_get(u, "user_id") : json_null(),
-				 req->ip, o->status == 0, o->reason ? o->reason : "",
+				 user ? json_object_get(user, "user_id")
+				      : json_null(),
+				 req->ip, reason == NULL, reason,
 				 (json_int_t)now_ms()));
 }
 
@@ -463,7 +473,8 @@ HANDLER(auth_login)
 	char token[65];
 	json_int_t expires;
 	json_t *who = NULL;
-	int err = write_login_log(db, req, o);
+	int err = login_log_write(db, req, o->tenant_id, o->user,
+				  o->status ? o->code : NULL);
 
 	if (err)
 		return err;

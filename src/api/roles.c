@@ -20,7 +20,7 @@ static const struct list_filter filters[] = {
 
 static const struct field_spec fields[] = {
 	{"name", F_STRING, true, 1, 64},
-	{"permissions", F_OBJECT, true, 0, 0},
+	{"permissions", F_OBJECT, false, 0, 0},
 	{"data_scope", F_STRING, false, 0, 0},
 	{NULL, 0, false, 0, 0},
 };
@@ -81,6 +81,8 @@ HANDLER(roles_create)
 		return err;
 	id_new(id);
 	perms = perms_text(req);
+	if (!perms)
+		perms = strdup("{}");
 	err = db_exec(db, "INSERT INTO roles (id, tenant_id, name, builtin, "
 		      "permissions, data_scope, created_at, updated_at) VALUES "
 		      "(?, ?, ?, 0, ?, ?, ?, ?)",
@@ -102,7 +104,7 @@ HANDLER(roles_create)
 static int refuse_builtin(struct api_req *req, json_t *row)
 {
 	if (json_is_true(json_object_get(row, "builtin")))
-		return api_fail(req, 409, "conflict", "the built-in role "
+		return api_fail(req, 403, "forbidden", "the built-in role "
 				"'%s' cannot be changed or deleted",
 				json_string_value(json_object_get(row, "name")));
 	return 0;

@@ -28,8 +28,8 @@ static const struct route routes[] = {
 	 tenants_create_prepare, tenants_create},
 	{"GET", "/api/v1/tenants/{id}", "tenants.get", NULL, OP, NULL,
 	 tenants_get},
-	{"PATCH", "/api/v1/tenants/{id}", "tenants.update", NULL, OP, NULL,
-	 tenants_update},
+	{"PATCH", "/api/v1/tenants/{id}", "tenants.update", NULL, OP,
+	 tenants_update_prepare, tenants_update},
 	{"DELETE", "/api/v1/tenants/{id}", "tenants.delete", NULL, OP, NULL,
 	 tenants_delete},
 

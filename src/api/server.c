@@ -30,8 +30,17 @@
 #include "static_files.h"
 #include "../core/log.h"
 
+enum { KEY_TOUCH_SLOTS = 64, KEY_TOUCH_MS = 60 * 1000 };
+
+/* When each API key last had its last_used_at written. */
+struct key_touch {
+	char key_id[ID_LEN];
+	int64_t at;
+};
+
 struct api_server {
 	struct httpd *httpd;
+	struct key_touch touched[KEY_TOUCH_SLOTS];
 	struct store *store;
 	struct api_settings settings;
 	struct static_files *files;
@@ -112,7 +121,7 @@ static void send_json(struct httpd_conn *conn, uint16_t status, json_t *body,
 	free(text);
 }
 
-static void finish(struct pending *p)
+static void send_reply(struct pending *p)
 {
 	struct api_req *req = &p->req;
 	const char *name = req->route ? req->route->name : "unmatched";
@@ -126,6 +135,57 @@ static void finish(struct pending *p)
 	log_debug("http", "%s %s %u %s %lldms", req->method, req->path,
 		  req->status, req->ip, (long long)(now_ms() - p->started));
 	pending_free(p);
+}
+
+/* Records a key's use at most once a minute; true if it must be written. */
+static bool key_needs_touch(struct api_server *srv, const char *key_id)
+{
+	struct key_touch *slot = &srv->touched[0];
+	int64_t now = now_ms();
+
+	for (int i = 0; i < KEY_TOUCH_SLOTS; i++) {
+		struct key_touch *t = &srv->touched[i];
+
+		if (!strcmp(t->key_id, key_id)) {
+			if (now - t->at < KEY_TOUCH_MS)
+				return false;
+			slot = t;
+			break;
+		}
+		if (t->at < slot->at)
+			slot = t;
+	}
+	snprintf(slot->key_id, sizeof(slot->key_id), "%s", key_id);
+	slot->at = now;
+	return true;
+}
+
+static int touch_key(struct db *db, void *arg)
+{
+	struct api_req *req = arg;
+
+	return db_exec(db, "UPDATE api_keys SET last_used_at = ? WHERE id = ?",
+		       json_pack("[Is]", (json_int_t)now_ms(),
+				 req->who.key_id));
+}
+
+static void touched(int err, void *arg)
+{
+	(void)err;
+	send_reply(arg);
+}
+
+/* Answers the request; a successful API-key call first notes the key's
+   use (so last_used_at is right when the caller looks). */
+static void finish(struct pending *p)
+{
+	struct api_req *req = &p->req;
+
+	if (req->who.via == VIA_KEY && req->status && req->status < 400 &&
+	    key_needs_touch(p->srv, req->who.key_id) &&
+	    !store_submit(p->srv->store, STORE_WRITE, touch_key, touched, p))
+		return;
+	send_reply(p);
 }
 
 static void reply_error(struct pending *p, uint16_t status, const char *code,
@@ -168,6 +228,23 @@ static void submit(struct pending *p, enum store_kind kind, store_work_h *work)
 
 	if (err)
 		reply_error(p, 503, "unavailable", "the store is shutting down");
+}
+
+static int log_locked_login(struct db *db, void *arg)
+{
+	struct api_req *req = arg;
+	json_t *tenant = NULL, *id;
+	int err = db_query_one(db, &tenant, "SELECT id FROM tenants WHERE "
+			       "code = ?", json_pack("[s]", body_str(req,
+								     "tenant",
+								     "")));
+
+	if (err && err != ENOENT)
+		return err;
+	id = tenant ? json_object_get(tenant, "id") : NULL;
+	err = login_log_write(db, req, id, NULL, "login_locked");
+	json_decref(tenant);
+	return err;
 }
 
 static void second_done(int err, void *arg)
@@ -336,31 +413,46 @@ static void api_request(struct api_server *srv, struct httpd_conn *conn,
 		return;
 	}
 	req = &p->req;
-	if (!req->path || !req->query || !req->target)
-		{ reply_error(p, 500, "internal", "out of memory"); return; }
+	if (!req->path || !req->query || !req->target) {
+		reply_error(p, 500, "internal", "out of memory");
+		return;
+	}
 	req->route = route_match(req->method, req->path, &req->id,
 				 &wrong_method);
-	if (!req->route && wrong_method)
-		{ reply_error(p, 405, "method_not_allowed",
-				   "this path does not take that method"); return; }
-	if (!req->route)
-		{ reply_error(p, 404, "not_found", "no such endpoint"); return; }
-	if (parse_body(p, msg))
-		{ finish(p); return; }
+	if (!req->route) {
+		if (wrong_method)
+			reply_error(p, 405, "method_not_allowed",
+				    "this path does not take that method");
+		else
+			reply_error(p, 404, "not_found", "no such endpoint");
+		return;
+	}
+	if (parse_body(p, msg)) {
+		finish(p);
+		return;
+	}
 	req->session_token = session_token(msg);
 	req->key_id = header_value(msg, "X-Hotline-Key");
 	req->key_ts = header_value(msg, "X-Hotline-Timestamp");
 	req->key_sig = header_value(msg, "X-Hotline-Signature");
-	if (strcmp(req->route->name, "auth.login"))
-		{ start_jobs(p); return; }
+	if (strcmp(req->route->name, "auth.login")) {
+		start_jobs(p);
+		return;
+	}
 	if (throttle_locked(srv->throttle, req->ip)) {
 		log_warn("auth", "login from %s refused: locked", req->ip);
-		return reply_error(p, 429, "login_locked", "too many failed "
-				   "logins from this address; try again later");
+		api_fail(req, 429, "login_locked", "too many failed logins "
+			 "from this address; try again later");
+		if (store_submit(srv->store, STORE_WRITE, log_locked_login,
+				 second_done, p))
+			finish(p);
+		return;
 	}
 	wait = throttle_delay_ms(srv->throttle, req->ip);
-	if (!wait)
-		{ start_jobs(p); return; }
+	if (!wait) {
+		start_jobs(p);
+		return;
+	}
 	tmr_start(&p->delay, wait, delayed_start, p);
 }
 
@@ -386,11 +478,12 @@ static void request_handler(struct httpd_conn *conn, const struct http_msg *msg,
 	struct api_server *srv = arg;
 
 	if (!pl_strcmp(&msg->path, "/metrics"))
-		{ metrics_request(srv, conn); return; }
-	if (msg->path.l >= 5 && !memcmp(msg->path.p, "/api/", 5))
-		{ api_request(srv, conn, msg); return; }
-	metrics_count(srv->metrics, "static",
-		      static_files_serve(srv->files, conn, msg));
+		metrics_request(srv, conn);
+	else if (msg->path.l >= 5 && !memcmp(msg->path.p, "/api/", 5))
+		api_request(srv, conn, msg);
+	else
+		metrics_count(srv->metrics, "static",
+			      static_files_serve(srv->files, conn, msg));
 }
 
 int api_server_start(struct api_server **srvp, const char *addr,

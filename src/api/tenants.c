@@ -3,6 +3,8 @@
  * Creating one also creates its Administrator role and first user.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
@@ -118,6 +120,40 @@ static bool code_valid(const char *code)
 	return true;
 }
 
+/* An IANA zone name that the system's tz database knows (tzdata). */
+bool timezone_valid(const char *name)
+{
+	char path[160];
+	struct stat st;
+
+	if (!*name || *name == '/' || strstr(name, "..") ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789/_+-") != strlen(name))
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static int check_timezone(struct api_req *req)
+{
+	const char *tz = body_str(req, "timezone", NULL);
+
+	if (tz && !timezone_valid(tz))
+		return api_fail(req, 400, "invalid_field", "field 'timezone': "
+				"'%s' is not an IANA time zone such as "
+				"Asia/Shanghai", tz);
+	return 0;
+}
+
+/* On a reader: checks the body (the zone lookup touches the disk). */
+HANDLER(tenants_update_prepare)
+{
+	int err = body_check(req, update_fields, false);
+
+	(void)db;
+	return err ? err : check_timezone(req);
+}
+
 /* On a reader: validates the body and hashes the admin's password. */
 HANDLER(tenants_create_prepare)
 {
@@ -125,6 +161,8 @@ HANDLER(tenants_create_prepare)
 	int err = body_check(req, fields, true);
 
 	(void)db;
+	if (!err)
+		err = check_timezone(req);
 	if (err)
 		return err;
 	if (!code_valid(body_str(req, "code", "")))
@@ -168,10 +206,8 @@ HANDLER(tenants_create)
 HANDLER(tenants_update)
 {
 	json_t *before = NULL, *after = NULL, *enabled;
-	int err = body_check(req, update_fields, false);
+	int err = load(db, req->id, &before);
 
-	if (!err)
-		err = load(db, req->id, &before);
 	if (!err && !strcmp(req->id, req->who.tenant_id))
 		err = api_fail(req, 409, "conflict", "the platform tenant "
 			       "cannot be changed here");

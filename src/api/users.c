@@ -304,7 +304,7 @@ HANDLER(users_update)
 		      "password_hash = COALESCE(?, password_hash), "
 		      "enabled = COALESCE(?, enabled), updated_at = ? "
 		      "WHERE id = ? AND tenant_id = ?",
-		      json_pack("[s?s?s?iOs?OIss]",
+		      json_pack("[s?s?s?iOs?oIss]",
 				body_str(req, "username", NULL),
 				body_str(req, "display_name", NULL),
 				body_str(req, "email", NULL), dept != NULL,

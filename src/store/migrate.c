@@ -112,7 +112,7 @@ static const char *const m1_platform[] = {
 	" user_id TEXT,"
 	" ip TEXT NOT NULL DEFAULT '',"
 	" ok INTEGER NOT NULL,"
-	" reason TEXT NOT NULL DEFAULT '',"
+	" reason TEXT,"
 	" created_at BIGINT NOT NULL)",
 	"CREATE INDEX login_log_time ON login_log(tenant_id, created_at)",
 	NULL

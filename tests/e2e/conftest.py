@@ -1,0 +1,126 @@
+"""Harness of the end-to-end suite: runs the real hotlined and talks HTTP to it.
+
+Every test runs once per backend (`sqlite`, `postgres`; HOTLINE_SKIP_PG=1 skips postgres).
+One daemon per backend serves most tests; tests that need their own instance (login
+lock-out, shutdown) use the `make_daemon` factory.
+
+Environment:
+  HOTLINE_BIN      daemon binary (default build/asan/hotlined under the repo root)
+  HOTLINE_SKIP_PG  1 to skip the postgres backend
+"""
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from e2e_helpers import (ADMIN_PASSWORD, DEMO, OPERATOR_PASSWORD, SYSTEM, Backend, Daemon,
+                         start_pg_cluster, stop_pg_cluster)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield Backend("sqlite")
+        return
+    if os.environ.get("HOTLINE_SKIP_PG") == "1":
+        pytest.skip("HOTLINE_SKIP_PG=1")
+    # pytest's temp dirs are 0700; the cluster runs as the postgres user, so it lives
+    # in a directory of its own that the postgres user can enter
+    parent = tempfile.mkdtemp(prefix="hotline-e2e-pg-")
+    os.chmod(parent, 0o711)
+    directory = os.path.join(parent, "cluster")
+    try:
+        uri = start_pg_cluster(directory)
+        yield Backend("postgres", uri, directory)
+    finally:
+        stop_pg_cluster(directory)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def daemon(backend, tmp_path_factory):
+    """The shared daemon of this backend."""
+    d = Daemon(tmp_path_factory.mktemp(f"hotlined-{backend.name}"), backend.fresh_db(),
+               name=f"hotlined[{backend.name}]")
+    d.start()
+    yield d
+    if not d.stopped:  # normally test_shared_daemon_stops_cleanly has stopped it
+        d.stop_and_check()
+
+
+@pytest.fixture(scope="session")
+def client(daemon):
+    return daemon.client()
+
+
+@pytest.fixture(scope="session")
+def admin(client):
+    """Session of the demo tenant's administrator (bearer token)."""
+    return client.login(DEMO, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def operator(client):
+    """Session of the platform operator (tenant `system`)."""
+    return client.login(SYSTEM, "operator", OPERATOR_PASSWORD)
+
+
+@pytest.fixture
+def make_daemon(backend, tmp_path):
+    """Factory for a private daemon (fresh data dir and database) of the current backend.
+
+    Each is stopped at the end of the test, which fails if it does not stop cleanly.
+    """
+    made = []
+
+    def factory(**kw):
+        d = Daemon(tmp_path / f"d{len(made)}", backend.fresh_db(),
+                   name=f"private hotlined[{backend.name}]", **kw)
+        made.append(d)
+        d.start()
+        return d
+
+    yield factory
+    problems = []
+    for d in made:
+        if d.proc is not None and not d.stopped:
+            for p in d.stop_problems():
+                problems.append(p + f"\n--- stderr ---\n{d.stderr_tail()}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _shared_daemon_still_alive(request):
+    """Fail the test right away (with stderr) if it killed the shared daemon."""
+    yield
+    if "daemon" not in request.fixturenames:
+        return
+    d = request.getfixturevalue("daemon")
+    if not d.alive() and not d.stopped:
+        pytest.fail(f"{d.name} died during this test (exit {d.proc.poll()})\n"
+                    f"--- stderr tail ---\n{d.stderr_tail()}", pytrace=False)
+
+
+LAST = "test_shared_daemon_stops_cleanly"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Run test_shared_daemon_stops_cleanly[backend] right after the last other test of its
+    backend, so a daemon that does not stop cleanly fails that test (and not the set-up of
+    whatever test comes next)."""
+    def backend_of(item):
+        cs = getattr(item, "callspec", None)
+        return cs.params.get("backend") if cs else None
+
+    finals = [i for i in items if i.originalname == LAST]
+    if not finals:
+        return
+    rest = [i for i in items if i.originalname != LAST]
+    for f in finals:
+        be = backend_of(f)
+        idx = max((n for n, i in enumerate(rest) if backend_of(i) == be), default=len(rest) - 1)
+        rest.insert(idx + 1, f)
+    items[:] = rest
