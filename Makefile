@@ -6,20 +6,22 @@
 VERSION  := 0.1.0
 CC       ?= cc
 PKGS     := libre librem jansson sqlite3 libpq libsodium
-CFLAGS   += -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -Wall -Wextra -Werror -g \
-	    -DHOTLINE_VERSION=\"$(VERSION)\" \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H \
+	    -Wall -Wextra -Werror -g -MMD -MP -DHOTLINE_VERSION=\"$(VERSION)\" \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 OPT      ?= -O2
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined
 
 SRC      := $(sort $(wildcard src/*/*.c))
-LIB_SRC  := $(filter-out src/core/main.c,$(SRC))
-HDR      := $(wildcard src/*/*.h)
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+OBJ      := $(SRC:src/%.c=build/obj/%.o)
+ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o)
+ASAN_LIB := $(filter-out build/asan/obj/core/main.o,$(ASAN_OBJ))
+UNITS    := $(patsubst tests/unit/test_%.c,build/asan/unit_%,$(wildcard tests/unit/test_*.c))
+WEB_SRC  := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-
-.PHONY: all deps run test test-unit bench build web clean fuzz
+.PHONY: all deps build web run test test-build bench clean
 
 all: build
 
@@ -28,32 +30,49 @@ deps:
 
 build: build/hotlined web
 
-build/hotlined: $(SRC) $(HDR) Makefile
-	@mkdir -p build
-	$(CC) $(CFLAGS) $(OPT) -o $@ $(SRC) $(LDLIBS)
+build/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "cc      $<"
+	@$(CC) $(CFLAGS) $(OPT) -c -o $@ $<
 
-# The binary the tests run: same code with AddressSanitizer and UBSan.
-build/asan/hotlined: $(SRC) $(HDR) Makefile
-	@mkdir -p build/asan
-	$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $(SRC) $(LDLIBS)
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "cc asan $<"
+	@$(CC) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-build/asan/unit_%: tests/unit/test_%.c $(LIB_SRC) $(HDR) Makefile
-	@mkdir -p build/asan
-	$(CC) $(CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_SRC) $(LDLIBS) -lcmocka
+build/hotlined: $(OBJ)
+	@echo "link    $@"
+	@$(CC) -o $@ $^ $(LDLIBS)
+
+# The binary the tests run: the same code with AddressSanitizer and UBSan.
+build/asan/hotlined: $(ASAN_OBJ)
+	@echo "link    $@"
+	@$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/asan/unit_%: tests/unit/test_%.c $(ASAN_LIB)
+	@echo "link    $@"
+	@$(CC) $(CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(ASAN_LIB) $(LDLIBS) -lcmocka
 
 web: web/dist/index.html
 
-web/dist/index.html: $(shell find web/src web/index.html web/package.json web/vite.config.* -type f 2>/dev/null)
+web/dist/index.html: $(WEB_SRC) web/node_modules/.hotline-lock
 	cd web && npm run --silent build
 
-run: deps build
+run: deps
+	@$(MAKE) --no-print-directory -j2 build
 	@scripts/run.sh
 
-test: deps build/asan/hotlined $(patsubst tests/unit/test_%.c,build/asan/unit_%,$(UNIT_SRC)) web
+test: deps
+	@$(MAKE) --no-print-directory -j2 test-build
 	@tests/run.sh
 
-bench: deps build/hotlined
+test-build: build/asan/hotlined $(UNITS) web
+
+bench: deps
+	@$(MAKE) --no-print-directory -j2 build/hotlined
 	@bench/run.sh
 
 clean:
 	rm -rf build web/dist
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)

@@ -156,6 +156,7 @@ int  oplog_write(struct db *db, const struct api_req *req, const char *action,
 /* Crypto (crypto.c). */
 int  password_hash(const char *password, char out[128]);
 bool password_verify(const char *hash, const char *password);
+int  stash_password_hash(struct api_req *req, const char *password);
 void sha256_hex(const void *data, size_t len, char out[65]);
 void hmac_sha256_hex(const char *key, const void *data, size_t len,
 		     char out[65]);

@@ -537,7 +537,6 @@ static const struct field_spec password_fields[] = {
 HANDLER(auth_password_prepare)
 {
 	json_t *row = NULL;
-	char *hash;
 	int err = body_check(req, password_fields, true);
 
 	if (err)
@@ -555,14 +554,7 @@ HANDLER(auth_password_prepare)
 	if (!ok)
 		return api_fail(req, 401, "bad_credentials",
 				"the old password is wrong");
-	hash = calloc(1, 128);
-	if (!hash || password_hash(body_str(req, "new_password", ""), hash)) {
-		free(hash);
-		return ENOMEM;
-	}
-	req->stash = hash;
-	req->stash_free = free;
-	return 0;
+	return stash_password_hash(req, body_str(req, "new_password", ""));
 }
 
 HANDLER(auth_password)

@@ -3,7 +3,9 @@
  * (HMAC-SHA256), both from libsodium. Hashing is deliberately slow: call it
  * on a store thread, never on the control thread.
  */
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include "api.h"
 
@@ -22,6 +24,20 @@ int password_hash(const char *password, char out[128])
 bool password_verify(const char *hash, const char *password)
 {
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+/* Hashes a password into req->stash for the request's write step. */
+int stash_password_hash(struct api_req *req, const char *password)
+{
+	char *hash = calloc(1, 128);
+
+	if (!hash || password_hash(password, hash)) {
+		free(hash);
+		return ENOMEM;
+	}
+	req->stash = hash;
+	req->stash_free = free;
+	return 0;
 }
 
 void sha256_hex(const void *data, size_t len, char out[65])

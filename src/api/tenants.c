@@ -157,7 +157,6 @@ HANDLER(tenants_update_prepare)
 /* On a reader: validates the body and hashes the admin's password. */
 HANDLER(tenants_create_prepare)
 {
-	char *hash;
 	int err = body_check(req, fields, true);
 
 	(void)db;
@@ -168,14 +167,7 @@ HANDLER(tenants_create_prepare)
 	if (!code_valid(body_str(req, "code", "")))
 		return api_fail(req, 400, "invalid_field", "field 'code': "
 				"lower-case letters, digits and '-' only");
-	hash = calloc(1, 128);
-	if (!hash || password_hash(body_str(req, "admin_password", ""), hash)) {
-		free(hash);
-		return ENOMEM;
-	}
-	req->stash = hash;
-	req->stash_free = free;
-	return 0;
+	return stash_password_hash(req, body_str(req, "admin_password", ""));
 }
 
 HANDLER(tenants_create)

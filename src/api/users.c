@@ -167,7 +167,6 @@ HANDLER(users_prepare)
 {
 	bool creating = !strcmp(req->method, "POST");
 	const char *password;
-	char *hash;
 	int err = body_check(req, fields, creating);
 
 	(void)db;
@@ -176,14 +175,7 @@ HANDLER(users_prepare)
 	password = body_str(req, "password", NULL);
 	if (!password)
 		return 0;
-	hash = calloc(1, 128);
-	if (!hash || password_hash(password, hash)) {
-		free(hash);
-		return ENOMEM;
-	}
-	req->stash = hash;
-	req->stash_free = free;
-	return 0;
+	return stash_password_hash(req, password);
 }
 
 static int check_refs(struct db *db, struct api_req *req)
