@@ -574,12 +574,12 @@ int main(void)
 	};
 	int failed;
 
-	failed = cmocka_run_group_tests_name("store/sqlite", tests,
+	failed = cmocka_run_group_tests_name("store-sqlite", tests,
 					     sqlite_setup, sqlite_teardown);
 	if (!getenv("HOTLINE_TEST_PG"))
 		fprintf(stderr, "store/postgres: HOTLINE_TEST_PG not set,"
 			" PostgreSQL tests skipped\n");
-	failed += cmocka_run_group_tests_name("store/postgres", tests,
+	failed += cmocka_run_group_tests_name("store-postgres", tests,
 					      pg_setup, pg_teardown);
 	return failed ? 1 : 0;
 }
