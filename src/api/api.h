@@ -44,6 +44,8 @@ enum route_flags {
 	ROUTE_OPERATOR = 1 << 1,  /* platform operator only */
 	ROUTE_SESSION  = 1 << 2,  /* a login session, not an API key */
 	ROUTE_WRITE    = 1 << 3,  /* runs on the writer even if GET */
+	ROUTE_TELEPHONY = 1 << 4, /* a change here reloads the telephony
+				     directory (see api_server_on_change) */
 };
 
 struct route {
@@ -190,6 +192,10 @@ HANDLER(apikeys_list); HANDLER(apikeys_get); HANDLER(apikeys_create);
 HANDLER(apikeys_delete);
 HANDLER(allowlist_get); HANDLER(allowlist_put);
 HANDLER(oplog_list); HANDLER(loginlog_list);
+HANDLER(extensions_list); HANDLER(extensions_get);
+HANDLER(extensions_create); HANDLER(extensions_update);
+HANDLER(extensions_delete); HANDLER(registrations_list);
+HANDLER(calls_list); HANDLER(calls_get);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

@@ -72,17 +72,27 @@ static int load_user_roles(struct db *db, struct principal *p)
 	size_t i;
 	int err;
 
-	err = db_query(db, &rows, "SELECT r.permissions, r.data_scope FROM "
-		       "user_roles ur JOIN roles r ON r.id = ur.role_id "
-		       "WHERE ur.user_id = ? AND ur.tenant_id = ?",
+	err = db_query(db, &rows, "SELECT r.permissions, r.data_scope, "
+		       "r.builtin FROM user_roles ur JOIN roles r ON "
+		       "r.id = ur.role_id WHERE ur.user_id = ? AND "
+		       "ur.tenant_id = ?",
 		       json_pack("[ss]", p->user_id, p->tenant_id));
 	if (err)
 		return err;
-	json_array_foreach(rows, i, row)
+	json_array_foreach(rows, i, row) {
+		/* The built-in Administrator has every menu, including those
+		   of modules added after the tenant was made. */
+		if (json_integer_value(json_object_get(row, "builtin"))) {
+			json_decref(p->perms);
+			p->perms = perm_all_rw();
+			p->scope = SCOPE_TENANT;
+			continue;
+		}
 		merge_role(p, json_string_value(json_object_get(row,
 							       "permissions")),
 			   json_string_value(json_object_get(row,
 							     "data_scope")));
+	}
 	json_decref(rows);
 	return 0;
 }

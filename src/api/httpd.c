@@ -12,16 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include <re_types.h>
-#include <re_fmt.h>
-#include <re_mem.h>
-#include <re_mbuf.h>
-#include <re_list.h>
-#include <re_sa.h>
-#include <re_msg.h>
-#include <re_tcp.h>
-#include <re_tmr.h>
-#include <re_http.h>
+#include "../core/libre.h"
 #include "httpd.h"
 #include "../core/log.h"
 

@@ -20,6 +20,8 @@ static const struct perm_def catalogue[] = {
 	{"api_keys", "platform"},
 	{"security", "platform"},
 	{"logs", "platform"},
+	{"extensions", "telephony"},
+	{"calls", "records"},
 	{NULL, NULL},
 };
 

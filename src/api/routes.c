@@ -10,6 +10,7 @@
 #define OP ROUTE_OPERATOR
 #define SES ROUTE_SESSION
 #define W ROUTE_WRITE
+#define TEL ROUTE_TELEPHONY
 
 static const struct route routes[] = {
 	{"GET", "/api/v1/health", "health", NULL, P, NULL, health_get},
@@ -80,6 +81,23 @@ static const struct route routes[] = {
 	 oplog_list},
 	{"GET", "/api/v1/logs/logins", "logs.logins", "logs", 0, NULL,
 	 loginlog_list},
+
+	{"GET", "/api/v1/extensions", "extensions.list", "extensions", 0, NULL,
+	 extensions_list},
+	{"POST", "/api/v1/extensions", "extensions.create", "extensions", TEL,
+	 NULL, extensions_create},
+	{"GET", "/api/v1/extensions/{id}", "extensions.get", "extensions", 0,
+	 NULL, extensions_get},
+	{"PATCH", "/api/v1/extensions/{id}", "extensions.update", "extensions",
+	 TEL, NULL, extensions_update},
+	{"DELETE", "/api/v1/extensions/{id}", "extensions.delete",
+	 "extensions", TEL, NULL, extensions_delete},
+	{"GET", "/api/v1/registrations", "registrations.list", "extensions", 0,
+	 NULL, registrations_list},
+
+	{"GET", "/api/v1/calls", "calls.list", "calls", 0, NULL, calls_list},
+	{"GET", "/api/v1/calls/{id}", "calls.get", "calls", 0, NULL,
+	 calls_get},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -9,15 +9,7 @@
  * The answer is sent when the last stage is done.
  */
 #include <errno.h>
-#include <re_types.h>
-#include <re_fmt.h>
-#include <re_mem.h>
-#include <re_mbuf.h>
-#include <re_list.h>
-#include <re_sa.h>
-#include <re_msg.h>
-#include <re_http.h>
-#include <re_tmr.h>
+#include "../core/libre.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +38,8 @@ struct api_server {
 	struct static_files *files;
 	struct throttle *throttle;
 	struct metrics *metrics;
+	void (*change_h)(void *arg);
+	void *change_arg;
 };
 
 /* One request in flight: the parsed request and its connection. */
@@ -129,6 +123,10 @@ static void send_reply(struct pending *p)
 	if (!req->status)
 		api_status_for(EIO, req);
 	send_json(p->conn, req->status, req->resp, req->set_cookie);
+	if (req->route && (req->route->flags & ROUTE_TELEPHONY) &&
+	    strcmp(req->method, "GET") && req->status < 400 &&
+	    p->srv->change_h)
+		p->srv->change_h(p->srv->change_arg);
 	metrics_count(p->srv->metrics, name, req->status);
 	if (req->route && !strcmp(req->route->name, "auth.login"))
 		throttle_result(p->srv->throttle, req->ip, req->login_failed);
@@ -525,6 +523,13 @@ int api_server_start(struct api_server **srvp, const char *addr,
 fail:
 	api_server_stop(srv);
 	return err;
+}
+
+void api_server_on_change(struct api_server *srv, void (*h)(void *arg),
+			  void *arg)
+{
+	srv->change_h = h;
+	srv->change_arg = arg;
 }
 
 void api_server_stop(struct api_server *srv)

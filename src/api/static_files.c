@@ -7,15 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <re_types.h>
-#include <re_fmt.h>
-#include <re_mem.h>
-#include <re_mbuf.h>
-#include <re_list.h>
-#include <re_sa.h>
-#include <re_msg.h>
-#include <re_http.h>
-#include <re_tmr.h>
+#include "../core/libre.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -20,6 +20,16 @@ struct config {
 	long db_readers;         /* --db-readers, HOTLINE_DB_READERS */
 	long max_body;           /* --max-body, HOTLINE_MAX_BODY: bytes */
 	bool demo;               /* --demo, HOTLINE_DEMO: demo tenant */
+	char sip_addr[128];      /* --sip: UDP and TCP, "" = no SIP */
+	char sip_tls[128];       /* --sip-tls: TLS listener, "" = none */
+	char sip_tls_cert[1024]; /* --sip-tls-cert: PEM with key and cert */
+	char sip_ws[128];        /* --sip-ws: WebSocket listener, "" = none */
+	char rtp_ports[32];      /* --rtp-ports LO-HI */
+	char public_addr[128];   /* --public-addr: address in SDP/Contact */
+	char sip_default_tenant[64]; /* --sip-default-tenant CODE */
+	long media_threads;      /* --media-threads, 0 = one per core */
+	long ring_timeout;       /* --ring-timeout: seconds before no answer */
+	long rtp_timeout;        /* --rtp-timeout: seconds without RTP */
 };
 
 enum config_result { CONFIG_OK, CONFIG_EXIT_OK, CONFIG_ERROR };

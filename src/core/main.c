@@ -4,10 +4,7 @@
  * cleanly on SIGINT/SIGTERM (every accepted write is committed first).
  */
 #include <errno.h>
-#include <re_types.h>
-#include <re_fmt.h>
-#include <re_mem.h>
-#include <re_main.h>
+#include "libre.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +14,22 @@
 #include "log.h"
 #include "../api/bootstrap.h"
 #include "../api/server.h"
+#include "../call/b2bua.h"
+#include "../media/media.h"
+#include "../sip/directory.h"
+#include "../sip/registrar.h"
+#include "../sip/stack.h"
 #include "../store/store.h"
 
 struct daemon {
 	struct config cfg;
 	struct store *store;
 	struct api_server *api;
+	struct media_engine *media;
+	struct directory *dir;
+	struct sip_stack *sip;
+	struct registrar *reg;
+	struct b2bua *b2bua;
 	int exit_code;
 };
 
@@ -50,25 +57,131 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
-static void booted(int err, void *arg)
+static void fail_start(struct daemon *d, const char *what, int err)
+{
+	log_error("main", "%s failed: %s", what, strerror(err));
+	d->exit_code = 1;
+	re_cancel();
+}
+
+static int parse_rtp_ports(const char *text, struct media_config *mc)
+{
+	unsigned lo, hi;
+	char end;
+
+	if (sscanf(text, "%u-%u%c", &lo, &hi, &end) != 2 || lo < 1024 ||
+	    hi > 65535 || lo + 3 > hi) {
+		log_error("main", "--rtp-ports: want LO-HI within 1024-65535, "
+			  "got '%s'", text);
+		return EINVAL;
+	}
+	mc->port_lo = (uint16_t)(lo + (lo & 1));
+	mc->port_hi = (uint16_t)hi;
+	return 0;
+}
+
+static bool sip_enabled(const struct config *cfg)
+{
+	return cfg->sip_addr[0] && strcmp(cfg->sip_addr, "off");
+}
+
+/* SIP and media, once the directory is loaded. */
+static int start_telephony(struct daemon *d)
+{
+	struct sip_stack_config sc = {
+		d->cfg.sip_addr, d->cfg.sip_tls, d->cfg.sip_tls_cert,
+		d->cfg.sip_ws, d->cfg.public_addr,
+	};
+	struct media_config mc = {0};
+	struct b2bua_deps deps;
+	char ip[64];
+	int err;
+
+	err = sip_stack_start(&d->sip, &sc);
+	if (err)
+		return err;
+	re_snprintf(ip, sizeof(ip), "%j", sip_stack_media_addr(d->sip));
+	mc.bind_ip = ip;
+	mc.threads = (unsigned)d->cfg.media_threads;
+	mc.timeout_s = (unsigned)d->cfg.rtp_timeout;
+	err = parse_rtp_ports(d->cfg.rtp_ports, &mc);
+	if (!err)
+		err = media_engine_start(&d->media, &mc);
+	if (!err)
+		err = registrar_alloc(&d->reg, sip_stack_sip(d->sip), d->store,
+				      d->dir);
+	if (err)
+		return err;
+	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
+				   d->store,
+				   (unsigned)d->cfg.ring_timeout * 1000};
+	err = b2bua_alloc(&d->b2bua, &deps);
+	if (!err)
+		err = sip_stack_finish(d->sip);
+	return err;
+}
+
+static void reload_directory(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (!err)
-		err = api_server_start(&d->api, d->cfg.http_addr, d->store,
-				       d->cfg.web_dir, d->cfg.session_hours,
-				       d->cfg.max_body);
+	directory_reload(d->dir);
+}
+
+/* The console and API, last: once they answer, everything is up. */
+static void serve(struct daemon *d)
+{
+	int err = api_server_start(&d->api, d->cfg.http_addr, d->store,
+				   d->cfg.web_dir, d->cfg.session_hours,
+				   d->cfg.max_body);
+
 	if (err) {
-		log_error("main", "start failed: %s", strerror(err));
-		d->exit_code = 1;
-		re_cancel();
+		fail_start(d, "the HTTP server", err);
 		return;
 	}
+	if (d->dir)
+		api_server_on_change(d->api, reload_directory, d);
 	log_info("main", "hotlined %s ready: console and API on http://%s/ "
 		 "(store: %s)", HOTLINE_VERSION, d->cfg.http_addr,
 		 store_backend(d->store));
 	printf("Hotline console: http://%s/\n", d->cfg.http_addr);
 	fflush(stdout);
+}
+
+static void directory_ready(int err, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (err) {
+		fail_start(d, "loading the telephony directory", err);
+		return;
+	}
+	if (d->cfg.sip_default_tenant[0])
+		directory_set_default_tenant(d->dir,
+					     d->cfg.sip_default_tenant);
+	err = start_telephony(d);
+	if (err) {
+		fail_start(d, "SIP and media", err);
+		return;
+	}
+	serve(d);
+}
+
+static void booted(int err, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (err) {
+		fail_start(d, "first-start setup", err);
+		return;
+	}
+	if (!sip_enabled(&d->cfg)) {
+		serve(d);
+		return;
+	}
+	err = directory_alloc(&d->dir, d->store, directory_ready, d);
+	if (err)
+		fail_start(d, "the telephony directory", err);
 }
 
 static int run(struct daemon *d)
@@ -100,9 +213,15 @@ static int run(struct daemon *d)
 	} else {
 		re_main(on_signal);
 	}
-	/* Runs every queued write and answers late requests. */
+	/* Calls end first (their records go to the store), then SIP stops,
+	   then the store runs every queued write and answers late requests. */
+	b2bua_free(d->b2bua);
+	registrar_free(d->reg);
+	d->sip = mem_deref(d->sip);
 	store_close(d->store);
 	api_server_stop(d->api);
+	media_engine_stop(d->media);
+	directory_free(d->dir);
 	log_info("main", "stopped");
 	return d->exit_code;
 }

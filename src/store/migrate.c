@@ -118,8 +118,100 @@ static const char *const m1_platform[] = {
 	NULL
 };
 
+static const char *const m2_sip[] = {
+	"ALTER TABLE tenants ADD COLUMN sip_domain TEXT",
+	"CREATE UNIQUE INDEX tenants_sip_domain ON tenants(sip_domain)",
+
+	"CREATE TABLE extensions ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" number TEXT NOT NULL,"
+	" password TEXT NOT NULL,"
+	" display_name TEXT NOT NULL DEFAULT '',"
+	" transports TEXT NOT NULL DEFAULT '[\"udp\",\"tcp\",\"tls\",\"ws\",\"wss\"]',"
+	" allowed_cidrs TEXT NOT NULL DEFAULT '[]',"
+	" max_contacts INTEGER NOT NULL DEFAULT 3,"
+	" codecs TEXT NOT NULL DEFAULT '[\"PCMU\",\"PCMA\",\"G722\",\"opus\"]',"
+	" dial_permission TEXT NOT NULL DEFAULT 'local',"
+	" auth_algorithms TEXT NOT NULL DEFAULT '[\"MD5\"]',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, number))",
+
+	"CREATE TABLE registrations ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" extension_id TEXT NOT NULL REFERENCES extensions(id)"
+	" ON DELETE CASCADE,"
+	" contact TEXT NOT NULL,"
+	" transport TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" expires_at BIGINT NOT NULL,"
+	" registered_at BIGINT NOT NULL,"
+	" UNIQUE (extension_id, contact))",
+	"CREATE INDEX registrations_tenant ON registrations(tenant_id, "
+	"extension_id)",
+
+	/* Built-in Administrator roles hold every menu, the new one too. */
+	"UPDATE roles SET permissions = CASE WHEN permissions = '{}' THEN "
+	"'{\"extensions\":\"rw\"}' ELSE substr(permissions, 1, "
+	"length(permissions) - 1) || ',\"extensions\":\"rw\"}' END "
+	"WHERE builtin = 1 AND permissions LIKE '%}' AND "
+	"permissions NOT LIKE '%\"extensions\"%'",
+	NULL
+};
+
+static const char *const m3_calls[] = {
+	"CREATE TABLE calls ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" direction TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" caller_name TEXT NOT NULL DEFAULT '',"
+	" callee TEXT NOT NULL,"
+	" answered_by TEXT NOT NULL DEFAULT '',"
+	" start_at BIGINT NOT NULL,"
+	" ring_at BIGINT,"
+	" answer_at BIGINT,"
+	" end_at BIGINT NOT NULL,"
+	" duration BIGINT NOT NULL,"
+	" talk_time BIGINT NOT NULL,"
+	" end_status TEXT NOT NULL,"
+	" hangup_side TEXT NOT NULL,"
+	" trunk_id TEXT,"
+	" sip_code INTEGER NOT NULL DEFAULT 0,"
+	" sip_reason TEXT NOT NULL DEFAULT '')",
+	"CREATE INDEX calls_time ON calls(tenant_id, start_at)",
+
+	"CREATE TABLE call_legs ("
+	" id TEXT PRIMARY KEY,"
+	" call_id TEXT NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+	" tenant_id TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" role TEXT NOT NULL,"
+	" endpoint TEXT NOT NULL,"
+	" uri TEXT NOT NULL DEFAULT '',"
+	" sip_call_id TEXT NOT NULL DEFAULT '',"
+	" codec TEXT,"
+	" start_at BIGINT NOT NULL,"
+	" ring_at BIGINT,"
+	" answer_at BIGINT,"
+	" end_at BIGINT,"
+	" sip_code INTEGER NOT NULL DEFAULT 0,"
+	" rx_packets BIGINT NOT NULL DEFAULT 0,"
+	" tx_packets BIGINT NOT NULL DEFAULT 0,"
+	" lost BIGINT NOT NULL DEFAULT 0,"
+	" jitter_ms DOUBLE PRECISION NOT NULL DEFAULT 0)",
+	"CREATE INDEX call_legs_call ON call_legs(call_id)",
+	NULL
+};
+
 static const struct migration migrations[] = {
 	{1, m1_platform},
+	{3, m3_calls},
+	{2, m2_sip},
 };
 
 static long long now_ms(void)

@@ -11,9 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <re_types.h>
-#include <re_mem.h>
-#include <re_mqueue.h>
+#include "../core/libre.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,7 @@ import hmac
 import itertools
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -85,6 +86,19 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_sip_port():
+    """A loopback port free for both TCP and UDP."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free SIP port")
 
 
 # --------------------------------------------------------------------------- HTTP client
@@ -383,6 +397,8 @@ class Daemon:
         self.stderr_path = None
         self.exit_code = None
         self.stopped = False
+        self.sip_port = None
+        self.rtp_ports = None
 
     @property
     def base_url(self):
@@ -402,9 +418,16 @@ class Daemon:
         env["HOTLINE_ADMIN_PASSWORD"] = ADMIN_PASSWORD
         env["HOTLINE_OPERATOR_PASSWORD"] = OPERATOR_PASSWORD
         env.update(self.extra_env)
+        # every daemon speaks SIP on loopback (UDP and TCP on one port) with its own
+        # RTP range, so several can run side by side
+        if self.sip_port is None:
+            self.sip_port = free_sip_port()
+            lo = 20000 + 2 * random.randrange(0, 10000)
+            self.rtp_ports = f"{lo}-{lo + 199}"
         cmd = [str(binary), "--data", str(self.data_dir),
                "--http", f"127.0.0.1:{self.port}", "--db", self.db,
-               "--log-level", "debug", *self.extra_args]
+               "--log-level", "debug", "--sip", f"127.0.0.1:{self.sip_port}",
+               "--rtp-ports", self.rtp_ports, *self.extra_args]
         self.cmd = cmd
         with open(self.stderr_path, "wb") as err, open(self.workdir / f"stdout.{self.starts}.log", "wb") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,

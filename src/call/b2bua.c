@@ -1,0 +1,563 @@
+/*
+ * b2bua.c — the back-to-back user agent: every INVITE becomes a call with
+ * an incoming leg and outgoing legs, each with its own dialog and SDP, and
+ * media anchored on the media engine. Today it routes extension to
+ * extension: an authenticated INVITE from an extension to another
+ * extension's number rings all that extension's registered devices at once;
+ * the first to answer gets the call.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../core/libre.h"
+#include "b2bua.h"
+#include "call.h"
+#include "../core/log.h"
+#include "../sip/directory.h"
+#include "../sip/registrar.h"
+#include "../sip/stack.h"
+
+struct b2bua {
+	struct b2bua_deps deps;
+	struct sipsess_sock *sock;
+	struct list calls;
+	unsigned long total;
+};
+
+static void b_progress(const struct sip_msg *msg, void *arg);
+static int b_answer(const struct sip_msg *msg, void *arg);
+static void b_established(const struct sip_msg *msg, void *arg);
+static void b_closed(int err, const struct sip_msg *msg, void *arg);
+static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
+		     void *arg);
+static int a_answer(const struct sip_msg *msg, void *arg);
+static void a_established(const struct sip_msg *msg, void *arg);
+static void a_closed(int err, const struct sip_msg *msg, void *arg);
+static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg);
+static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
+
+struct store *b2bua_store(const struct b2bua *b)
+{
+	return b->deps.store;
+}
+
+void b2bua_forget(struct b2bua *b, struct call *call)
+{
+	(void)b;
+	list_unlink(&call->le);
+}
+
+unsigned b2bua_active_calls(const struct b2bua *b)
+{
+	return list_count(&b->calls);
+}
+
+/* ---- media ---- */
+
+static void media_event(struct media_endpoint *ep, enum media_event ev,
+			char digit, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+
+	(void)ep;
+	if (ev == MEDIA_TIMEOUT && !call->ended) {
+		log_warn("call", "call %s: no RTP from %s: ending it", call->id,
+			 leg->endpoint);
+		call_end(call, "media_timeout", "system", 0, "RTP timeout");
+	} else if (ev == MEDIA_DTMF) {
+		log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
+			  leg->endpoint);
+	}
+}
+
+static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
+		     const char *prefer)
+{
+	int err = media_endpoint_alloc(&leg->ep, b->deps.media,
+				       near ? near->ep : NULL, media_event,
+				       leg);
+
+	if (err) {
+		log_warn("call", "no media port: %s", strerror(err));
+		return err;
+	}
+	return leg_sdp_init(&leg->sdp, sip_stack_media_addr(b->deps.stack),
+			    media_endpoint_port(leg->ep), prefer);
+}
+
+/* Takes the far end's address and format from its SDP into the media
+   engine, and honours hold (sendonly/inactive). */
+static int leg_apply_remote(struct leg *leg)
+{
+	struct sa rtp;
+	int err = leg_sdp_remote(&leg->sdp, &rtp, &leg->fmt);
+
+	if (err)
+		return err;
+	leg->has_fmt = true;
+	leg->held = !leg_sdp_remote_receives(&leg->sdp);
+	err = media_endpoint_set_remote(leg->ep, &rtp, &leg->fmt);
+	if (!err)
+		media_endpoint_mute(leg->ep, leg->held);
+	return err;
+}
+
+static void bridge(struct call *call, struct leg *b)
+{
+	int err;
+
+	if (!call->a->has_fmt || !b->has_fmt)
+		return;
+	err = media_bridge(call->a->ep, b->ep);
+	if (err)
+		log_warn("call", "call %s: cannot bridge %s and %s: %s",
+			 call->id, call->a->fmt.name, b->fmt.name,
+			 strerror(err));
+}
+
+/* ---- outgoing legs ---- */
+
+static bool any_leg_left(const struct call *call)
+{
+	struct le *le;
+
+	LIST_FOREACH(&call->blegs, le) {
+		const struct leg *leg = le->data;
+
+		if (leg->state != LEG_ENDED)
+			return true;
+	}
+	return false;
+}
+
+/* The most telling answer of the failed legs (busy beats the rest). */
+static uint16_t best_failure(const struct call *call, const char **reason)
+{
+	uint16_t best = 0;
+	struct le *le;
+
+	*reason = "Temporarily Unavailable";
+	LIST_FOREACH(&call->blegs, le) {
+		const struct leg *leg = le->data;
+
+		if (!leg->sip_code || leg->sip_code == 487)
+			continue;
+		if (!best || leg->sip_code == 486 || leg->sip_code == 600 ||
+		    (best != 486 && leg->sip_code < best)) {
+			best = leg->sip_code;
+			*reason = leg->sip_reason;
+		}
+	}
+	return best ? best : 480;
+}
+
+static void cancel_other_legs(struct call *call, const struct leg *keep)
+{
+	struct le *le;
+
+	LIST_FOREACH(&call->blegs, le) {
+		struct leg *leg = le->data;
+
+		if (leg == keep || leg->state == LEG_ENDED)
+			continue;
+		leg_stop(leg, 487, "Request Terminated");
+		leg->sess = mem_deref(leg->sess);  /* sends CANCEL */
+	}
+}
+
+static void ring_timeout(void *arg)
+{
+	struct call *call = arg;
+
+	cancel_other_legs(call, NULL);
+	call_end(call, "no_answer", "system", 480, "No Answer");
+}
+
+static void b_progress(const struct sip_msg *msg, void *arg)
+{
+	struct leg *b = arg;
+	struct call *call = b->call;
+
+	if (call->ended || msg->scode < 180)
+		return;
+	if (!b->ring_ms)
+		b->ring_ms = now_ms();
+	b->state = LEG_RINGING;
+	if (!call->ring_ms) {
+		call->ring_ms = b->ring_ms;
+		call->a->ring_ms = b->ring_ms;
+		sipsess_progress(call->a->sess, 180, "Ringing", NULL, "");
+	}
+}
+
+/* The callee's SDP answer (in the 200 OK). */
+static int b_answer(const struct sip_msg *msg, void *arg)
+{
+	struct leg *b = arg;
+	int err = leg_sdp_decode(&b->sdp, msg->mb, false);
+
+	if (!err)
+		err = leg_apply_remote(b);
+	if (err)
+		log_warn("call", "call %s: unusable SDP answer from %s",
+			 b->call->id, b->endpoint);
+	return err;
+}
+
+static int answer_a(struct call *call)
+{
+	struct mbuf *desc = NULL;
+	int err = leg_sdp_encode(&call->a->sdp, &desc, !call->a->has_fmt);
+
+	if (!err)
+		err = sipsess_answer(call->a->sess, 200, "OK", desc, "");
+	mem_deref(desc);
+	return err;
+}
+
+static void b_established(const struct sip_msg *msg, void *arg)
+{
+	struct leg *b = arg;
+	struct call *call = b->call;
+
+	(void)msg;
+	if (call->ended) {
+		b->sess = mem_deref(b->sess);
+		return;
+	}
+	b->state = LEG_ANSWERED;
+	b->answer_ms = now_ms();
+	call->winner = b;
+	call->answer_ms = b->answer_ms;
+	tmr_cancel(&call->ring_tmr);
+	cancel_other_legs(call, b);
+	bridge(call, b);
+	if (answer_a(call)) {
+		call_end(call, "system_error", "system", 500,
+			 "cannot answer the caller");
+		return;
+	}
+	call->a->state = LEG_ANSWERED;
+	call->a->answer_ms = call->answer_ms;
+	log_info("call", "call %s answered by %s (%s/%s)", call->id,
+		 b->endpoint, call->a->fmt.name, b->fmt.name);
+}
+
+static void b_closed(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *b = arg;
+	struct call *call = b->call;
+	uint16_t code = msg ? msg->scode : 0;
+	char reason[64] = "";
+	const char *why;
+
+	if (msg)
+		pl_strcpy(&msg->reason, reason, sizeof(reason));
+	if (!code)
+		code = err == ETIMEDOUT ? 408 : 500;
+	if (b == call->winner) {
+		/* The callee hung up (BYE). */
+		leg_stop(b, 0, NULL);
+		call_end(call, "normal_end", "callee", 0, NULL);
+		return;
+	}
+	leg_stop(b, code, reason[0] ? reason : strerror(err));
+	if (call->ended || any_leg_left(call) || call->winner)
+		return;
+	code = best_failure(call, &why);
+	call_end(call, call_status_for_code(code), "callee", code, why);
+}
+
+static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
+		       const struct reg_contact *c)
+{
+	char from_uri[256], route[160];
+	const char *routev[1] = {route};
+	struct mbuf *offer = NULL;
+	int err;
+
+	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
+							  : NULL);
+	if (!err)
+		err = leg_sdp_encode(&leg->sdp, &offer, true);
+	if (err)
+		goto out;
+	str_ncpy(leg->uri, c->uri, sizeof(leg->uri));
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
+		    sip_stack_contact_addr(b->deps.stack));
+	/* Send to where the device registered from (it may be behind NAT),
+	   with its own Contact as the request URI. */
+	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
+		    sip_transp_param(c->tp));
+	err = sipsess_connect(&leg->sess, b->sock, c->uri,
+			      call->caller_name[0] ? call->caller_name : NULL,
+			      from_uri, "hotline", routev, 1,
+			      "application/sdp", offer, NULL, NULL, false,
+			      leg_offer, b_answer, b_progress, b_established,
+			      leg_info, leg_refer, b_closed, leg, "");
+	if (!err)
+		str_ncpy(leg->sip_call_id,
+			 sip_dialog_callid(sipsess_dialog(leg->sess)),
+			 sizeof(leg->sip_call_id));
+out:
+	mem_deref(offer);
+	return err;
+}
+
+struct fork_ctx {
+	struct b2bua *b;
+	struct call *call;
+	const char *number;
+	unsigned started;
+};
+
+static void fork_to_contact(const struct reg_contact *c, void *arg)
+{
+	struct fork_ctx *fc = arg;
+	struct leg *leg = leg_new(fc->call, true);
+
+	if (!leg)
+		return;
+	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
+	int err = connect_leg(fc->b, fc->call, leg, c);
+
+	if (err) {
+		log_warn("call", "call %s: cannot ring %s: %s", fc->call->id,
+			 c->uri, strerror(err));
+		leg_stop(leg, 500, "cannot send INVITE");
+		return;
+	}
+	fc->started++;
+}
+
+/* ---- the incoming leg ---- */
+
+static int a_answer(const struct sip_msg *msg, void *arg)
+{
+	struct leg *a = arg;
+	int err = leg_sdp_decode(&a->sdp, msg->mb, false);
+
+	if (!err)
+		err = leg_apply_remote(a);
+	if (!err && a->call->winner)
+		bridge(a->call, a->call->winner);
+	return err;
+}
+
+static void a_established(const struct sip_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+}
+
+static void a_closed(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *a = arg;
+	struct call *call = a->call;
+
+	(void)msg;
+	if (call->ended)
+		return;
+	if (call->winner) {
+		call_end(call, "normal_end", "caller", 0, NULL);
+		return;
+	}
+	/* CANCEL, or the caller's transaction failed before an answer. */
+	cancel_other_legs(call, NULL);
+	call_end(call, err == ECONNRESET || !err ? "caller_cancelled"
+						 : "system_error",
+		 "caller", 487, "Request Terminated");
+}
+
+/* A re-INVITE from either side: hold, resume, new address. We answer from
+   our own media; the other leg needs no renegotiation. */
+static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
+		     void *arg)
+{
+	struct leg *leg = arg;
+	int err;
+
+	if (!leg_sdp_has_body(msg->mb))
+		return leg_sdp_encode(&leg->sdp, descp, true);
+	err = leg_sdp_decode(&leg->sdp, msg->mb, true);
+	if (!err)
+		err = leg_apply_remote(leg);
+	if (err)
+		return err;
+	leg_sdp_set_direction(&leg->sdp, leg_sdp_remote_sends(&leg->sdp),
+			      leg_sdp_remote_receives(&leg->sdp));
+	log_info("call", "call %s: %s %s", leg->call->id, leg->endpoint,
+		 leg->held ? "holds" : "resumes");
+	return leg_sdp_encode(&leg->sdp, descp, false);
+}
+
+static struct leg *other_leg(const struct leg *leg)
+{
+	struct call *call = leg->call;
+
+	return leg == call->a ? call->winner : call->a;
+}
+
+/* SIP INFO (application/dtmf-relay and friends) goes to the other side. */
+static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct leg *other = other_leg(arg);
+	struct mbuf *body = NULL;
+	char ctype[64];
+
+	if (!other || !other->sess) {
+		sip_reply(sip, msg, 481, "Call Does Not Exist");
+		return;
+	}
+	re_snprintf(ctype, sizeof(ctype), "%r/%r", &msg->ctyp.type,
+		    &msg->ctyp.subtype);
+	body = mbuf_alloc(mbuf_get_left(msg->mb) + 1);
+	if (body && !mbuf_write_mem(body, mbuf_buf(msg->mb),
+				    mbuf_get_left(msg->mb))) {
+		body->pos = 0;
+		sipsess_info(other->sess, ctype, body, NULL, NULL);
+	}
+	mem_deref(body);
+	sip_reply(sip, msg, 200, "OK");
+}
+
+static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	sip_reply(sip, msg, 501, "Not Implemented");
+}
+
+static void reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
+		   const char *reason)
+{
+	sip_treply(NULL, sip_stack_sip(b->deps.stack), msg, code, reason);
+}
+
+/* Accepts the caller's INVITE provisionally, with its SDP read. */
+static int accept_a(struct b2bua *b, struct call *call,
+		    const struct sip_msg *msg)
+{
+	struct leg *a = leg_new(call, false);
+	int err;
+
+	if (!a)
+		return ENOMEM;
+	str_ncpy(a->endpoint, call->caller, sizeof(a->endpoint));
+	pl_strcpy(&msg->callid, a->sip_call_id, sizeof(a->sip_call_id));
+	re_snprintf(a->uri, sizeof(a->uri), "%H", uri_encode, &msg->from.uri);
+	err = leg_media(b, a, NULL, NULL);
+	if (err)
+		return err;
+	if (leg_sdp_has_body(msg->mb)) {
+		err = leg_sdp_decode(&a->sdp, msg->mb, true);
+		if (!err)
+			err = leg_apply_remote(a);
+		if (err)
+			return EPROTO;
+	}
+	/* libre accepts with 101-199 only: "Session Progress" without SDP
+	   says we are working on it; 180 follows when a device rings. */
+	return sipsess_accept(&a->sess, b->sock, msg, 183, "Session Progress",
+			      "hotline", "application/sdp", NULL, NULL, NULL,
+			      false, leg_offer, a_answer, a_established,
+			      leg_info, leg_refer, a_closed, a, "");
+}
+
+static void start_call(struct b2bua *b, const struct sip_msg *msg,
+		       const struct dir_extension *from,
+		       const struct dir_extension *to)
+{
+	struct call *call = call_new(b, from->tenant_id);
+	struct fork_ctx fc = {b, call, to->number, 0};
+	int err;
+
+	if (!call) {
+		reject(b, msg, 500, "Server Internal Error");
+		return;
+	}
+	list_append(&b->calls, &call->le, call);
+	b->total++;
+	str_ncpy(call->caller, from->number, sizeof(call->caller));
+	str_ncpy(call->caller_name, from->display_name,
+		 sizeof(call->caller_name));
+	str_ncpy(call->callee, to->number, sizeof(call->callee));
+	err = accept_a(b, call, msg);
+	if (err) {
+		log_warn("call", "call %s: cannot take the INVITE from %s: %s",
+			 call->id, from->number, strerror(err));
+		if (!call->a || !call->a->sess)
+			reject(b, msg, err == EPROTO ? 488 : 503,
+			       err == EPROTO ? "Not Acceptable Here"
+					     : "Service Unavailable");
+		call_end(call, "system_error", "system",
+			 err == EPROTO ? 488 : 503,
+			 err == EPROTO ? "no common codec" : strerror(err));
+		return;
+	}
+	registrar_contacts(b->deps.reg, to, fork_to_contact, &fc);
+	if (!fc.started) {
+		call_end(call, "unavailable", "system", 480,
+			 "Temporarily Unavailable");
+		return;
+	}
+	tmr_start(&call->ring_tmr, b->deps.ring_timeout_ms, ring_timeout,
+		  call);
+}
+
+/* Every new INVITE arrives here. */
+static void invite_handler(const struct sip_msg *msg, void *arg)
+{
+	struct b2bua *b = arg;
+	const struct dir_extension *from, *to;
+
+	from = registrar_authenticate(b->deps.reg, msg);
+	if (!from)
+		return;   /* answered with 401/407/403 */
+	to = directory_extension(b->deps.dir, from->tenant_id, &msg->uri.user);
+	if (!to || !to->enabled) {
+		reject(b, msg, 404, "Not Found");
+		return;
+	}
+	start_call(b, msg, from, to);
+}
+
+int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
+{
+	struct b2bua *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return ENOMEM;
+	b->deps = *deps;
+	list_init(&b->calls);
+	err = sipsess_listen(&b->sock, sip_stack_sip(deps->stack), 32,
+			     invite_handler, b);
+	if (err) {
+		free(b);
+		return err;
+	}
+	*bp = b;
+	return 0;
+}
+
+/* Hangs up every call (records written), then stops listening. */
+void b2bua_free(struct b2bua *b)
+{
+	struct le *le;
+
+	if (!b)
+		return;
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		cancel_other_legs(call, call->winner);
+		call_end(call, call->winner ? "normal_end" : "system_error",
+			 "system", 503, "Service Unavailable");
+	}
+	while ((le = list_head(&b->calls)))
+		call_free(le->data);
+	b->sock = mem_deref(b->sock);
+	free(b);
+}

@@ -1,0 +1,28 @@
+/*
+ * b2bua.h — the call engine: takes INVITEs and bridges calls.
+ */
+#ifndef HOTLINE_CALL_B2BUA_H
+#define HOTLINE_CALL_B2BUA_H
+
+struct b2bua;
+struct sip_stack;
+struct directory;
+struct registrar;
+struct media_engine;
+struct store;
+
+struct b2bua_deps {
+	struct sip_stack *stack;
+	struct directory *dir;
+	struct registrar *reg;
+	struct media_engine *media;
+	struct store *store;
+	unsigned ring_timeout_ms;
+};
+
+int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);
+/* Ends every call (their records are written) and stops taking calls. */
+void b2bua_free(struct b2bua *b);
+unsigned b2bua_active_calls(const struct b2bua *b);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * sdp.h — one call leg's SDP offer/answer state (libre's sdp module), with
+ * the formats Hotline relays: G.711 µ-law and A-law, and RFC 4733
+ * telephone-event.
+ */
+#ifndef HOTLINE_CALL_SDP_H
+#define HOTLINE_CALL_SDP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sa;
+struct mbuf;
+struct sdp_session;
+struct sdp_media;
+struct media_format;
+
+struct leg_sdp {
+	struct sdp_session *sess;
+	struct sdp_media *audio;
+};
+
+/* prefer: a codec name to list first ("PCMA"), or NULL. */
+int  leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
+		  const char *prefer);
+void leg_sdp_reset(struct leg_sdp *ls);
+/* Reads the far end's SDP (offer: it offered; else: it answered). */
+int  leg_sdp_decode(struct leg_sdp *ls, struct mbuf *mb, bool offer);
+/* Writes our SDP (offer or answer) into *mbp. */
+int  leg_sdp_encode(struct leg_sdp *ls, struct mbuf **mbp, bool offer);
+/* The far end's address and its chosen format; ENOENT when there is no
+   common codec or no address. */
+int  leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
+		    struct media_format *fmt);
+/* Whether the far end will receive from us (not sendonly/inactive). */
+bool leg_sdp_remote_receives(const struct leg_sdp *ls);
+/* Whether the far end sends to us (not recvonly/inactive). */
+bool leg_sdp_remote_sends(const struct leg_sdp *ls);
+/* Our direction in the next SDP we write. */
+void leg_sdp_set_direction(struct leg_sdp *ls, bool send, bool recv);
+bool leg_sdp_has_body(const struct mbuf *mb);
+
+#endif

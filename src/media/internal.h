@@ -1,0 +1,197 @@
+/*
+ * internal.h — what the media engine's files share: endpoints, media
+ * threads, and the command/event queues between them and the control thread.
+ *
+ * Ownership. Control-side fields (marked "ctl") are touched only on the
+ * control thread. Working fields ("media") only on the media thread that has
+ * the endpoint attached; an endpoint moves between threads only through
+ * DETACH (old thread) -> DETACHED event (control) -> ATTACH (new thread), so
+ * exactly one thread owns it at any time. What the control thread wants
+ * (remote, format, mute, peer) is copied into `want` under the endpoint's
+ * lock and a SYNC command tells the owner to read it. Stats are relaxed
+ * atomics with a single writer (the owner thread), read by anyone.
+ */
+#ifndef HOTLINE_MEDIA_INTERNAL_H
+#define HOTLINE_MEDIA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include "../core/libre.h"
+#include "media.h"
+
+enum { MEDIA_BATCH = 16, MEDIA_MAXPKT = 1500 };
+
+enum qkind {
+	/* control -> media thread */
+	Q_ATTACH, Q_DETACH, Q_SYNC, Q_QUIT,
+	/* media thread -> control */
+	Q_EV_FIRST, Q_EV_TIMEOUT, Q_EV_DTMF, Q_EV_DETACHED, Q_EV_FREED,
+};
+
+struct qnode {
+	struct qnode *next;
+	enum qkind kind;
+	struct media_endpoint *ep;
+	char digit;
+	bool heap;              /* malloc'ed: free after use */
+};
+
+/* A mutex-protected list; a libre mqueue message wakes the consumer's loop
+   when the list goes from empty to non-empty. */
+struct nodeq {
+	pthread_mutex_t lock;
+	struct qnode *head, *tail;
+	struct mqueue *wake;
+};
+
+enum law { LAW_OTHER, LAW_PCMU, LAW_PCMA };
+
+struct addr {
+	struct sockaddr_storage ss;
+	socklen_t len;          /* 0: unset */
+};
+
+/* What the control thread wants; guarded by media_endpoint.lock. */
+struct want {
+	struct addr remote;
+	struct media_format fmt;
+	bool has_fmt;
+	bool muted;
+	bool dead;
+	struct media_thread *owner;     /* where it should be, NULL: moving */
+	struct media_endpoint *peer;
+	struct media_thread *peer_thr;  /* where peer is attached, NULL: moving */
+};
+
+struct rx_seq {
+	bool init;
+	uint32_t ssrc;
+	uint16_t max_seq;
+	uint32_t cycles;
+	uint32_t base_seq;
+	uint64_t received;
+	uint64_t lost_before;   /* from earlier streams (SSRC change, resync) */
+};
+
+struct ep_stats {
+	atomic_uint_least64_t rx_packets, rx_bytes, tx_packets, tx_bytes, lost;
+	atomic_uint_least32_t jitter_us;
+	atomic_int_least64_t last_rx_ms;
+};
+
+struct media_endpoint {
+	struct media_engine *me;
+	uint16_t port;
+	int fd_rtp, fd_rtcp;
+	media_event_h *eventh;
+	void *arg;
+
+	/* ctl */
+	struct le ctl_le;
+	struct media_thread *thr;       /* attached thread, NULL: moving */
+	struct media_thread *dest_thr;  /* where it belongs */
+	struct media_endpoint *peer;
+	struct addr remote;
+	struct media_format fmt;
+	bool has_fmt;
+	bool muted;
+	bool freed;
+
+	/* control -> media */
+	pthread_mutex_t lock;
+	struct want want;
+	atomic_bool sync_queued;
+	struct qnode n_sync, n_attach, n_detach;
+	/* media -> control */
+	struct qnode n_detached, n_freed;
+
+	/* media */
+	struct le le;
+	struct media_thread *owner;
+	struct media_endpoint *wpeer;
+	atomic_bool relaying;           /* wpeer set; read by control */
+	struct addr w_remote;
+	struct addr latch_rtp, latch_rtcp;
+	struct media_format w_fmt;
+	enum law law;
+	bool w_has_fmt;
+	bool w_muted;
+	bool got_first;
+	bool timed_out;
+	int64_t quiet_since;            /* monotonic ms: remote set / last rx */
+	struct rx_seq seq;
+	bool jit_init;
+	int64_t jit_transit;
+	double jitter;                  /* in timestamp units */
+	bool dtmf_seen;
+	uint32_t dtmf_ts;
+
+	struct ep_stats st;
+};
+
+struct media_thread {
+	struct media_engine *me;
+	unsigned idx;
+	pthread_t tid;
+	bool started;
+	struct nodeq q;
+	struct qnode n_quit;
+	struct list eps;        /* attached endpoints (media) */
+	struct tmr scan;
+	pthread_mutex_t ready_lock;
+	pthread_cond_t ready_cond;
+	int ready;              /* 0 starting, 1 running, -1 failed */
+	/* receive buffers, media thread only */
+	struct mmsghdr msgs[MEDIA_BATCH];
+	struct iovec iov[MEDIA_BATCH];
+	struct sockaddr_storage src[MEDIA_BATCH];
+	uint8_t buf[MEDIA_BATCH][MEDIA_MAXPKT];
+};
+
+struct media_engine {
+	struct media_config cfg;
+	char bind_ip[64];
+	struct media_thread *thrv;
+	unsigned nthr;
+	unsigned rr;
+	struct nodeq events;    /* media -> control */
+	struct list eps;        /* every endpoint not yet released (ctl) */
+	/* port pool (ctl) */
+	uint16_t port_base;
+	unsigned nslots;
+	unsigned cursor;
+	bool *used;
+};
+
+/* queue.c */
+int  nodeq_init(struct nodeq *q, void (*wakeh)(int, void *, void *),
+		void *arg);
+void nodeq_close(struct nodeq *q);
+void nodeq_push(struct nodeq *q, struct qnode *n);
+struct qnode *nodeq_take_all(struct nodeq *q);
+
+/* relay.c (media thread) */
+void relay_tables_init(void);
+enum law relay_law(const struct media_format *fmt);
+void relay_rtp_handler(int flags, void *arg);
+void relay_rtcp_handler(int flags, void *arg);
+void relay_scan(struct media_thread *mt, int64_t now);
+int64_t mono_ms(void);
+
+/* thread.c */
+int  media_thread_start(struct media_thread *mt);
+void media_thread_stop(struct media_thread *mt);
+void media_thread_push(struct media_thread *mt, struct qnode *n,
+		       enum qkind kind, struct media_endpoint *ep);
+void thread_event(struct media_endpoint *ep, enum qkind kind, char digit);
+
+static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
+			      + n, memory_order_relaxed);
+}
+
+#endif

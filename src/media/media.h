@@ -1,0 +1,97 @@
+/*
+ * media.h — the RTP engine: media threads that own the RTP/RTCP sockets of
+ * every call leg and relay audio between bridged legs.
+ *
+ * The control thread allocates an endpoint (its ports are known at once, for
+ * the SDP), tells it the far end's address and format from the answer, and
+ * bridges two endpoints. From then on packets flow on a media thread without
+ * the control thread: same codec, a pass-through (no decode); G.711 µ-law to
+ * A-law and back, transcoded. Events (first packet, silence timeout, DTMF)
+ * come back to the control thread through the handler given at alloc.
+ *
+ * All functions are called on the control thread.
+ */
+#ifndef HOTLINE_MEDIA_H
+#define HOTLINE_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sa;
+struct media_engine;
+struct media_endpoint;
+
+/* What the far end sends and expects (from SDP). */
+struct media_format {
+	uint8_t pt;             /* RTP payload type, e.g. 0 */
+	char name[16];          /* encoding name as in SDP: "PCMU", "PCMA" */
+	uint32_t rate;          /* clock rate, e.g. 8000 */
+	uint8_t channels;       /* 1 */
+	uint8_t ptime;          /* packet time in ms, e.g. 20 */
+	int dtmf_pt;            /* telephone-event payload type, -1: none */
+};
+
+struct media_stats {
+	uint64_t rx_packets, tx_packets;
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t lost;          /* from sequence-number gaps */
+	double jitter_ms;       /* RFC 3550 interarrival jitter */
+	double rtt_ms;          /* from RTCP, 0 if unknown */
+	int64_t last_rx_ms;     /* wall clock of the last packet, 0: none */
+};
+
+enum media_event {
+	MEDIA_FIRST_PACKET,     /* the first RTP packet arrived */
+	MEDIA_TIMEOUT,          /* no RTP for the inactivity timeout */
+	MEDIA_DTMF,             /* an RFC 4733 digit ended; see digit */
+};
+
+typedef void (media_event_h)(struct media_endpoint *ep, enum media_event ev,
+			     char digit, void *arg);
+
+struct media_config {
+	const char *bind_ip;    /* "127.0.0.1", or "0.0.0.0" */
+	uint16_t port_lo;       /* even */
+	uint16_t port_hi;
+	unsigned threads;       /* 0: one per core */
+	unsigned timeout_s;     /* RTP inactivity timeout, 0: none */
+};
+
+int  media_engine_start(struct media_engine **mep,
+			const struct media_config *cfg);
+void media_engine_stop(struct media_engine *me);
+/* Endpoints holding a port: allocated and not yet released by their media
+   thread (a freed endpoint's port returns to the pool a moment later). */
+unsigned media_engine_endpoints(const struct media_engine *me);
+/* Media threads started, and the CPU time they have used (ns). */
+unsigned media_engine_threads(const struct media_engine *me);
+uint64_t media_engine_cpu_ns(const struct media_engine *me);
+
+/* An RTP (even port) + RTCP (port + 1) pair on one media thread. With near
+   non-NULL the endpoint shares near's thread (legs of one call relay
+   without crossing threads). */
+int  media_endpoint_alloc(struct media_endpoint **epp, struct media_engine *me,
+			  const struct media_endpoint *near,
+			  media_event_h *eventh, void *arg);
+/* Stops the endpoint, closes its sockets; safe on NULL. */
+void media_endpoint_free(struct media_endpoint *ep);
+uint16_t media_endpoint_port(const struct media_endpoint *ep);
+/* Where to send, and in which format. Packets are accepted from any source
+   and the endpoint latches to the address they really come from (NAT). */
+int  media_endpoint_set_remote(struct media_endpoint *ep, const struct sa *rtp,
+			       const struct media_format *fmt);
+/* Stop sending (hold: sendonly/inactive from the far end), or resume. */
+void media_endpoint_mute(struct media_endpoint *ep, bool muted);
+void media_endpoint_stats(const struct media_endpoint *ep,
+			  struct media_stats *st);
+
+/* Relays a <-> b. Both need a format; different G.711 laws are transcoded;
+   other mismatches return ENOTSUP. */
+int  media_bridge(struct media_endpoint *a, struct media_endpoint *b);
+void media_unbridge(struct media_endpoint *a);
+/* True once ep's media thread relays ep's packets to its bridge peer (a
+   bridge takes effect a moment after media_bridge, when both endpoints are
+   on one thread). */
+bool media_endpoint_relaying(const struct media_endpoint *ep);
+
+#endif

@@ -1,0 +1,376 @@
+"""Real SIP peers for the end-to-end tests: baresip (audio through files)
+and sipp (scenarios under tests/e2e/sipp/), plus tone analysis of WAV files.
+Every peer listens on loopback only and is stopped by the test that made it."""
+import math
+import os
+import pathlib
+import shutil
+import signal
+import struct
+import subprocess
+import time
+import wave
+
+from e2e_helpers import free_sip_port
+
+
+
+def tone_power(path, freqs):
+    """Relative power of each frequency in a WAV file (Goertzel, 0..0.5)."""
+    with wave.open(str(path)) as w:
+        n, ch, rate = w.getnframes(), w.getnchannels(), w.getframerate()
+        data = struct.unpack("<%dh" % (n * ch), w.readframes(n))[::ch]
+    if not data:
+        return {f: 0.0 for f in freqs}
+    total = sum(x * x for x in data) or 1
+    out = {}
+    for f in freqs:
+        k = 2 * math.cos(2 * math.pi * f / rate)
+        s1 = s2 = 0.0
+        for x in data:
+            s1, s2 = x + k * s1 - s2, s1
+        out[f] = (s1 * s1 + s2 * s2 - k * s1 * s2) / total / len(data)
+    return out
+
+
+class Baresip:
+    """One baresip user agent with a sine-tone microphone and its decoded
+    audio recorded (sndfile module) under `rec`."""
+
+    def __init__(self, workdir, name, user, password, domain, proxy_port,
+                 tone_hz, codecs="PCMU", answer="auto", transport="udp"):
+        self.dir = pathlib.Path(workdir) / f"baresip-{name}"
+        self.rec = self.dir / "rec"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.rec.mkdir(parents=True)
+        self.port = free_sip_port()
+        rtp = 30000 + 2 * (self.port % 5000)
+        (self.dir / "config").write_text("\n".join([
+            "poll_method epoll",
+            f"sip_listen 127.0.0.1:{self.port}",
+            "module_path /usr/lib/baresip/modules",
+            "module g711.so", "module ausine.so",
+            "module sndfile.so", "module aubridge.so",
+            "module_app account.so", "module_app menu.so",
+            f"audio_source ausine,{tone_hz}",
+            "audio_player aubridge,none", "audio_alert aubridge,none",
+            "ausrc_srate 48000", "auplay_srate 48000",
+            "ausrc_channels 2", "auplay_channels 2",
+            f"snd_path {self.rec}",
+            f"rtp_ports {rtp}-{rtp + 9}",
+            "sip_trans_def udp", "",
+        ]))
+        (self.dir / "accounts").write_text(
+            f"<sip:{user}@{domain};transport={transport}>;auth_pass={password};"
+            f"outbound=\"sip:127.0.0.1:{proxy_port};transport={transport}\";"
+            f"regint=300;answermode={answer};audio_codecs={codecs}\n")
+        self.log_path = self.dir / "baresip.log"
+        self.proc = None
+
+    def start(self, commands=(), seconds=30):
+        args = ["baresip", "-f", str(self.dir), "-t", str(seconds)]
+        for c in commands:
+            args += ["-e", c]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        return self
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, text, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in self.output():
+                return True
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        return text in self.output()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+
+    def received_audio(self):
+        """The WAV of what this agent heard (decoded from the network)."""
+        files = sorted(self.rec.glob("*-dec.wav"))
+        return files[-1] if files else None
+
+
+class Sipp:
+    """sipp running one scenario file from tests/e2e/sipp/."""
+
+    def __init__(self, workdir, scenario, target_port, keys=None, user=None,
+                 password=None, port=None, transport="u1", extra=()):
+        """scenario: the path of a scenario file (see write_scenario)."""
+        self.port = port or free_sip_port()
+        self.dir = pathlib.Path(workdir)
+        name = pathlib.Path(scenario).stem
+        self.log_path = self.dir / f"sipp-{name}-{self.port}.log"
+        args = ["sipp", "-sf", str(scenario),
+                "-i", "127.0.0.1", "-p", str(self.port), "-m", "1",
+                "-t", transport, "-nostdin", "-timeout", "30s",
+                "-trace_err", "-error_file", str(self.dir / f"sipp-{self.port}-err.log"),
+                f"127.0.0.1:{target_port}"]
+        if user:
+            args += ["-au", user, "-ap", password, "-s", user]
+        for k, v in (keys or {}).items():
+            args += ["-key", k, str(v)]
+        self.args = args + list(extra)
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        return self
+
+    def wait(self, timeout=40):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        return rc
+
+    def errors(self):
+        err = self.dir / f"sipp-{self.port}-err.log"
+        return (err.read_text(errors="replace") if err.exists() else "") + \
+            self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# ---- sipp scenarios, written per test from these templates ----
+
+_HDRS = """Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+Max-Forwards: 70
+"""
+
+REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register">
+  <send retrans="500"><![CDATA[
+REGISTER sip:[domain] SIP/2.0
+""" + _HDRS + """To: <sip:[service]@[domain]>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
+Expires: 300
+Content-Length: 0
+
+]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+REGISTER sip:[domain] SIP/2.0
+""" + _HDRS + """To: <sip:[service]@[domain]>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
+[authentication]
+Expires: 300
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+SDP = """v=0
+o=sipp 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+"""
+
+# The callee side: ring, then answer with `final` (e.g. 486 Busy Here).
+_UAS_FINAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas final">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="300"/>
+  <send><![CDATA[
+SIP/2.0 FINAL
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+
+def uas_final(final):
+    return _UAS_FINAL.replace("FINAL", final)
+
+
+# The callee side that only rings (for CANCEL and no-answer tests).
+UAS_RING = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas ring">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+def _invite(cseq, auth):
+    return """  <send retrans="500"><![CDATA[
+INVITE sip:[callee]@[domain] SIP/2.0
+""" + _HDRS + """To: <sip:[callee]@[domain]>
+Call-ID: [call_id]
+CSeq: %d INVITE
+Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
+%sContent-Type: application/sdp
+Content-Length: [len]
+
+""" % (cseq, "[authentication]\n" if auth else "") + SDP + """
+]]></send>
+"""
+
+
+_ACK_407 = """  <send><![CDATA[
+ACK sip:[callee]@[domain] SIP/2.0
+[last_Via:]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+Max-Forwards: 70
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Content-Length: 0
+
+]]></send>
+"""
+
+
+def uac_expect(final):
+    """The caller side: INVITE (answering the digest challenge) and expect
+    the final response `final` (e.g. 486), then ACK."""
+    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac expect %d">
+""" % final + _invite(1, False) + """  <recv response="100" optional="true"/>
+  <recv response="407" auth="true"/>
+""" + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="%d"/>
+  <send><![CDATA[
+ACK sip:[callee]@[domain] SIP/2.0
+[last_Via:]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+Max-Forwards: 70
+""" % final + """[last_To:]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def uac_cancel():
+    """The caller side: INVITE, wait for ringing, CANCEL, expect 487."""
+    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac cancel">
+""" + _invite(1, False) + """  <recv response="100" optional="true"/>
+  <recv response="407" auth="true"/>
+""" + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="180"/>
+  <pause milliseconds="500"/>
+  <send><![CDATA[
+CANCEL sip:[callee]@[domain] SIP/2.0
+[last_Via:]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[callee]@[domain]>
+Call-ID: [call_id]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <recv response="487"/>
+  <send><![CDATA[
+ACK sip:[callee]@[domain] SIP/2.0
+[last_Via:]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def write_scenario(workdir, name, text):
+    path = pathlib.Path(workdir) / f"{name}.xml"
+    path.write_text(text)
+    return path
