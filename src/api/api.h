@@ -46,6 +46,9 @@ enum route_flags {
 	ROUTE_WRITE    = 1 << 3,  /* runs on the writer even if GET */
 	ROUTE_TELEPHONY = 1 << 4, /* a change here reloads the telephony
 				     directory (see api_server_on_change) */
+	ROUTE_CONTROL  = 1 << 5,  /* after authentication, answered on the
+				     control thread by the function given to
+				     api_server_add_control() for its name */
 };
 
 struct route {

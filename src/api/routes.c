@@ -96,6 +96,10 @@ static const struct route routes[] = {
 	 NULL, registrations_list},
 
 	{"GET", "/api/v1/calls", "calls.list", "calls", 0, NULL, calls_list},
+	{"GET", "/api/v1/calls/live", "calls.live", "calls", ROUTE_CONTROL,
+	 NULL, NULL},
+	{"DELETE", "/api/v1/calls/live/{id}", "calls.hangup", "calls",
+	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/calls/{id}", "calls.get", "calls", 0, NULL,
 	 calls_get},
 };

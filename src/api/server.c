@@ -22,7 +22,13 @@
 #include "static_files.h"
 #include "../core/log.h"
 
-enum { KEY_TOUCH_SLOTS = 64, KEY_TOUCH_MS = 60 * 1000 };
+enum { KEY_TOUCH_SLOTS = 64, KEY_TOUCH_MS = 60 * 1000, MAX_CONTROL = 32 };
+
+struct control_route {
+	const char *name;
+	api_control_h *fn;
+	void *arg;
+};
 
 /* When each API key last had its last_used_at written. */
 struct key_touch {
@@ -40,6 +46,8 @@ struct api_server {
 	struct metrics *metrics;
 	void (*change_h)(void *arg);
 	void *change_arg;
+	struct control_route controls[MAX_CONTROL];
+	unsigned ncontrols;
 };
 
 /* One request in flight: the parsed request and its connection. */
@@ -206,9 +214,26 @@ static int run_first_stage(struct db *db, void *arg)
 		if (!err)
 			err = auth_check_route(req);
 	}
-	if (!err)
-		err = r->prepare ? r->prepare(db, req) : r->handler(db, req);
+	if (!err && r->prepare)
+		err = r->prepare(db, req);
+	else if (!err && r->handler)
+		err = r->handler(db, req);
 	return api_status_for(err, req);
+}
+
+/* A ROUTE_CONTROL request, authenticated: answered on this thread. */
+static void run_control(struct pending *p)
+{
+	struct api_server *srv = p->srv;
+
+	for (unsigned i = 0; i < srv->ncontrols; i++) {
+		if (!strcmp(srv->controls[i].name, p->req.route->name)) {
+			srv->controls[i].fn(&p->req, srv->controls[i].arg);
+			return;
+		}
+	}
+	api_fail(&p->req, 503, "unavailable", "telephony is not running "
+		 "(start hotlined with --sip)");
 }
 
 static int run_second_stage(struct db *db, void *arg)
@@ -262,6 +287,8 @@ static void stage_done(int err, void *arg)
 
 	if (err && err != API_HANDLED && p->req.status < 400)
 		api_status_for(err, &p->req);
+	if (!err && (r->flags & ROUTE_CONTROL) && !p->req.status)
+		run_control(p);
 	if (!err && r->prepare && !p->req.status) {
 		int serr = store_submit(p->srv->store, STORE_WRITE,
 					run_second_stage, second_done, p);
@@ -523,6 +550,15 @@ int api_server_start(struct api_server **srvp, const char *addr,
 fail:
 	api_server_stop(srv);
 	return err;
+}
+
+int api_server_add_control(struct api_server *srv, const char *name,
+			   api_control_h *fn, void *arg)
+{
+	if (srv->ncontrols == MAX_CONTROL)
+		return ENOSPC;
+	srv->controls[srv->ncontrols++] = (struct control_route){name, fn, arg};
+	return 0;
 }
 
 void api_server_on_change(struct api_server *srv, void (*h)(void *arg),

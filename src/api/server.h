@@ -14,6 +14,14 @@ int  api_server_start(struct api_server **srvp, const char *addr,
    a route flagged ROUTE_TELEPHONY (extensions, trunks, routes...). */
 void api_server_on_change(struct api_server *srv, void (*h)(void *arg),
 			  void *arg);
+/* Live state owned by the control thread (calls in progress...): the
+   function answers the ROUTE_CONTROL route called `name` after the request
+   passed authentication and permissions. It fills req->status/resp with
+   api_ok()/api_fail() (see api.h). */
+struct api_req;
+typedef void (api_control_h)(struct api_req *req, void *arg);
+int  api_server_add_control(struct api_server *srv, const char *name,
+			    api_control_h *fn, void *arg);
 /* Call after store_close(): late results still reach their requests. */
 void api_server_stop(struct api_server *srv);
 

@@ -561,3 +561,63 @@ void b2bua_free(struct b2bua *b)
 	b->sock = mem_deref(b->sock);
 	free(b);
 }
+
+static const char *call_state(const struct call *call)
+{
+	if (call->winner)
+		return "talking";
+	return call->ring_ms ? "ringing" : "trying";
+}
+
+static json_t *live_call(const struct call *call)
+{
+	const struct leg *w = call->winner;
+
+	return json_pack("{sssssssssssssIsosssoso}", "id", call->id,
+			 "direction", call->direction, "caller", call->caller,
+			 "caller_name", call->caller_name, "callee",
+			 call->callee, "state", call_state(call), "start_at",
+			 (json_int_t)call->start_ms, "answer_at",
+			 call->answer_ms ? json_integer(call->answer_ms)
+					 : json_null(),
+			 "answered_by", w ? w->endpoint : "", "caller_codec",
+			 call->a && call->a->has_fmt
+				 ? json_string(call->a->fmt.name)
+				 : json_null(),
+			 "callee_codec",
+			 w && w->has_fmt ? json_string(w->fmt.name)
+					 : json_null());
+}
+
+json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id)
+{
+	json_t *items = json_array();
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		const struct call *call = le->data;
+
+		if (!call->ended && !strcmp(call->tenant_id, tenant_id))
+			json_array_append_new(items, live_call(call));
+	}
+	return items;
+}
+
+int b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id)
+{
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (call->ended || strcmp(call->id, call_id) ||
+		    strcmp(call->tenant_id, tenant_id))
+			continue;
+		cancel_other_legs(call, call->winner);
+		call_end(call, call->winner ? "normal_end" : "not_connected",
+			 "admin", call->winner ? 0 : 480,
+			 call->winner ? NULL : "Temporarily Unavailable");
+		return 0;
+	}
+	return ENOENT;
+}

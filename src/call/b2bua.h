@@ -4,6 +4,8 @@
 #ifndef HOTLINE_CALL_B2BUA_H
 #define HOTLINE_CALL_B2BUA_H
 
+#include <jansson.h>
+
 struct b2bua;
 struct sip_stack;
 struct directory;
@@ -24,5 +26,9 @@ int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);
 /* Ends every call (their records are written) and stops taking calls. */
 void b2bua_free(struct b2bua *b);
 unsigned b2bua_active_calls(const struct b2bua *b);
+/* The tenant's calls in progress, as a JSON array (see docs/api.md). */
+json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id);
+/* Ends a call of the tenant now; ENOENT if there is none. */
+int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 
 #endif

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "../api/bootstrap.h"
+#include "../api/live_calls.h"
 #include "../api/server.h"
 #include "../call/b2bua.h"
 #include "../media/media.h"
@@ -141,6 +142,12 @@ static void serve(struct daemon *d)
 	}
 	if (d->dir)
 		api_server_on_change(d->api, reload_directory, d);
+	if (d->b2bua)
+		err = live_calls_register(d->api, d->b2bua);
+	if (err) {
+		fail_start(d, "the live calls API", err);
+		return;
+	}
 	log_info("main", "hotlined %s ready: console and API on http://%s/ "
 		 "(store: %s)", HOTLINE_VERSION, d->cfg.http_addr,
 		 store_backend(d->store));

@@ -164,3 +164,38 @@ def test_invite_with_a_wrong_password_is_challenged_again(daemon, admin, tmp_pat
                keys={"domain": DOMAIN, "callee": callee_no}).start()
     assert uac.wait() == 0, uac.errors()
     assert not expect(admin.get("/api/v1/calls", params={"caller": caller_no}), 200)["items"]
+
+
+def test_live_calls_and_hangup_from_the_api(daemon, admin, operator, tmp_path):
+    caller_no, callee_no = new_extension(admin), new_extension(admin)
+    callee = Baresip(tmp_path, "callee", callee_no, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=40)
+    caller = None
+    try:
+        assert wait_registered(admin, callee_no)
+        caller = Baresip(tmp_path, "caller", caller_no, PASSWORD, DOMAIN, daemon.sip_port,
+                         tone_hz=440).start([f"/dial sip:{callee_no}@{DOMAIN}"], seconds=30)
+        live = None
+        end = time.time() + 10
+        while time.time() < end:
+            items = expect(admin.get("/api/v1/calls/live"), 200)["items"]
+            live = next((c for c in items if c["caller"] == caller_no), None)
+            if live and live["state"] == "talking":
+                break
+            time.sleep(0.2)
+        assert live and live["state"] == "talking", items
+        assert live["callee"] == callee_no and live["answered_by"] == callee_no
+        # another tenant sees nothing and cannot hang it up
+        other = operator
+        assert all(c["id"] != live["id"] for c in
+                   expect(other.get("/api/v1/calls/live"), 200)["items"])
+        assert other.delete(f"/api/v1/calls/live/{live['id']}").status_code == 404
+        assert admin.delete(f"/api/v1/calls/live/{live['id']}").status_code == 204
+        assert caller.wait_for("session closed", timeout=10), caller.output()[-2000:]
+        assert admin.delete(f"/api/v1/calls/live/{live['id']}").status_code == 404
+    finally:
+        if caller:
+            caller.stop()
+        callee.stop()
+    rec = call_record(admin, caller_no)
+    assert rec["hangup_side"] == "admin" and rec["end_status"] == "normal_end"
