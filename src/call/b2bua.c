@@ -21,6 +21,7 @@
 struct b2bua {
 	struct b2bua_deps deps;
 	struct sipsess_sock *sock;
+	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
 	struct list calls;
 	unsigned long total;
 };
@@ -175,6 +176,21 @@ static void ring_timeout(void *arg)
 	call_end(call, "no_answer", "system", 480, "No Answer");
 }
 
+/* One of the two talking parties hung up: the call is over. Also true for
+   the transferee waiting for the transfer target. */
+static bool party_closed(struct leg *leg)
+{
+	struct call *call = leg->call;
+
+	if (call->ended || !call->answer_ms ||
+	    (leg != call->a && leg != call->winner))
+		return false;
+	leg_stop(leg, 0, NULL);
+	call_end(call, "normal_end", leg->outgoing ? "callee" : "caller", 0,
+		 NULL);
+	return true;
+}
+
 static void b_progress(const struct sip_msg *msg, void *arg)
 {
 	struct leg *b = arg;
@@ -230,10 +246,16 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	b->state = LEG_ANSWERED;
 	b->answer_ms = now_ms();
 	call->winner = b;
-	call->answer_ms = b->answer_ms;
 	tmr_cancel(&call->ring_tmr);
 	cancel_other_legs(call, b);
 	bridge(call, b);
+	if (call->answer_ms) {
+		/* A transfer target answered: the transferee talks to it. */
+		log_info("call", "call %s transferred to %s", call->id,
+			 b->endpoint);
+		return;
+	}
+	call->answer_ms = b->answer_ms;
 	if (answer_a(call)) {
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
@@ -257,15 +279,16 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->reason, reason, sizeof(reason));
 	if (!code)
 		code = err == ETIMEDOUT ? 408 : 500;
-	if (b == call->winner) {
-		/* The callee hung up (BYE). */
-		leg_stop(b, 0, NULL);
-		call_end(call, "normal_end", "callee", 0, NULL);
+	if (party_closed(b))
 		return;
-	}
 	leg_stop(b, code, reason[0] ? reason : strerror(err));
 	if (call->ended || any_leg_left(call) || call->winner)
 		return;
+	if (call->answer_ms) {
+		/* Nobody took the transferred call. */
+		call_end(call, "transfer_failed", "system", code, reason);
+		return;
+	}
 	code = best_failure(call, &why);
 	call_end(call, call_status_for_code(code), "callee", code, why);
 }
@@ -358,12 +381,8 @@ static void a_closed(int err, const struct sip_msg *msg, void *arg)
 	struct call *call = a->call;
 
 	(void)msg;
-	if (call->ended)
+	if (call->ended || party_closed(a))
 		return;
-	if (call->winner) {
-		call_end(call, "normal_end", "caller", 0, NULL);
-		return;
-	}
 	/* CANCEL, or the caller's transaction failed before an answer. */
 	cancel_other_legs(call, NULL);
 	call_end(call, err == ECONNRESET || !err ? "caller_cancelled"
@@ -423,10 +442,102 @@ static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 	sip_reply(sip, msg, 200, "OK");
 }
 
+/* The transfer target's number from Refer-To; false when unusable. */
+static bool refer_target(const struct sip_msg *msg, struct pl *user,
+			 bool *replaces)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_REFER_TO);
+	struct sip_addr addr;
+
+	if (!h || sip_addr_decode(&addr, &h->val) ||
+	    !pl_isset(&addr.uri.user))
+		return false;
+	*user = addr.uri.user;
+	*replaces = !re_regex(addr.uri.headers.p, addr.uri.headers.l,
+			      "Replaces") ||
+		    !re_regex(addr.uri.params.p, addr.uri.params.l,
+			      "Replaces");
+	return true;
+}
+
+static void refer_notify_closed(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)err;
+	(void)msg;
+	(void)arg;
+}
+
+/* Tells the transferor how it went (RFC 3515 sipfrag), ending the
+   implicit subscription. */
+static void notify_transferor(struct b2bua *b, const struct sip_msg *msg,
+			      struct leg *transferor)
+{
+	struct sipnot *not = NULL;
+	int err = sipevent_accept(&not, b->evsock, msg,
+				  sipsess_dialog(transferor->sess), NULL, 202,
+				  "Accepted", 60, 60, 60, "hotline",
+				  "message/sipfrag", NULL, NULL, false,
+				  refer_notify_closed, NULL, "");
+
+	if (err) {
+		sip_reply(sip_stack_sip(b->deps.stack), msg, 500,
+			  "Server Internal Error");
+		return;
+	}
+	sipevent_notifyf(not, NULL, SIPEVENT_TERMINATED, SIPEVENT_NORESOURCE,
+			 0, "SIP/2.0 200 OK\r\n");
+	mem_deref(not);
+}
+
+/* Blind transfer (REFER, RFC 3515): the party who sends it leaves; the
+   other one stays on our media and is connected to the target. */
 static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	(void)arg;
-	sip_reply(sip, msg, 501, "Not Implemented");
+	struct leg *transferor = arg;
+	struct call *call = transferor->call;
+	struct b2bua *b = call->b2bua;
+	struct leg *transferee = other_leg(transferor);
+	const struct dir_extension *target;
+	struct fork_ctx fc;
+	bool replaces = false;
+	struct pl user;
+
+	if (call->ended || !call->answer_ms || !transferee) {
+		sip_reply(sip, msg, 603, "Decline");
+		return;
+	}
+	if (!refer_target(msg, &user, &replaces)) {
+		sip_reply(sip, msg, 400, "Bad Refer-To");
+		return;
+	}
+	if (replaces) {
+		sip_reply(sip, msg, 501, "Attended Transfer Not Implemented");
+		return;
+	}
+	target = directory_extension(b->deps.dir, call->tenant_id, &user);
+	if (!target || !target->enabled) {
+		sip_reply(sip, msg, 404, "Not Found");
+		return;
+	}
+	notify_transferor(b, msg, transferor);
+	/* The transferor leaves; the transferee waits on our media. */
+	leg_stop(transferor, 0, NULL);
+	transferor->sess = mem_deref(transferor->sess);   /* BYE */
+	media_unbridge(transferee->ep);
+	call->a = transferee;
+	call->winner = NULL;
+	str_ncpy(call->callee, target->number, sizeof(call->callee));
+	fc = (struct fork_ctx){b, call, target->number, 0};
+	registrar_contacts(b->deps.reg, target, fork_to_contact, &fc);
+	if (!fc.started) {
+		call_end(call, "transfer_failed", "system", 480,
+			 "Temporarily Unavailable");
+		return;
+	}
+	tmr_start(&call->ring_tmr, b->deps.ring_timeout_ms, ring_timeout,
+		  call);
+	log_info("call", "call %s: %s transfers %s to %s", call->id,
+		 transferor->endpoint, transferee->endpoint, target->number);
 }
 
 static void reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
@@ -534,7 +645,11 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 	list_init(&b->calls);
 	err = sipsess_listen(&b->sock, sip_stack_sip(deps->stack), 32,
 			     invite_handler, b);
+	if (!err)
+		err = sipevent_listen(&b->evsock, sip_stack_sip(deps->stack),
+				      32, 32, NULL, NULL);
 	if (err) {
+		mem_deref(b->sock);
 		free(b);
 		return err;
 	}
@@ -558,6 +673,7 @@ void b2bua_free(struct b2bua *b)
 	}
 	while ((le = list_head(&b->calls)))
 		call_free(le->data);
+	b->evsock = mem_deref(b->evsock);
 	b->sock = mem_deref(b->sock);
 	free(b);
 }

@@ -374,3 +374,68 @@ def write_scenario(workdir, name, text):
     path = pathlib.Path(workdir) / f"{name}.xml"
     path.write_text(text)
     return path
+
+
+# The callee that answers, then transfers the caller blind (REFER) to
+# `target` and expects the B2BUA's 202, NOTIFY (sipfrag) and BYE.
+UAS_ANSWER_REFER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas answer refer">
+  <recv request="INVITE">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+""" + SDP + """
+]]></send>
+  <recv request="ACK"/>
+  <pause milliseconds="1000"/>
+  <send retrans="500"><![CDATA[
+REFER sip:hotline@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+To: [$remote_from]
+Call-ID: [call_id]
+CSeq: 1 REFER
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Refer-To: <sip:[target]@[domain]>
+Referred-By: <sip:[service]@[domain]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="202"/>
+  <recv request="NOTIFY"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""

@@ -199,3 +199,31 @@ def test_live_calls_and_hangup_from_the_api(daemon, admin, operator, tmp_path):
         callee.stop()
     rec = call_record(admin, caller_no)
     assert rec["hangup_side"] == "admin" and rec["end_status"] == "normal_end"
+
+
+def test_blind_transfer_connects_the_caller_to_the_target(daemon, admin, tmp_path):
+    from peers import UAS_ANSWER_REFER
+    caller_no, agent_no, target_no = (new_extension(admin) for _ in range(3))
+    port = register_with_sipp(tmp_path, daemon, agent_no)
+    agent = Sipp(tmp_path, write_scenario(tmp_path, "refer", UAS_ANSWER_REFER), daemon.sip_port,
+                 port=port, keys={"target": target_no, "domain": DOMAIN}, user=agent_no,
+                 password=PASSWORD).start()
+    target = Baresip(tmp_path, "target", target_no, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=40)
+    caller = None
+    try:
+        assert wait_registered(admin, target_no)
+        caller = Baresip(tmp_path, "caller", caller_no, PASSWORD, DOMAIN, daemon.sip_port,
+                         tone_hz=440).start([f"/dial sip:{agent_no}@{DOMAIN}"], seconds=9)
+        assert agent.wait(20) == 0, agent.errors()
+        caller.proc.wait(30)
+    finally:
+        if caller:
+            caller.stop()
+        target.stop()
+    # after the transfer the caller and the target hear each other
+    assert tone_power(caller.received_audio(), (440, 1000))[1000] > 0.2
+    assert tone_power(target.received_audio(), (440, 1000))[440] > 0.2
+    rec = call_record(admin, caller_no)
+    assert rec["answered_by"] == target_no and rec["end_status"] == "normal_end"
+    assert [l["endpoint"] for l in rec["legs"]] == [caller_no, agent_no, target_no]
