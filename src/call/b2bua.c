@@ -405,8 +405,9 @@ static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
 		err = leg_apply_remote(leg);
 	if (err)
 		return err;
-	leg_sdp_set_direction(&leg->sdp, leg_sdp_remote_sends(&leg->sdp),
-			      leg_sdp_remote_receives(&leg->sdp));
+	/* We send when it receives, we receive when it sends. */
+	leg_sdp_set_direction(&leg->sdp, leg_sdp_remote_receives(&leg->sdp),
+			      leg_sdp_remote_sends(&leg->sdp));
 	log_info("call", "call %s: %s %s", leg->call->id, leg->endpoint,
 		 leg->held ? "holds" : "resumes");
 	return leg_sdp_encode(&leg->sdp, descp, false);

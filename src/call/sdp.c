@@ -111,14 +111,16 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	return 0;
 }
 
+/* libre keeps the far end's direction from our side: its "sendonly"
+   is stored as SDP_RECVONLY (we only receive). */
 bool leg_sdp_remote_receives(const struct leg_sdp *ls)
 {
-	return (sdp_media_rdir(ls->audio) & SDP_RECVONLY) != 0;
+	return (sdp_media_rdir(ls->audio) & SDP_SENDONLY) != 0;
 }
 
 bool leg_sdp_remote_sends(const struct leg_sdp *ls)
 {
-	return (sdp_media_rdir(ls->audio) & SDP_SENDONLY) != 0;
+	return (sdp_media_rdir(ls->audio) & SDP_RECVONLY) != 0;
 }
 
 void leg_sdp_set_direction(struct leg_sdp *ls, bool send, bool recv)

@@ -67,7 +67,12 @@ class Baresip:
         self.log_path = self.dir / "baresip.log"
         self.proc = None
 
-    def start(self, commands=(), seconds=30):
+    def start(self, commands=(), seconds=30, ctrl=False):
+        """ctrl: accept commands (see command()) on a TCP port (ctrl_tcp)."""
+        if ctrl:
+            self.ctrl_port = free_sip_port()
+            with open(self.dir / "config", "a") as f:
+                f.write(f"module ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n")
         args = ["baresip", "-f", str(self.dir), "-t", str(seconds)]
         for c in commands:
             args += ["-e", c]
@@ -78,6 +83,22 @@ class Baresip:
 
     def output(self):
         return self.log_path.read_text(errors="replace")
+
+    def command(self, name, params=None):
+        """Runs a baresip command (as typed without the slash) via ctrl_tcp."""
+        import json
+        import socket
+        body = json.dumps({"command": name, "params": params or "", "token": name}).encode()
+        end = time.time() + 5
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=2) as s:
+                    s.sendall(b"%d:%s," % (len(body), body))
+                    return s.recv(4096)
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.1)
 
     def wait_for(self, text, timeout=10):
         end = time.time() + timeout

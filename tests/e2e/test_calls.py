@@ -227,3 +227,46 @@ def test_blind_transfer_connects_the_caller_to_the_target(daemon, admin, tmp_pat
     rec = call_record(admin, caller_no)
     assert rec["answered_by"] == target_no and rec["end_status"] == "normal_end"
     assert [l["endpoint"] for l in rec["legs"]] == [caller_no, agent_no, target_no]
+
+
+def test_unanswered_call_rings_out(make_daemon, tmp_path):
+    from e2e_helpers import ADMIN_PASSWORD
+    daemon = make_daemon(extra_args=["--ring-timeout", "2"])
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    caller_no, callee_no = new_extension(admin), new_extension(admin)
+    port = register_with_sipp(tmp_path, daemon, callee_no)
+    uas = Sipp(tmp_path, write_scenario(tmp_path, "uasring", UAS_RING), daemon.sip_port,
+               port=port).start()
+    uac = Sipp(tmp_path, write_scenario(tmp_path, "uac480", uac_expect(480)), daemon.sip_port,
+               user=caller_no, password=PASSWORD,
+               keys={"domain": DOMAIN, "callee": callee_no}).start()
+    assert uac.wait() == 0, uac.errors()
+    assert uas.wait() == 0, uas.errors()   # the device got CANCEL
+    rec = call_record(admin, caller_no)
+    assert rec["end_status"] == "no_answer" and rec["ring_at"] is not None
+    assert 2 <= rec["duration"] <= 4
+
+
+def test_hold_and_resume(daemon, admin, tmp_path):
+    caller_no, callee_no = new_extension(admin), new_extension(admin)
+    callee = Baresip(tmp_path, "callee", callee_no, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=30)
+    try:
+        assert wait_registered(admin, callee_no)
+        caller = Baresip(tmp_path, "caller", caller_no, PASSWORD, DOMAIN, daemon.sip_port,
+                         tone_hz=440).start([f"/dial sip:{callee_no}@{DOMAIN}"], seconds=8,
+                                            ctrl=True)
+        assert caller.wait_for("Call established", timeout=10), caller.output()[-2000:]
+        caller.command("hold")
+        assert caller.wait_for("hold", timeout=5)
+        time.sleep(1)
+        caller.command("resume")
+        caller.proc.wait(30)
+        caller.stop()
+    finally:
+        callee.stop()
+    out = caller.output()
+    rec = call_record(admin, caller_no)
+    assert rec["end_status"] == "normal_end", (rec, out[-2000:])
+    # both directions carried audio before and after the hold
+    assert tone_power(callee.received_audio(), (440, 1000))[440] > 0.1
