@@ -270,3 +270,23 @@ def test_hold_and_resume(daemon, admin, tmp_path):
     assert rec["end_status"] == "normal_end", (rec, out[-2000:])
     # both directions carried audio before and after the hold
     assert tone_power(callee.received_audio(), (440, 1000))[440] > 0.1
+
+
+def test_silent_call_is_ended_by_the_rtp_timeout(make_daemon, tmp_path):
+    from e2e_helpers import ADMIN_PASSWORD
+    from peers import UAS_ANSWER, uac_answered_then_bye_received
+    daemon = make_daemon(extra_args=["--rtp-timeout", "2"])
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    caller_no, callee_no = new_extension(admin), new_extension(admin)
+    port = register_with_sipp(tmp_path, daemon, callee_no)
+    uas = Sipp(tmp_path, write_scenario(tmp_path, "uasanswer", UAS_ANSWER), daemon.sip_port,
+               port=port).start()
+    uac = Sipp(tmp_path, write_scenario(tmp_path, "uacbye", uac_answered_then_bye_received()),
+               daemon.sip_port, user=caller_no, password=PASSWORD,
+               keys={"domain": DOMAIN, "callee": callee_no}).start()
+    # neither side sends RTP: both get a BYE from hotlined
+    assert uac.wait() == 0, uac.errors()
+    assert uas.wait() == 0, uas.errors()
+    rec = call_record(admin, caller_no)
+    assert rec["end_status"] == "media_timeout" and rec["hangup_side"] == "system"
+    assert 2 <= rec["talk_time"] <= 5
