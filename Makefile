@@ -76,3 +76,28 @@ clean:
 	rm -rf build web/dist
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+
+# --- fuzzing (tests/fuzz/): libFuzzer target for the SIP input path --------
+# build/fuzz/fuzz_sip: the daemon's objects (minus main) built with clang,
+# coverage and ASan/UBSan, linked with tests/fuzz/fuzz_sip.c. tests/run.sh
+# runs it for 30 s; see tests/fuzz/README.md.
+FUZZ_CC   ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined
+FUZZ_OBJ  := $(filter-out build/fuzz/obj/core/main.o,$(SRC:src/%.c=build/fuzz/obj/%.o))
+
+.PHONY: fuzz
+fuzz: build/fuzz/fuzz_sip
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "cc fuzz $<"
+	@$(FUZZ_CC) $(CFLAGS) -Wno-error -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c $(FUZZ_OBJ)
+	@echo "link    $@"
+	@$(FUZZ_CC) $(CFLAGS) -Wno-error -O1 $(FUZZ_SAN) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+test-build: build/fuzz/fuzz_sip
+
+-include $(FUZZ_OBJ:.o=.d) build/fuzz/fuzz_sip.d

@@ -8,6 +8,7 @@ DEBS=(
   build-essential pkg-config tzdata curl
   libre-dev librem-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcmocka-dev
+  clang libclang-rt-14-dev
   postgresql sip-tester baresip
   python3 python3-pytest python3-requests
   chromium

@@ -71,4 +71,9 @@ if [ $rc -ne 0 ] || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$R
   echo '<testsuite name="browser-daemon"><testcase name="daemon exits cleanly"><failure message="see browser-daemon.err"/></testcase></testsuite>' > "$RES/browser-daemon.xml"
 fi
 
+# --- fuzzing (tests/fuzz/): the SIP input path for 30 s -> fuzz.xml ---------
+echo "== fuzzing: build/fuzz/fuzz_sip, 30 s"
+tests/fuzz/run.sh "$RES/fuzz.xml" 30
+# ---------------------------------------------------------------------------
+
 "$PY" tests/junit_summary.py "$RES"

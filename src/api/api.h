@@ -199,6 +199,10 @@ HANDLER(extensions_list); HANDLER(extensions_get);
 HANDLER(extensions_create); HANDLER(extensions_update);
 HANDLER(extensions_delete); HANDLER(registrations_list);
 HANDLER(calls_list); HANDLER(calls_get);
+#define CRUD_DECL(p) HANDLER(p##_list); HANDLER(p##_get); \
+	HANDLER(p##_create); HANDLER(p##_update); HANDLER(p##_delete)
+CRUD_DECL(trunks); CRUD_DECL(numbers); CRUD_DECL(timegroups);
+CRUD_DECL(inroutes); CRUD_DECL(outroutes); CRUD_DECL(lists);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

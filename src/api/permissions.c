@@ -21,6 +21,11 @@ static const struct perm_def catalogue[] = {
 	{"security", "platform"},
 	{"logs", "platform"},
 	{"extensions", "telephony"},
+	{"trunks", "telephony"},
+	{"numbers", "telephony"},
+	{"routes", "telephony"},
+	{"time_groups", "telephony"},
+	{"lists", "telephony"},
 	{"calls", "records"},
 	{NULL, NULL},
 };

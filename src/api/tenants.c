@@ -9,7 +9,8 @@
 #include <string.h>
 #include "api.h"
 
-#define COLUMNS "id, code, name, timezone, enabled, created_at, updated_at"
+#define COLUMNS "id, code, name, timezone, enabled, max_calls, created_at, " \
+	"updated_at"
 
 static const char *const sortable[] = {"code", "name", "created_at", NULL};
 static const char *const text_columns[] = {"code", "name", NULL};
@@ -32,6 +33,7 @@ static const struct field_spec update_fields[] = {
 	{"name", F_STRING, false, 1, 128},
 	{"timezone", F_STRING, false, 1, 64},
 	{"enabled", F_BOOLEAN, false, 0, 0},
+	{"max_calls", F_INTEGER, false, 0, 1000000},
 	{NULL, 0, false, 0, 0},
 };
 
@@ -208,12 +210,15 @@ HANDLER(tenants_update)
 	enabled = json_object_get(req->body, "enabled");
 	err = db_exec(db, "UPDATE tenants SET name = COALESCE(?, name), "
 		      "timezone = COALESCE(?, timezone), "
-		      "enabled = COALESCE(?, enabled), updated_at = ? "
+		      "enabled = COALESCE(?, enabled), "
+		      "max_calls = COALESCE(?, max_calls), updated_at = ? "
 		      "WHERE id = ?",
-		      json_pack("[s?s?oIs]", body_str(req, "name", NULL),
+		      json_pack("[s?s?ooIs]", body_str(req, "name", NULL),
 				body_str(req, "timezone", NULL),
 				enabled ? json_integer(json_is_true(enabled))
 					: json_null(),
+				json_incref(or_null(json_object_get(req->body,
+							     "max_calls"))),
 				(json_int_t)now_ms(), req->id));
 	if (!err)
 		err = load(db, req->id, &after);

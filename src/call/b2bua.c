@@ -284,6 +284,11 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 	leg_stop(b, code, reason[0] ? reason : strerror(err));
 	if (call->ended || any_leg_left(call) || call->winner)
 		return;
+	/* A carrier failure (5xx, 408, no answer at all) tries the next trunk
+	   of the route; a refusal by the called party (4xx, 6xx) does not. */
+	if (b->trunk && (code >= 500 || code == 408) && code < 600 &&
+	    !call_dial_next_trunk(call))
+		return;
 	if (call->answer_ms) {
 		/* Nobody took the transferred call. */
 		call_end(call, "transfer_failed", "system", code, reason);
@@ -293,11 +298,20 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 	call_end(call, call_status_for_code(code), "callee", code, why);
 }
 
+/* Where and how an outgoing leg's INVITE goes. */
+struct leg_target {
+	const char *uri;         /* request URI */
+	const char *from_uri;
+	const char *from_name;
+	const char *route;       /* next hop "sip:host:port;transport=x", or
+				    NULL */
+	sip_auth_h *authh;       /* credentials for 401/407, or NULL */
+};
+
 static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
-		       const struct reg_contact *c)
+		       const struct leg_target *t)
 {
-	char from_uri[256], route[160];
-	const char *routev[1] = {route};
+	const char *routev[1] = {t->route};
 	struct mbuf *offer = NULL;
 	int err;
 
@@ -307,17 +321,10 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 		err = leg_sdp_encode(&leg->sdp, &offer, true);
 	if (err)
 		goto out;
-	str_ncpy(leg->uri, c->uri, sizeof(leg->uri));
-	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
-		    sip_stack_contact_addr(b->deps.stack));
-	/* Send to where the device registered from (it may be behind NAT),
-	   with its own Contact as the request URI. */
-	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
-		    sip_transp_param(c->tp));
-	err = sipsess_connect(&leg->sess, b->sock, c->uri,
-			      call->caller_name[0] ? call->caller_name : NULL,
-			      from_uri, "hotline", routev, 1,
-			      "application/sdp", offer, NULL, NULL, false,
+	str_ncpy(leg->uri, t->uri, sizeof(leg->uri));
+	err = sipsess_connect(&leg->sess, b->sock, t->uri, t->from_name,
+			      t->from_uri, "hotline", routev, t->route ? 1 : 0,
+			      "application/sdp", offer, t->authh, leg, false,
 			      leg_offer, b_answer, b_progress, b_established,
 			      leg_info, leg_refer, b_closed, leg, "");
 	if (!err)
@@ -327,6 +334,23 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 out:
 	mem_deref(offer);
 	return err;
+}
+
+/* A registered device: its Contact as the request URI, sent to where it
+   registered from (it may be behind NAT). */
+static int connect_contact(struct b2bua *b, struct call *call,
+			   struct leg *leg, const struct reg_contact *c)
+{
+	char from_uri[256], route[160];
+	struct leg_target t = {c->uri, from_uri,
+			       call->caller_name[0] ? call->caller_name : NULL,
+			       route, NULL};
+
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
+		    sip_stack_contact_addr(b->deps.stack));
+	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
+		    sip_transp_param(c->tp));
+	return connect_leg(b, call, leg, &t);
 }
 
 struct fork_ctx {
@@ -344,7 +368,7 @@ static void fork_to_contact(const struct reg_contact *c, void *arg)
 	if (!leg)
 		return;
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
-	int err = connect_leg(fc->b, fc->call, leg, c);
+	int err = connect_contact(fc->b, fc->call, leg, c);
 
 	if (err) {
 		log_warn("call", "call %s: cannot ring %s: %s", fc->call->id,
@@ -541,10 +565,15 @@ static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
 		 transferor->endpoint, transferee->endpoint, target->number);
 }
 
-static void reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
-		   const char *reason)
+void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
+		  const char *reason)
 {
 	sip_treply(NULL, sip_stack_sip(b->deps.stack), msg, code, reason);
+}
+
+const struct b2bua_deps *b2bua_deps(const struct b2bua *b)
+{
+	return &b->deps;
 }
 
 /* Accepts the caller's INVITE provisionally, with its SDP read. */
@@ -577,62 +606,162 @@ static int accept_a(struct b2bua *b, struct call *call,
 			      leg_info, leg_refer, a_closed, a, "");
 }
 
-static void start_call(struct b2bua *b, const struct sip_msg *msg,
-		       const struct dir_extension *from,
-		       const struct dir_extension *to)
+struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
+			     const char *tenant_id, const char *direction,
+			     const char *caller, const char *caller_name,
+			     const char *callee)
 {
-	struct call *call = call_new(b, from->tenant_id);
-	struct fork_ctx fc = {b, call, to->number, 0};
+	struct call *call = call_new(b, tenant_id);
 	int err;
 
 	if (!call) {
-		reject(b, msg, 500, "Server Internal Error");
-		return;
+		b2bua_reject(b, msg, 500, "Server Internal Error");
+		return NULL;
 	}
 	list_append(&b->calls, &call->le, call);
 	b->total++;
-	str_ncpy(call->caller, from->number, sizeof(call->caller));
-	str_ncpy(call->caller_name, from->display_name,
+	str_ncpy(call->direction, direction, sizeof(call->direction));
+	str_ncpy(call->caller, caller, sizeof(call->caller));
+	str_ncpy(call->caller_name, caller_name ? caller_name : "",
 		 sizeof(call->caller_name));
-	str_ncpy(call->callee, to->number, sizeof(call->callee));
+	str_ncpy(call->callee, callee, sizeof(call->callee));
 	err = accept_a(b, call, msg);
-	if (err) {
-		log_warn("call", "call %s: cannot take the INVITE from %s: %s",
-			 call->id, from->number, strerror(err));
-		if (!call->a || !call->a->sess)
-			reject(b, msg, err == EPROTO ? 488 : 503,
-			       err == EPROTO ? "Not Acceptable Here"
-					     : "Service Unavailable");
-		call_end(call, "system_error", "system",
-			 err == EPROTO ? 488 : 503,
-			 err == EPROTO ? "no common codec" : strerror(err));
-		return;
+	if (!err)
+		return call;
+	log_warn("call", "call %s: cannot take the INVITE from %s: %s",
+		 call->id, caller, strerror(err));
+	if (!call->a || !call->a->sess)
+		b2bua_reject(b, msg, err == EPROTO ? 488 : 503,
+			     err == EPROTO ? "Not Acceptable Here"
+					   : "Service Unavailable");
+	call_end(call, "system_error", "system", err == EPROTO ? 488 : 503,
+		 err == EPROTO ? "no common codec" : strerror(err));
+	return NULL;
+}
+
+unsigned call_ring_extension(struct call *call,
+			     const struct dir_extension *ext)
+{
+	struct fork_ctx fc = {call->b2bua, call, ext->number, 0};
+
+	if (ext->enabled)
+		registrar_contacts(call->b2bua->deps.reg, ext, fork_to_contact,
+				   &fc);
+	return fc.started;
+}
+
+void call_start_ring_timer(struct call *call)
+{
+	tmr_start(&call->ring_tmr, call->b2bua->deps.ring_timeout_ms,
+		  ring_timeout, call);
+}
+
+/* The carrier asks who we are: the trunk's credentials. */
+static int trunk_auth(char **user, char **pass, const char *realm,
+		      void *arg)
+{
+	const struct leg *leg = arg;
+	const struct route_trunk *t = leg->trunk;
+	int err;
+
+	if (!t || (t->realm[0] && realm && strcmp(t->realm, realm)))
+		return EACCES;
+	err = str_dup(user, t->auth_username[0] ? t->auth_username
+						: t->username);
+	if (!err)
+		err = str_dup(pass, t->password);
+	return err;
+}
+
+static int dial_trunk(struct call *call, struct leg *leg,
+		      const struct route_trunk *t)
+{
+	struct b2bua *b = call->b2bua;
+	char uri[320], from_uri[320], route[320];
+	struct leg_target lt = {uri, from_uri, NULL, NULL, trunk_auth};
+	bool tp_param = strcmp(t->transport, "udp") != 0;
+
+	re_snprintf(uri, sizeof(uri), "sip:%s@%s%s%u%s%s", call->out->dialed,
+		    t->host, t->port ? ":" : "", t->port,
+		    tp_param ? ";transport=" : "", tp_param ? t->transport : "");
+	if (!t->port)
+		re_snprintf(uri, sizeof(uri), "sip:%s@%s%s%s",
+			    call->out->dialed, t->host,
+			    tp_param ? ";transport=" : "",
+			    tp_param ? t->transport : "");
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s",
+		    t->caller_id[0] ? t->caller_id : call->out->caller_id,
+		    t->host);
+	if (t->outbound_proxy[0]) {
+		str_ncpy(route, t->outbound_proxy, sizeof(route));
+		lt.route = route;
 	}
-	registrar_contacts(b->deps.reg, to, fork_to_contact, &fc);
-	if (!fc.started) {
-		call_end(call, "unavailable", "system", 480,
-			 "Temporarily Unavailable");
-		return;
+	leg->trunk = t;
+	str_ncpy(leg->endpoint, t->name, sizeof(leg->endpoint));
+	return connect_leg(b, call, leg, &lt);
+}
+
+int call_dial_next_trunk(struct call *call)
+{
+	struct b2bua *b = call->b2bua;
+
+	while (call->out && call->next_trunk < call->out->ntrunks) {
+		const struct route_trunk *t =
+			&call->out->trunks[call->next_trunk++];
+		struct leg *leg;
+
+		if (t->max_calls && b2bua_count_trunk(b, t->id) >= t->max_calls) {
+			log_info("call", "call %s: trunk %s is full (%u calls)",
+				 call->id, t->name, t->max_calls);
+			continue;
+		}
+		leg = leg_new(call, true);
+		if (!leg)
+			return ENOMEM;
+		str_ncpy(call->trunk_id, t->id, sizeof(call->trunk_id));
+		if (!dial_trunk(call, leg, t)) {
+			log_info("call", "call %s: out on trunk %s as %s",
+				 call->id, t->name, call->out->dialed);
+			return 0;
+		}
+		leg_stop(leg, 500, "cannot send INVITE");
 	}
-	tmr_start(&call->ring_tmr, b->deps.ring_timeout_ms, ring_timeout,
-		  call);
+	return ENOENT;
+}
+
+static unsigned count_calls(const struct b2bua *b, const char *tenant_id,
+			    const char *trunk_id)
+{
+	unsigned n = 0;
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		const struct call *call = le->data;
+
+		if (call->ended)
+			continue;
+		if (tenant_id && !strcmp(call->tenant_id, tenant_id))
+			n++;
+		if (trunk_id && !strcmp(call->trunk_id, trunk_id))
+			n++;
+	}
+	return n;
+}
+
+unsigned b2bua_count_tenant(const struct b2bua *b, const char *tenant_id)
+{
+	return count_calls(b, tenant_id, NULL);
+}
+
+unsigned b2bua_count_trunk(const struct b2bua *b, const char *trunk_id)
+{
+	return count_calls(b, NULL, trunk_id);
 }
 
 /* Every new INVITE arrives here. */
 static void invite_handler(const struct sip_msg *msg, void *arg)
 {
-	struct b2bua *b = arg;
-	const struct dir_extension *from, *to;
-
-	from = registrar_authenticate(b->deps.reg, msg);
-	if (!from)
-		return;   /* answered with 401/407/403 */
-	to = directory_extension(b->deps.dir, from->tenant_id, &msg->uri.user);
-	if (!to || !to->enabled) {
-		reject(b, msg, 404, "Not Found");
-		return;
-	}
-	start_call(b, msg, from, to);
+	dispatch_invite(arg, msg);
 }
 
 int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)

@@ -96,6 +96,7 @@ void call_free(struct call *call)
 	}
 	leg_free(call->a);
 	b2bua_forget(call->b2bua, call);
+	free(call->out);
 	free(call);
 }
 

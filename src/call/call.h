@@ -13,6 +13,7 @@
 #include "sdp.h"
 #include "../core/ids.h"
 #include "../media/media.h"
+#include "../route/route.h"
 
 struct b2bua;
 struct sipsess;
@@ -38,6 +39,7 @@ struct leg {
 	uint16_t sip_code;
 	char sip_reason[64];
 	struct media_stats stats;  /* read when the leg ends */
+	const struct route_trunk *trunk;  /* the trunk it went out on */
 };
 
 struct call {
@@ -59,6 +61,9 @@ struct call {
 	char sip_reason[64];
 	bool a_answered_sdp;       /* our SDP answer already went to a */
 	bool ended;
+	char trunk_id[ID_LEN];     /* the trunk it came in or went out on */
+	struct outbound_decision *out;  /* outbound: trunks to try, owned */
+	size_t next_trunk;         /* the next of out->trunks to try */
 };
 
 /* call.c */
@@ -73,8 +78,30 @@ const char *call_status_for_code(uint16_t code);
 /* cdr.c */
 void cdr_write(struct b2bua *b, const struct call *call);
 
-/* b2bua.c, for call.c */
+/* b2bua.c, for call.c and dispatch.c */
 void b2bua_forget(struct b2bua *b, struct call *call);
 struct store *b2bua_store(const struct b2bua *b);
+const struct b2bua_deps *b2bua_deps(const struct b2bua *b);
+/* Takes an INVITE as a new call (answers 183 at once). NULL: refused
+   (already answered with an error, the record written). */
+struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
+			     const char *tenant_id, const char *direction,
+			     const char *caller, const char *caller_name,
+			     const char *callee);
+void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
+		  const char *reason);
+/* Rings every registered device of the extension; how many were rung. */
+unsigned call_ring_extension(struct call *call,
+			     const struct dir_extension *ext);
+/* Sends the call out on the next usable trunk of call->out; ENOENT when
+   none is left. */
+int  call_dial_next_trunk(struct call *call);
+void call_start_ring_timer(struct call *call);
+/* Calls of a tenant / on a trunk in progress (concurrency limits). */
+unsigned b2bua_count_tenant(const struct b2bua *b, const char *tenant_id);
+unsigned b2bua_count_trunk(const struct b2bua *b, const char *trunk_id);
+
+/* dispatch.c: what to do with a new INVITE. */
+void dispatch_invite(struct b2bua *b, const struct sip_msg *msg);
 
 #endif

@@ -44,7 +44,7 @@ static json_t *call_row(const struct call *call)
 			 opt_ms(call->answer_ms), (json_int_t)call->end_ms,
 			 (json_int_t)((call->end_ms - call->start_ms) / 1000),
 			 (json_int_t)talk, call->end_status,
-			 call->hangup_side, "", (int)call->sip_code,
+			 call->hangup_side, call->trunk_id, (int)call->sip_code,
 			 call->sip_reason);
 }
 

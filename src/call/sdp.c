@@ -69,6 +69,21 @@ int leg_sdp_encode(struct leg_sdp *ls, struct mbuf **mbp, bool offer)
 	return sdp_encode(mbp, ls->sess, offer);
 }
 
+/* A format's encoding name; static payload types may come without an
+   rtpmap line (RFC 3551), and libre leaves their name NULL. */
+static const char *format_name(const struct sdp_format *f)
+{
+	if (f->name)
+		return f->name;
+	switch (f->pt) {
+	case 0:  return "PCMU";
+	case 8:  return "PCMA";
+	case 9:  return "G722";
+	case 18: return "G729";
+	default: return "";
+	}
+}
+
 static int find_dtmf_pt(const struct sdp_media *m)
 {
 	const struct list *fmts = sdp_media_format_lst(m, false);
@@ -76,7 +91,8 @@ static int find_dtmf_pt(const struct sdp_media *m)
 	for (struct le *le = list_head(fmts); le; le = le->next) {
 		const struct sdp_format *f = le->data;
 
-		if (!strcasecmp(f->name, "telephone-event") && f->srate == 8000)
+		if (!strcasecmp(format_name(f), "telephone-event") &&
+		    f->srate == 8000)
 			return f->pt;
 	}
 	return -1;
@@ -95,7 +111,7 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	for (struct le *le = list_head(fmts); le && !f; le = le->next) {
 		const struct sdp_format *c = le->data;
 
-		if (c->sup && strcasecmp(c->name, "telephone-event"))
+		if (c->sup && strcasecmp(format_name(c), "telephone-event"))
 			f = c;
 	}
 	if (!f)
@@ -103,8 +119,8 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	*rtp = *raddr;
 	memset(fmt, 0, sizeof(*fmt));
 	fmt->pt = (uint8_t)f->pt;
-	str_ncpy(fmt->name, f->name, sizeof(fmt->name));
-	fmt->rate = f->srate;
+	str_ncpy(fmt->name, format_name(f), sizeof(fmt->name));
+	fmt->rate = f->srate ? f->srate : 8000;
 	fmt->channels = f->ch ? f->ch : 1;
 	fmt->ptime = 20;
 	fmt->dtmf_pt = find_dtmf_pt(ls->audio);

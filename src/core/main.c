@@ -20,6 +20,7 @@
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
 #include "../sip/stack.h"
+#include "../sip/trunk_reg.h"
 #include "../store/store.h"
 
 struct daemon {
@@ -30,6 +31,7 @@ struct daemon {
 	struct directory *dir;
 	struct sip_stack *sip;
 	struct registrar *reg;
+	struct trunk_reg *treg;
 	struct b2bua *b2bua;
 	int exit_code;
 };
@@ -81,6 +83,14 @@ static int parse_rtp_ports(const char *text, struct media_config *mc)
 	return 0;
 }
 
+/* After each reload of the directory: carriers follow their trunks. */
+static void directory_changed(void *arg)
+{
+	struct daemon *d = arg;
+
+	trunk_reg_sync(d->treg);
+}
+
 static bool sip_enabled(const struct config *cfg)
 {
 	return cfg->sip_addr[0] && strcmp(cfg->sip_addr, "off");
@@ -111,8 +121,12 @@ static int start_telephony(struct daemon *d)
 	if (!err)
 		err = registrar_alloc(&d->reg, sip_stack_sip(d->sip), d->store,
 				      d->dir);
+	if (!err)
+		err = trunk_reg_alloc(&d->treg, sip_stack_sip(d->sip), d->store,
+				      d->dir, sip_stack_contact_addr(d->sip));
 	if (err)
 		return err;
+	directory_on_change(d->dir, directory_changed, d);
 	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
 				   d->store,
 				   (unsigned)d->cfg.ring_timeout * 1000};
@@ -222,7 +236,9 @@ static int run(struct daemon *d)
 	}
 	/* Calls end first (their records go to the store), then SIP stops,
 	   then the store runs every queued write and answers late requests. */
+	directory_on_change(d->dir, NULL, NULL);
 	b2bua_free(d->b2bua);
+	trunk_reg_free(d->treg);
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);
 	store_close(d->store);

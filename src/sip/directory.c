@@ -8,6 +8,8 @@
  * Reloads requested while one is running are folded into one more load.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +17,8 @@
 #include "directory.h"
 #include "../core/log.h"
 #include "../store/store.h"
+#include "../route/tz.h"
+#include "../api/api.h"
 
 struct dir_data {
 	struct dir_tenant *tenants;       /* sorted by sip_domain */
@@ -22,6 +26,20 @@ struct dir_data {
 	size_t ntenants;
 	struct dir_extension *exts;       /* sorted by tenant_id, number */
 	size_t nexts;
+	struct tz **tzs;                  /* owned zones, one per tenant */
+	struct dir_trunk *trunks;         /* sorted by id */
+	size_t ntrunks;
+	struct dir_number *numbers;       /* sorted by digits */
+	size_t nnumbers;
+	struct dir_time_group *tgroups;   /* sorted by id */
+	size_t ntgroups;
+	struct dir_inroute *inroutes;     /* by tenant, priority, name */
+	size_t ninroutes;
+	struct dir_outroute *outroutes;   /* by tenant, priority, name */
+	size_t noutroutes;
+	struct dir_list_entry *entries;   /* by tenant */
+	size_t nentries;
+	struct dir_number *tnumbers;      /* numbers by tenant, digits */
 };
 
 struct dir_load;
@@ -34,6 +52,8 @@ struct directory {
 	char default_code[64];
 	void (*ready)(int err, void *arg);
 	void *ready_arg;
+	void (*change_h)(void *arg);
+	void *change_arg;
 };
 
 /* One load; outlives the directory if it is freed meanwhile. */
@@ -51,6 +71,27 @@ static void data_free(struct dir_data *d)
 		json_decref(d->exts[i].codecs);
 	}
 	free(d->exts);
+	for (size_t i = 0; d->tzs && i < d->ntenants; i++)
+		tz_free(d->tzs[i]);
+	free(d->tzs);
+	for (size_t i = 0; i < d->ntrunks; i++) {
+		json_decref(d->trunks[i].peer_cidrs);
+		json_decref(d->trunks[i].codecs);
+	}
+	free(d->trunks);
+	free(d->numbers);
+	free(d->tnumbers);
+	free(d->tgroups);
+	for (size_t i = 0; i < d->ninroutes; i++)
+		json_decref(d->inroutes[i].targets);
+	free(d->inroutes);
+	for (size_t i = 0; i < d->noutroutes; i++) {
+		json_decref(d->outroutes[i].patterns);
+		json_decref(d->outroutes[i].cid_pool);
+		json_decref(d->outroutes[i].trunk_ids);
+	}
+	free(d->outroutes);
+	free(d->entries);
 	free(d->by_id);
 	free(d->tenants);
 	free(d);
@@ -63,10 +104,20 @@ static void copy_str(char *dst, size_t size, json_t *row, const char *name)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
+/* A JSON column: stored as text, or already JSON (directory_from_json). */
+static json_t *parse_json(json_t *row, const char *name)
+{
+	json_t *col = json_object_get(row, name);
+	const char *s = json_string_value(col);
+
+	if (!s)
+		return col ? json_incref(col) : NULL;
+	return json_loads(s, JSON_DECODE_ANY, NULL);
+}
+
 static json_t *parse_array(json_t *row, const char *name)
 {
-	const char *s = json_string_value(json_object_get(row, name));
-	json_t *v = s ? json_loads(s, 0, NULL) : NULL;
+	json_t *v = parse_json(row, name);
 
 	if (json_is_array(v))
 		return v;
@@ -172,22 +223,49 @@ static int cmp_ext(const void *a, const void *b)
 	return c ? c : strcmp(x->number, y->number);
 }
 
-static int load_tenants(struct db *db, struct dir_data *d)
+static long long row_int(json_t *row, const char *name)
 {
-	json_t *rows = NULL, *row;
-	size_t i;
-	int err = db_query(db, &rows, "SELECT id, code, COALESCE(sip_domain, "
-			   "code) AS sip_domain, enabled FROM tenants", NULL);
+	json_t *v = json_object_get(row, name);
 
-	if (err)
-		return err;
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	return json_is_real(v) ? (long long)json_real_value(v)
+			       : json_integer_value(v);
+}
+
+/* Each tenant's zone, loaded once per distinct name. */
+static int load_zones(struct dir_data *d)
+{
+	d->tzs = calloc(d->ntenants + 1, sizeof(*d->tzs));
+	if (!d->tzs)
+		return ENOMEM;
+	for (size_t i = 0; i < d->ntenants; i++) {
+		struct dir_tenant *t = &d->tenants[i];
+
+		for (size_t j = 0; j < i && !t->tz; j++) {
+			if (!strcmp(d->tenants[j].timezone, t->timezone))
+				t->tz = d->tenants[j].tz;
+		}
+		if (t->tz || !t->timezone[0])
+			continue;
+		if (tz_load(&d->tzs[i], t->timezone))
+			log_warn("sip", "tenant %s: time zone '%s' not "
+				 "readable, using UTC", t->code, t->timezone);
+		t->tz = d->tzs[i];
+	}
+	return 0;
+}
+
+static int build_tenants(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
 	d->ntenants = json_array_size(rows);
 	d->tenants = calloc(d->ntenants + 1, sizeof(*d->tenants));
 	d->by_id = calloc(d->ntenants + 1, sizeof(*d->by_id));
-	if (!d->tenants || !d->by_id) {
-		json_decref(rows);
+	if (!d->tenants || !d->by_id)
 		return ENOMEM;
-	}
 	json_array_foreach(rows, i, row) {
 		struct dir_tenant *t = &d->tenants[i];
 
@@ -195,41 +273,510 @@ static int load_tenants(struct db *db, struct dir_data *d)
 		copy_str(t->code, sizeof(t->code), row, "code");
 		copy_str(t->sip_domain, sizeof(t->sip_domain), row,
 			 "sip_domain");
-		t->enabled = json_integer_value(json_object_get(row,
-								"enabled"));
+		if (!t->sip_domain[0])
+			copy_str(t->sip_domain, sizeof(t->sip_domain), row,
+				 "code");
+		copy_str(t->timezone, sizeof(t->timezone), row, "timezone");
+		t->enabled = row_int(row, "enabled");
+		t->max_calls = (unsigned)row_int(row, "max_calls");
 	}
-	json_decref(rows);
 	qsort(d->tenants, d->ntenants, sizeof(*d->tenants), cmp_tenant_domain);
 	for (i = 0; i < d->ntenants; i++)
 		d->by_id[i] = &d->tenants[i];
 	qsort(d->by_id, d->ntenants, sizeof(*d->by_id), cmp_tenant_id);
+	return load_zones(d);
+}
+
+static int load_tenants(struct db *db, struct dir_data *d)
+{
+	json_t *rows = NULL;
+	int err = db_query(db, &rows, "SELECT id, code, COALESCE(sip_domain, "
+			   "code) AS sip_domain, enabled, timezone, max_calls "
+			   "FROM tenants", NULL);
+
+	if (!err)
+		err = build_tenants(d, rows);
+	json_decref(rows);
+	return err;
+}
+
+static int build_extensions(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->exts = calloc(json_array_size(rows) + 1, sizeof(*d->exts));
+	if (!d->exts)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		ext_from_row(&d->exts[i], row);
+		d->nexts = i + 1;
+	}
+	qsort(d->exts, d->nexts, sizeof(*d->exts), cmp_ext);
 	return 0;
 }
 
 static int load_extensions(struct db *db, struct dir_data *d)
 {
-	json_t *rows = NULL, *row;
-	size_t i;
+	json_t *rows = NULL;
 	int err = db_query(db, &rows, "SELECT id, tenant_id, number, password, "
 			   "display_name, transports, allowed_cidrs, "
 			   "max_contacts, codecs, dial_permission, enabled, "
 			   "auth_algorithms "
 			   "FROM extensions", NULL);
 
-	if (err)
-		return err;
-	d->exts = calloc(json_array_size(rows) + 1, sizeof(*d->exts));
-	if (!d->exts) {
-		json_decref(rows);
-		return ENOMEM;
-	}
-	json_array_foreach(rows, i, row) {
-		ext_from_row(&d->exts[i], row);
-		d->nexts = i + 1;
-	}
+	if (!err)
+		err = build_extensions(d, rows);
 	json_decref(rows);
-	qsort(d->exts, d->nexts, sizeof(*d->exts), cmp_ext);
+	return err;
+}
+
+/* ------------------------------------------------ trunks, numbers, routes */
+
+static bool str_is(json_t *row, const char *name, const char *value)
+{
+	const char *s = json_string_value(json_object_get(row, name));
+
+	return s && !strcmp(s, value);
+}
+
+/* Digits of a number: without a leading '+' (and '*' of list prefixes). */
+static void digits_of(char *dst, size_t size, const char *s)
+{
+	if (s && *s == '+')
+		s++;
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+static void trunk_from_row(struct dir_trunk *t, json_t *row)
+{
+	copy_str(t->id, sizeof(t->id), row, "id");
+	copy_str(t->tenant_id, sizeof(t->tenant_id), row, "tenant_id");
+	copy_str(t->name, sizeof(t->name), row, "name");
+	t->is_register = str_is(row, "type", "register");
+	copy_str(t->host, sizeof(t->host), row, "host");
+	t->port = (unsigned)row_int(row, "port");
+	copy_str(t->transport, sizeof(t->transport), row, "transport");
+	if (!t->transport[0])
+		snprintf(t->transport, sizeof(t->transport), "udp");
+	copy_str(t->username, sizeof(t->username), row, "username");
+	copy_str(t->auth_username, sizeof(t->auth_username), row,
+		 "auth_username");
+	copy_str(t->password, sizeof(t->password), row, "password");
+	copy_str(t->realm, sizeof(t->realm), row, "realm");
+	t->expires = (unsigned)row_int(row, "expires");
+	copy_str(t->outbound_proxy, sizeof(t->outbound_proxy), row,
+		 "outbound_proxy");
+	t->peer_cidrs = parse_array(row, "peer_cidrs");
+	t->codecs = parse_array(row, "codecs");
+	t->cid_format = str_is(row, "caller_id_format", "e164") ? CID_E164
+		: str_is(row, "caller_id_format", "national") ? CID_NATIONAL
+		: CID_AS_IS;
+	copy_str(t->country_code, sizeof(t->country_code), row,
+		 "country_code");
+	t->max_calls = (unsigned)row_int(row, "max_calls");
+	copy_str(t->failover_group, sizeof(t->failover_group), row,
+		 "failover_group");
+	t->enabled = row_int(row, "enabled");
+}
+
+static void number_from_row(struct dir_number *n, json_t *row)
+{
+	copy_str(n->id, sizeof(n->id), row, "id");
+	copy_str(n->tenant_id, sizeof(n->tenant_id), row, "tenant_id");
+	copy_str(n->number, sizeof(n->number), row, "number");
+	digits_of(n->digits, sizeof(n->digits), n->number);
+	copy_str(n->trunk_id, sizeof(n->trunk_id), row, "trunk_id");
+	n->enabled = row_int(row, "enabled");
+}
+
+/* "HH:MM" (00:00-24:00) to minutes, or -1. */
+static int minutes_of(const char *s)
+{
+	if (!s || strlen(s) != 5 || s[2] != ':')
+		return -1;
+	for (int i = 0; i < 5; i++) {
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	}
+	int h = (s[0] - '0') * 10 + s[1] - '0';
+	int m = (s[3] - '0') * 10 + s[4] - '0';
+
+	if (h > 24 || m > 59 || (h == 24 && m))
+		return -1;
+	return h * 60 + m;
+}
+
+static void tg_rules(struct dir_time_group *g, json_t *rules)
+{
+	size_t i, j;
+	json_t *r, *day;
+
+	json_array_foreach(rules, i, r) {
+		struct dir_time_rule *tr;
+		int start = minutes_of(json_string_value(json_object_get(r,
+								 "start")));
+		int end = minutes_of(json_string_value(json_object_get(r,
+							       "end")));
+
+		if (start < 0 || end < 0 || g->nrules >= DIR_TG_MAX_RULES)
+			continue;
+		tr = &g->rules[g->nrules++];
+		tr->start = (int16_t)start;
+		tr->end = (int16_t)end;
+		json_array_foreach(json_object_get(r, "days"), j, day) {
+			json_int_t d = json_integer_value(day);
+
+			if (d >= 1 && d <= 7)
+				tr->days |= (uint8_t)(1u << d);
+		}
+	}
+}
+
+/* "YYYY-MM-DD" to yyyymmdd, or -1. */
+static int32_t date_of(const char *s)
+{
+	int y, m, d;
+	char tail;
+
+	if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	return y * 10000 + m * 100 + d;
+}
+
+static void tg_from_row(struct dir_time_group *g, json_t *row)
+{
+	json_t *rules = parse_array(row, "rules");
+	json_t *hols = parse_array(row, "holidays"), *h;
+	size_t i;
+
+	copy_str(g->id, sizeof(g->id), row, "id");
+	copy_str(g->tenant_id, sizeof(g->tenant_id), row, "tenant_id");
+	copy_str(g->name, sizeof(g->name), row, "name");
+	tg_rules(g, rules);
+	json_array_foreach(hols, i, h) {
+		int32_t date = date_of(json_string_value(json_object_get(h,
+								 "date")));
+
+		if (date > 0 && g->nholidays < DIR_TG_MAX_HOLIDAYS)
+			g->holidays[g->nholidays++] = date;
+	}
+	json_decref(rules);
+	json_decref(hols);
+}
+
+static enum dir_dest_type dest_of(const char *s)
+{
+	static const char *const names[] = {"extension", "ring_group",
+		"external", "hangup", "ivr", "queue", "voicemail"};
+
+	for (unsigned i = 0; s && i < sizeof(names) / sizeof(*names); i++) {
+		if (!strcmp(s, names[i]))
+			return (enum dir_dest_type)i;
+	}
+	return DEST_HANGUP;
+}
+
+/* target: a string or an array of strings; always an array here. */
+static json_t *targets_of(json_t *dest)
+{
+	json_t *t = json_object_get(dest, "target"), *out = json_array();
+
+	if (json_is_string(t))
+		json_array_append(out, t);
+	else if (json_is_array(t))
+		json_array_extend(out, t);
+	return out;
+}
+
+static void inroute_from_row(struct dir_inroute *r, json_t *row)
+{
+	json_t *dest = parse_json(row, "destination");
+	char number[33];
+
+	copy_str(r->id, sizeof(r->id), row, "id");
+	copy_str(r->tenant_id, sizeof(r->tenant_id), row, "tenant_id");
+	copy_str(r->name, sizeof(r->name), row, "name");
+	r->priority = (int)row_int(row, "priority");
+	copy_str(number, sizeof(number), row, "number");
+	digits_of(r->number, sizeof(r->number), number);
+	copy_str(number, sizeof(number), row, "caller_prefix");
+	digits_of(r->caller_prefix, sizeof(r->caller_prefix), number);
+	copy_str(r->time_group_id, sizeof(r->time_group_id), row,
+		 "time_group_id");
+	r->time_match = !r->time_group_id[0] ? TIME_ANY
+		: str_is(row, "time_match", "out") ? TIME_OUT : TIME_IN;
+	r->dest = dest_of(json_string_value(json_object_get(dest, "type")));
+	r->targets = targets_of(dest);
+	r->enabled = row_int(row, "enabled");
+	json_decref(dest);
+}
+
+static void outroute_from_row(struct dir_outroute *r, json_t *row)
+{
+	const char *pol = json_string_value(json_object_get(row,
+						"caller_id_policy"));
+	long long strip = row_int(row, "strip");
+
+	copy_str(r->id, sizeof(r->id), row, "id");
+	copy_str(r->tenant_id, sizeof(r->tenant_id), row, "tenant_id");
+	copy_str(r->name, sizeof(r->name), row, "name");
+	r->priority = (int)row_int(row, "priority");
+	r->patterns = parse_array(row, "patterns");
+	r->strip = strip > 0 && strip < 64 ? (unsigned)strip : 0;
+	copy_str(r->prepend, sizeof(r->prepend), row, "prepend");
+	r->cid_policy = !pol ? CIDP_EXTENSION
+		: !strcmp(pol, "fixed") ? CIDP_FIXED
+		: !strcmp(pol, "pool_random") ? CIDP_POOL_RANDOM
+		: !strcmp(pol, "same_area") ? CIDP_SAME_AREA : CIDP_EXTENSION;
+	copy_str(r->cid_number, sizeof(r->cid_number), row,
+		 "caller_id_number");
+	r->cid_pool = parse_array(row, "caller_id_pool");
+	r->trunk_ids = parse_array(row, "trunk_ids");
+	r->permission = dial_permission_of(json_string_value(
+		json_object_get(row, "dial_permission")));
+	r->enabled = row_int(row, "enabled");
+}
+
+static int cmp_trunk(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_trunk *)a)->id,
+		      ((const struct dir_trunk *)b)->id);
+}
+
+static int cmp_number(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_number *)a)->digits,
+		      ((const struct dir_number *)b)->digits);
+}
+
+static int cmp_tnumber(const void *a, const void *b)
+{
+	const struct dir_number *x = a, *y = b;
+	int c = strcmp(x->tenant_id, y->tenant_id);
+
+	return c ? c : strcmp(x->digits, y->digits);
+}
+
+static int cmp_tg(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_time_group *)a)->id,
+		      ((const struct dir_time_group *)b)->id);
+}
+
+static int cmp_route_keys(const char *ta, int pa, const char *na,
+			  const char *tb, int pb, const char *nb)
+{
+	int c = strcmp(ta, tb);
+
+	if (c)
+		return c;
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
+static int cmp_inroute(const void *a, const void *b)
+{
+	const struct dir_inroute *x = a, *y = b;
+
+	return cmp_route_keys(x->tenant_id, x->priority, x->name,
+			      y->tenant_id, y->priority, y->name);
+}
+
+static int cmp_outroute(const void *a, const void *b)
+{
+	const struct dir_outroute *x = a, *y = b;
+
+	return cmp_route_keys(x->tenant_id, x->priority, x->name,
+			      y->tenant_id, y->priority, y->name);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_list_entry *)a)->tenant_id,
+		      ((const struct dir_list_entry *)b)->tenant_id);
+}
+
+/* Allocates an array of n + 1 elements of `size`. */
+static void *alloc_rows(json_t *rows, size_t size)
+{
+	return calloc(json_array_size(rows) + 1, size);
+}
+
+static int build_trunks(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->trunks = alloc_rows(rows, sizeof(*d->trunks));
+	if (!d->trunks)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		trunk_from_row(&d->trunks[i], row);
+		d->ntrunks = i + 1;
+	}
+	qsort(d->trunks, d->ntrunks, sizeof(*d->trunks), cmp_trunk);
 	return 0;
+}
+
+static int build_numbers(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->numbers = alloc_rows(rows, sizeof(*d->numbers));
+	d->tnumbers = alloc_rows(rows, sizeof(*d->tnumbers));
+	if (!d->numbers || !d->tnumbers)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		number_from_row(&d->numbers[i], row);
+		d->nnumbers = i + 1;
+	}
+	qsort(d->numbers, d->nnumbers, sizeof(*d->numbers), cmp_number);
+	memcpy(d->tnumbers, d->numbers, d->nnumbers * sizeof(*d->numbers));
+	qsort(d->tnumbers, d->nnumbers, sizeof(*d->tnumbers), cmp_tnumber);
+	return 0;
+}
+
+static int build_tgroups(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->tgroups = alloc_rows(rows, sizeof(*d->tgroups));
+	if (!d->tgroups)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		tg_from_row(&d->tgroups[i], row);
+		d->ntgroups = i + 1;
+	}
+	qsort(d->tgroups, d->ntgroups, sizeof(*d->tgroups), cmp_tg);
+	return 0;
+}
+
+static int build_routes(struct dir_data *d, json_t *in, json_t *out)
+{
+	size_t i;
+	json_t *row;
+
+	d->inroutes = alloc_rows(in, sizeof(*d->inroutes));
+	d->outroutes = alloc_rows(out, sizeof(*d->outroutes));
+	if (!d->inroutes || !d->outroutes)
+		return ENOMEM;
+	json_array_foreach(in, i, row) {
+		inroute_from_row(&d->inroutes[i], row);
+		d->ninroutes = i + 1;
+	}
+	json_array_foreach(out, i, row) {
+		outroute_from_row(&d->outroutes[i], row);
+		d->noutroutes = i + 1;
+	}
+	qsort(d->inroutes, d->ninroutes, sizeof(*d->inroutes), cmp_inroute);
+	qsort(d->outroutes, d->noutroutes, sizeof(*d->outroutes),
+	      cmp_outroute);
+	return 0;
+}
+
+static size_t count_entries(json_t *rows)
+{
+	size_t i, n = 0;
+	json_t *row, *list;
+
+	json_array_foreach(rows, i, row) {
+		list = parse_array(row, "entries");
+		n += json_array_size(list);
+		json_decref(list);
+	}
+	return n;
+}
+
+static void add_entries(struct dir_data *d, json_t *row)
+{
+	json_t *list = parse_array(row, "entries"), *v;
+	bool out = str_is(row, "direction", "outbound");
+	bool white = str_is(row, "type", "white");
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		struct dir_list_entry *e = &d->entries[d->nentries];
+		const char *s = json_string_value(v);
+		size_t len;
+
+		if (!s || !*s)
+			continue;
+		snprintf(e->tenant_id, sizeof(e->tenant_id), "%s",
+			 json_string_value(json_object_get(row, "tenant_id")));
+		e->outbound = out;
+		e->white = white;
+		digits_of(e->value, sizeof(e->value), s);
+		len = strlen(e->value);
+		e->prefix = len && e->value[len - 1] == '*';
+		if (e->prefix)
+			e->value[len - 1] = '\0';
+		d->nentries++;
+	}
+	json_decref(list);
+}
+
+static int build_lists(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->entries = calloc(count_entries(rows) + 1, sizeof(*d->entries));
+	if (!d->entries)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		if (row_int(row, "enabled"))
+			add_entries(d, row);
+	}
+	qsort(d->entries, d->nentries, sizeof(*d->entries), cmp_entry);
+	return 0;
+}
+
+static int build_routing(struct dir_data *d, json_t *tables)
+{
+	int err = build_trunks(d, json_object_get(tables, "trunks"));
+
+	if (!err)
+		err = build_numbers(d, json_object_get(tables, "numbers"));
+	if (!err)
+		err = build_tgroups(d, json_object_get(tables, "time_groups"));
+	if (!err)
+		err = build_routes(d, json_object_get(tables, "inbound_routes"),
+				   json_object_get(tables, "outbound_routes"));
+	if (!err)
+		err = build_lists(d, json_object_get(tables, "number_lists"));
+	return err;
+}
+
+static int load_routing(struct db *db, struct dir_data *d)
+{
+	static const char *const tables[][2] = {
+		{"trunks", "SELECT * FROM trunks"},
+		{"numbers", "SELECT * FROM numbers"},
+		{"time_groups", "SELECT * FROM time_groups"},
+		{"inbound_routes", "SELECT * FROM inbound_routes"},
+		{"outbound_routes", "SELECT * FROM outbound_routes"},
+		{"number_lists", "SELECT * FROM number_lists"},
+	};
+	json_t *all = json_object();
+	int err = all ? 0 : ENOMEM;
+
+	for (size_t i = 0; !err && i < sizeof(tables) / sizeof(*tables); i++) {
+		json_t *rows = NULL;
+
+		err = db_query(db, &rows, tables[i][1], NULL);
+		if (!err)
+			err = json_object_set_new(all, tables[i][0], rows)
+				? ENOMEM : 0;
+	}
+	if (!err)
+		err = build_routing(d, all);
+	json_decref(all);
+	return err;
 }
 
 /* On a store reader. */
@@ -244,6 +791,8 @@ static int load_work(struct db *db, void *arg)
 	err = load_tenants(db, ld->data);
 	if (!err)
 		err = load_extensions(db, ld->data);
+	if (!err)
+		err = load_routing(db, ld->data);
 	return err;
 }
 
@@ -276,6 +825,8 @@ static void load_done(int err, void *arg)
 		dir->again = false;
 		start_load(dir);
 	}
+	if (!err && dir->change_h)
+		dir->change_h(dir->change_arg);
 	/* Last: the ready handler may free the directory. */
 	ready = dir->ready;
 	dir->ready = NULL;
@@ -344,6 +895,15 @@ void directory_reload(struct directory *dir)
 		return;
 	}
 	start_load(dir);
+}
+
+void directory_on_change(struct directory *dir, void (*h)(void *arg),
+			 void *arg)
+{
+	if (!dir)
+		return;
+	dir->change_h = h;
+	dir->change_arg = arg;
 }
 
 void directory_set_default_tenant(struct directory *dir, const char *code)
@@ -435,4 +995,182 @@ const struct dir_extension *directory_extension(const struct directory *dir,
 	memcpy(key.number, number->p, number->l);
 	key.number[number->l] = '\0';
 	return bsearch(&key, d->exts, d->nexts, sizeof(*d->exts), cmp_ext);
+}
+
+/* ------------------------------------------------ trunks, numbers, routes */
+
+const struct dir_trunk *directory_trunk(const struct directory *dir,
+					const char *trunk_id)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_trunk key;
+
+	if (!d || !trunk_id)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", trunk_id);
+	return bsearch(&key, d->trunks, d->ntrunks, sizeof(*d->trunks),
+		       cmp_trunk);
+}
+
+const struct dir_trunk *directory_trunks(const struct directory *dir,
+					 size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	*np = d ? d->ntrunks : 0;
+	return d ? d->trunks : NULL;
+}
+
+const struct dir_trunk *directory_trunk_for_source(
+	const struct directory *dir, const struct sa *src)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	const struct dir_trunk *by_host = NULL;
+	char ip[64];
+
+	if (!d || !src || re_snprintf(ip, sizeof(ip), "%j", src) < 0)
+		return NULL;
+	for (size_t i = 0; i < d->ntrunks; i++) {
+		const struct dir_trunk *t = &d->trunks[i];
+
+		if (!t->enabled)
+			continue;
+		if (!t->is_register && json_array_size(t->peer_cidrs) &&
+		    cidr_list_allows(t->peer_cidrs, ip))
+			return t;
+		if (t->is_register && !by_host && !strcmp(t->host, ip))
+			by_host = t;
+	}
+	return by_host;
+}
+
+const struct dir_number *directory_number(const struct directory *dir,
+					  const char *called)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_number key;
+
+	if (!d || !called)
+		return NULL;
+	digits_of(key.digits, sizeof(key.digits), called);
+	return bsearch(&key, d->numbers, d->nnumbers, sizeof(*d->numbers),
+		       cmp_number);
+}
+
+const struct dir_time_group *directory_time_group(
+	const struct directory *dir, const char *id)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_time_group *key;
+	const struct dir_time_group *hit;
+
+	if (!d || !id || !*id)
+		return NULL;
+	key = calloc(1, sizeof(*key));
+	if (!key)
+		return NULL;
+	snprintf(key->id, sizeof(key->id), "%s", id);
+	hit = bsearch(key, d->tgroups, d->ntgroups, sizeof(*d->tgroups),
+		      cmp_tg);
+	free(key);
+	return hit;
+}
+
+/* The run of elements of `tenant_id` in an array sorted by tenant first;
+   `off` is the offset of the element's tenant_id member. */
+static const void *tenant_run(const void *base, size_t n, size_t size,
+			      size_t off, const char *tenant_id, size_t *np)
+{
+	const char *p = (const char *)base + off;
+	size_t lo = 0, hi = n, start;
+
+	*np = 0;
+	if (!base || !tenant_id)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(p + mid * size, tenant_id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	start = lo;
+	while (lo < n && !strcmp(p + lo * size, tenant_id))
+		lo++;
+	*np = lo - start;
+	return (const char *)base + start * size;
+}
+
+#define TENANT_RUN(d, arr, n, type, tenant_id, np) \
+	((d) ? (const type *)tenant_run((d)->arr, (d)->n, sizeof(type), \
+		offsetof(type, tenant_id), tenant_id, np) : (*(np) = 0, NULL))
+
+const struct dir_inroute *directory_inroutes(const struct directory *dir,
+					     const char *tenant_id,
+					     size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	return TENANT_RUN(d, inroutes, ninroutes, struct dir_inroute,
+			  tenant_id, np);
+}
+
+const struct dir_outroute *directory_outroutes(const struct directory *dir,
+					       const char *tenant_id,
+					       size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	return TENANT_RUN(d, outroutes, noutroutes, struct dir_outroute,
+			  tenant_id, np);
+}
+
+const struct dir_list_entry *directory_list_entries(
+	const struct directory *dir, const char *tenant_id, size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	return TENANT_RUN(d, entries, nentries, struct dir_list_entry,
+			  tenant_id, np);
+}
+
+const struct dir_number *directory_tenant_numbers(
+	const struct directory *dir, const char *tenant_id, size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	return TENANT_RUN(d, tnumbers, nnumbers, struct dir_number,
+			  tenant_id, np);
+}
+
+int directory_from_json(struct directory **dirp, json_t *tables)
+{
+	struct directory *dir;
+	struct dir_data *d;
+	int err;
+
+	if (!dirp || !json_is_object(tables))
+		return EINVAL;
+	dir = calloc(1, sizeof(*dir));
+	d = calloc(1, sizeof(*d));
+	if (!dir || !d) {
+		free(dir);
+		free(d);
+		return ENOMEM;
+	}
+	err = build_tenants(d, json_object_get(tables, "tenants"));
+	if (!err)
+		err = build_extensions(d, json_object_get(tables,
+							  "extensions"));
+	if (!err)
+		err = build_routing(d, tables);
+	if (err) {
+		data_free(d);
+		free(dir);
+		return err;
+	}
+	dir->data = d;
+	*dirp = dir;
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * directory.h — the telephony configuration in memory: tenants' SIP
- * domains and extensions (later trunks, numbers, routes). Loaded from the
+ * domains and extensions, trunks, numbers, time groups, inbound and
+ * outbound routes, black/white lists. Loaded from the
  * store at start and reloaded after every change made through the API, so
  * SIP decisions never wait on SQL. Control thread only.
  */
@@ -9,11 +10,14 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "../core/ids.h"
 
 struct directory;
 struct store;
 struct pl;
+struct sa;
 
 enum dial_permission {
 	DIAL_INTERNAL,          /* extensions of the tenant only */
@@ -26,11 +30,16 @@ enum dial_permission {
    enum sip_transp value: 1 << SIP_TRANSP_UDP, ...). */
 #define DIR_ALL_TRANSPORTS 0x1f
 
+struct tz;
+
 struct dir_tenant {
 	char id[ID_LEN];
 	char code[64];
 	char sip_domain[128];
 	bool enabled;
+	char timezone[64];
+	const struct tz *tz;    /* the zone's offsets (src/route/tz.h); NULL: UTC */
+	unsigned max_calls;     /* concurrent calls; 0: no limit */
 };
 
 struct dir_extension {
@@ -50,6 +59,107 @@ struct dir_extension {
 };
 enum { DIR_DIGEST_MD5 = 1, DIR_DIGEST_SHA256 = 2 };
 
+/* ------------------------------------------------ trunks, numbers, routes */
+
+enum dir_cid_format { CID_AS_IS, CID_E164, CID_NATIONAL };
+
+struct dir_trunk {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char name[128];
+	bool is_register;       /* type "register"; else "peer" */
+	char host[256];
+	unsigned port;
+	char transport[8];      /* "udp", "tcp", "tls" */
+	char username[128];
+	char auth_username[128];
+	char password[128];
+	char realm[128];        /* empty: answer any realm */
+	unsigned expires;
+	char outbound_proxy[256];  /* SIP URI or empty */
+	json_t *peer_cidrs;     /* array of CIDR strings */
+	json_t *codecs;         /* array of names in preference order */
+	enum dir_cid_format cid_format;
+	char country_code[8];   /* for CID_NATIONAL/CID_E164, may be empty */
+	unsigned max_calls;     /* 0: no limit */
+	char failover_group[64];
+	bool enabled;
+};
+
+struct dir_number {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char number[33];        /* as entered, may start with '+' */
+	char digits[33];        /* without '+': the lookup key */
+	char trunk_id[ID_LEN];  /* empty: any trunk */
+	bool enabled;
+};
+
+#define DIR_TG_MAX_RULES 32
+#define DIR_TG_MAX_HOLIDAYS 128
+
+struct dir_time_rule {
+	uint8_t days;           /* bit d (1 Monday .. 7 Sunday) */
+	int16_t start, end;     /* minutes of the day; end < start: past midnight */
+};
+
+struct dir_time_group {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char name[128];
+	struct dir_time_rule rules[DIR_TG_MAX_RULES];
+	size_t nrules;
+	int32_t holidays[DIR_TG_MAX_HOLIDAYS];   /* yyyymmdd */
+	size_t nholidays;
+};
+
+enum dir_dest_type {
+	DEST_EXTENSION, DEST_RING_GROUP, DEST_EXTERNAL, DEST_HANGUP,
+	DEST_IVR, DEST_QUEUE, DEST_VOICEMAIL,
+};
+enum dir_time_match { TIME_ANY, TIME_IN, TIME_OUT };
+
+struct dir_inroute {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char name[128];
+	int priority;
+	char number[33];        /* digits of a DID; empty: any of the tenant's */
+	char caller_prefix[33]; /* empty: any caller */
+	char time_group_id[ID_LEN];
+	enum dir_time_match time_match;
+	enum dir_dest_type dest;
+	json_t *targets;        /* array of strings (numbers) */
+	bool enabled;
+};
+
+enum dir_cid_policy { CIDP_EXTENSION, CIDP_FIXED, CIDP_POOL_RANDOM,
+		      CIDP_SAME_AREA };
+
+struct dir_outroute {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char name[128];
+	int priority;
+	json_t *patterns;       /* array of dial patterns */
+	unsigned strip;
+	char prepend[33];
+	enum dir_cid_policy cid_policy;
+	char cid_number[33];
+	json_t *cid_pool;       /* array of numbers */
+	json_t *trunk_ids;      /* ordered failover list */
+	enum dial_permission permission;   /* required of the caller */
+	bool enabled;
+};
+
+struct dir_list_entry {
+	char tenant_id[ID_LEN];
+	bool outbound;          /* direction */
+	bool white;             /* type */
+	bool prefix;            /* "123*": any number starting with 123 */
+	char value[33];         /* digits without '+' or '*' */
+};
+
 /* Loads everything; ready(err, arg) runs on the control thread when the
    first load is done. */
 int  directory_alloc(struct directory **dirp, struct store *store,
@@ -58,6 +168,10 @@ void directory_free(struct directory *dir);
 /* Loads again in the background; lookups see the old data until the new
    one is complete. Several calls while loading cost one more load. */
 void directory_reload(struct directory *dir);
+/* h(arg) runs on the control thread after every load that was swapped
+   in (the first one too, after ready), e.g. trunk_reg_sync. NULL: none. */
+void directory_on_change(struct directory *dir, void (*h)(void *arg),
+			 void *arg);
 
 /* The tenant whose SIP domain is `domain`; otherwise the default tenant
    (--sip-default-tenant, or the only tenant besides "system"). */
@@ -69,5 +183,44 @@ const struct dir_extension *directory_extension(const struct directory *dir,
 						const char *tenant_id,
 						const struct pl *number);
 void directory_set_default_tenant(struct directory *dir, const char *code);
+
+/* ------------------------------------------ trunks, numbers and routes.
+   Pointers stay valid until the next reload is swapped in (on the control
+   thread), so use them within one event and copy what must live longer. */
+
+const struct dir_trunk *directory_trunk(const struct directory *dir,
+					const char *trunk_id);
+/* All trunks (every tenant), sorted by id. */
+const struct dir_trunk *directory_trunks(const struct directory *dir,
+					 size_t *np);
+/* The enabled trunk a SIP request from `src` came from: a peer trunk whose
+   peer_cidrs hold the address, else a register trunk whose host is that
+   IP literal. NULL when none. */
+const struct dir_trunk *directory_trunk_for_source(
+	const struct directory *dir, const struct sa *src);
+/* The number (DID) `called` ("+8610..." or "8610..."), any tenant. */
+const struct dir_number *directory_number(const struct directory *dir,
+					  const char *called);
+const struct dir_time_group *directory_time_group(
+	const struct directory *dir, const char *id);
+/* A tenant's routes in priority order (then name), lists' entries, and
+   numbers; *np is set to their count. */
+const struct dir_inroute *directory_inroutes(const struct directory *dir,
+					     const char *tenant_id,
+					     size_t *np);
+const struct dir_outroute *directory_outroutes(const struct directory *dir,
+					       const char *tenant_id,
+					       size_t *np);
+const struct dir_list_entry *directory_list_entries(
+	const struct directory *dir, const char *tenant_id, size_t *np);
+const struct dir_number *directory_tenant_numbers(
+	const struct directory *dir, const char *tenant_id, size_t *np);
+
+/* Builds a directory synchronously from rows shaped like the tables
+   ({"tenants": [...], "extensions": [...], "trunks": [...], "numbers":
+   [...], "time_groups": [...], "inbound_routes": [...], "outbound_routes":
+   [...], "number_lists": [...]}, JSON columns as text or as JSON). For
+   tests and tools; reads zoneinfo files. */
+int  directory_from_json(struct directory **dirp, json_t *tables);
 
 #endif

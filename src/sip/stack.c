@@ -9,6 +9,7 @@
 #include <string.h>
 #include "../core/libre.h"
 #include "stack.h"
+#include "validate.h"
 #include "../core/log.h"
 
 #define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, REFER, " \
@@ -18,6 +19,7 @@ struct sip_stack {
 	struct sip *sip;
 	struct dnsc *dnsc;
 	struct tls *tls;
+	struct sip_lsnr *validator;
 	struct sip_lsnr *fallback;
 	struct sa media_addr;
 	struct sa contact_addr;
@@ -28,6 +30,7 @@ static void stack_destructor(void *arg)
 	struct sip_stack *ss = arg;
 
 	ss->fallback = mem_deref(ss->fallback);
+	ss->validator = mem_deref(ss->validator);
 	sip_close(ss->sip, true);
 	ss->sip = mem_deref(ss->sip);
 	ss->dnsc = mem_deref(ss->dnsc);
@@ -179,6 +182,8 @@ int sip_stack_start(struct sip_stack **ssp, const struct sip_stack_config *cfg)
 	if (!err)
 		err = sip_alloc(&ss->sip, ss->dnsc, 32, 32, 32,
 				"Hotline/" HOTLINE_VERSION, NULL, NULL);
+	if (!err)
+		err = sip_validator_install(&ss->validator, ss->sip);
 	if (!err)
 		err = add_transports(ss, cfg);
 	if (!err)

@@ -208,10 +208,128 @@ static const char *const m3_calls[] = {
 	NULL
 };
 
+/* Trunks, numbers, time groups, inbound/outbound routes, black/white lists
+   and per-tenant/per-trunk call limits (src/route, src/sip/trunk_reg.c). */
+#define ADD_PERM(k) \
+	"UPDATE roles SET permissions = CASE WHEN permissions = '{}' THEN " \
+	"'{\"" k "\":\"rw\"}' ELSE substr(permissions, 1, " \
+	"length(permissions) - 1) || ',\"" k "\":\"rw\"}' END " \
+	"WHERE builtin = 1 AND permissions LIKE '%}' AND " \
+	"permissions NOT LIKE '%\"" k "\"%'"
+
+static const char *const m4_routing[] = {
+	"ALTER TABLE tenants ADD COLUMN max_calls INTEGER NOT NULL DEFAULT 0",
+
+	"CREATE TABLE trunks ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" host TEXT NOT NULL,"
+	" port INTEGER NOT NULL DEFAULT 5060,"
+	" transport TEXT NOT NULL DEFAULT 'udp',"
+	" username TEXT NOT NULL DEFAULT '',"
+	" auth_username TEXT NOT NULL DEFAULT '',"
+	" password TEXT NOT NULL DEFAULT '',"
+	" realm TEXT NOT NULL DEFAULT '',"
+	" expires INTEGER NOT NULL DEFAULT 3600,"
+	" outbound_proxy TEXT NOT NULL DEFAULT '',"
+	" peer_cidrs TEXT NOT NULL DEFAULT '[]',"
+	" codecs TEXT NOT NULL DEFAULT '[\"PCMU\",\"PCMA\"]',"
+	" caller_id_format TEXT NOT NULL DEFAULT 'as_is',"
+	" country_code TEXT NOT NULL DEFAULT '',"
+	" max_calls INTEGER NOT NULL DEFAULT 0,"
+	" failover_group TEXT NOT NULL DEFAULT '',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE trunk_status ("
+	" trunk_id TEXT PRIMARY KEY REFERENCES trunks(id) ON DELETE CASCADE,"
+	" tenant_id TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" code INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" updated_at BIGINT NOT NULL)",
+
+	"CREATE TABLE numbers ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" number TEXT NOT NULL,"
+	" digits TEXT NOT NULL UNIQUE,"
+	" trunk_id TEXT REFERENCES trunks(id),"
+	" description TEXT NOT NULL DEFAULT '',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	"CREATE INDEX numbers_tenant ON numbers(tenant_id)",
+
+	"CREATE TABLE time_groups ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" rules TEXT NOT NULL DEFAULT '[]',"
+	" holidays TEXT NOT NULL DEFAULT '[]',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE inbound_routes ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" priority INTEGER NOT NULL DEFAULT 100,"
+	" number TEXT NOT NULL DEFAULT '',"
+	" caller_prefix TEXT NOT NULL DEFAULT '',"
+	" time_group_id TEXT REFERENCES time_groups(id),"
+	" time_match TEXT NOT NULL DEFAULT 'in',"
+	" destination TEXT NOT NULL,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE outbound_routes ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" priority INTEGER NOT NULL DEFAULT 100,"
+	" patterns TEXT NOT NULL,"
+	" strip INTEGER NOT NULL DEFAULT 0,"
+	" prepend TEXT NOT NULL DEFAULT '',"
+	" caller_id_policy TEXT NOT NULL DEFAULT 'extension',"
+	" caller_id_number TEXT NOT NULL DEFAULT '',"
+	" caller_id_pool TEXT NOT NULL DEFAULT '[]',"
+	" trunk_ids TEXT NOT NULL DEFAULT '[]',"
+	" dial_permission TEXT NOT NULL DEFAULT 'local',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE number_lists ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" direction TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" entries TEXT NOT NULL DEFAULT '[]',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	ADD_PERM("trunks"), ADD_PERM("numbers"), ADD_PERM("routes"),
+	ADD_PERM("time_groups"), ADD_PERM("lists"),
+	NULL
+};
+
 static const struct migration migrations[] = {
 	{1, m1_platform},
 	{3, m3_calls},
 	{2, m2_sip},
+	{4, m4_routing},
 };
 
 static long long now_ms(void)

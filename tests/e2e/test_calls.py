@@ -256,9 +256,9 @@ def test_hold_and_resume(daemon, admin, tmp_path):
         caller = Baresip(tmp_path, "caller", caller_no, PASSWORD, DOMAIN, daemon.sip_port,
                          tone_hz=440).start([f"/dial sip:{callee_no}@{DOMAIN}"], seconds=8,
                                             ctrl=True)
-        assert caller.wait_for("Call established", timeout=10), caller.output()[-2000:]
+        assert caller.wait_for("Call established", timeout=20), caller.output()[-2000:]
         caller.command("hold")
-        assert caller.wait_for("hold", timeout=5)
+        assert caller.wait_for("hold", timeout=15)
         time.sleep(1)
         caller.command("resume")
         caller.proc.wait(30)

@@ -3,6 +3,7 @@ import ElementPlus from 'element-plus'
 import 'element-plus/dist/index.css'
 import {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
+  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck,
 } from '@element-plus/icons-vue'
 import App from './App.vue'
 import { i18n } from './i18n'
@@ -19,6 +20,9 @@ setUnauthenticatedHandler(() => {
 })
 
 const app = createApp(App)
-const icons = { ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting }
+const icons = {
+  ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
+  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck,
+}
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(ElementPlus).use(i18n).use(router).mount('#app')

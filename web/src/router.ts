@@ -3,16 +3,31 @@ import { access, loadMe, session } from './session'
 import MainLayout from './layout/MainLayout.vue'
 import Login from './views/Login.vue'
 
-/** Menu entries of the side bar, in order; `perm` is the menu key of GET /api/v1/auth/me. */
-export const MENU = [
-  { path: '/departments', perm: 'departments', test: 'menu-departments', icon: 'OfficeBuilding' },
-  { path: '/users', perm: 'users', test: 'menu-users', icon: 'User' },
-  { path: '/roles', perm: 'roles', test: 'menu-roles', icon: 'Avatar' },
-  { path: '/api-keys', perm: 'api_keys', test: 'menu-api-keys', icon: 'Key' },
-  { path: '/security', perm: 'security', test: 'menu-security', icon: 'Lock' },
-  { path: '/logs', perm: 'logs', test: 'menu-logs', icon: 'Document' },
-  { path: '/tenants', perm: 'tenants', test: 'menu-tenants', icon: 'School' },
+/** Side-bar groups, in order (`menu.<key>` is the title; the key is also the `module` of GET /api/v1/permissions). */
+export const MENU_GROUPS = [
+  { key: 'platform', icon: 'Setting' },
+  { key: 'telephony', icon: 'Phone' },
+  { key: 'records', icon: 'Tickets' },
 ] as const
+export type MenuGroup = (typeof MENU_GROUPS)[number]['key']
+
+/** Menu entries of the side bar, in order; `perm` is the menu key of GET /api/v1/auth/me. */
+export const MENU: readonly { path: string; perm: string; test: string; icon: string; group: MenuGroup }[] = [
+  { path: '/departments', perm: 'departments', test: 'menu-departments', icon: 'OfficeBuilding', group: 'platform' },
+  { path: '/users', perm: 'users', test: 'menu-users', icon: 'User', group: 'platform' },
+  { path: '/roles', perm: 'roles', test: 'menu-roles', icon: 'Avatar', group: 'platform' },
+  { path: '/api-keys', perm: 'api_keys', test: 'menu-api-keys', icon: 'Key', group: 'platform' },
+  { path: '/security', perm: 'security', test: 'menu-security', icon: 'Lock', group: 'platform' },
+  { path: '/logs', perm: 'logs', test: 'menu-logs', icon: 'Document', group: 'platform' },
+  { path: '/tenants', perm: 'tenants', test: 'menu-tenants', icon: 'School', group: 'platform' },
+  { path: '/extensions', perm: 'extensions', test: 'menu-extensions', icon: 'Iphone', group: 'telephony' },
+  { path: '/trunks', perm: 'trunks', test: 'menu-trunks', icon: 'Connection', group: 'telephony' },
+  { path: '/numbers', perm: 'numbers', test: 'menu-numbers', icon: 'Postcard', group: 'telephony' },
+  { path: '/routes', perm: 'routes', test: 'menu-routes', icon: 'Share', group: 'telephony' },
+  { path: '/time-groups', perm: 'time_groups', test: 'menu-time-groups', icon: 'Calendar', group: 'telephony' },
+  { path: '/lists', perm: 'lists', test: 'menu-lists', icon: 'CircleCheck', group: 'telephony' },
+  { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
+]
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: Login, meta: { public: true } },
@@ -28,6 +43,13 @@ const routes: RouteRecordRaw[] = [
       { path: 'security', component: () => import('./views/Security.vue'), meta: { perm: 'security' } },
       { path: 'logs', component: () => import('./views/Logs.vue'), meta: { perm: 'logs' } },
       { path: 'tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'tenants' } },
+      { path: 'extensions', component: () => import('./views/Extensions.vue'), meta: { perm: 'extensions' } },
+      { path: 'trunks', component: () => import('./views/Trunks.vue'), meta: { perm: 'trunks' } },
+      { path: 'numbers', component: () => import('./views/Numbers.vue'), meta: { perm: 'numbers' } },
+      { path: 'routes', component: () => import('./views/Routes.vue'), meta: { perm: 'routes' } },
+      { path: 'time-groups', component: () => import('./views/TimeGroups.vue'), meta: { perm: 'time_groups' } },
+      { path: 'lists', component: () => import('./views/Lists.vue'), meta: { perm: 'lists' } },
+      { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },
     ],
   },

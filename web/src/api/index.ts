@@ -66,6 +66,70 @@ export const api = {
     logins: (query?: T.LoginLogQuery) =>
       request<T.List<T.LoginLog>>('GET', `${B}/logs/logins`, { query: q(query) }),
   },
+  extensions: {
+    list: (query?: T.ExtensionQuery) =>
+      request<T.List<T.Extension>>('GET', `${B}/extensions`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Extension>('GET', `${B}/extensions/${id}`),
+    create: (body: T.ExtensionWrite) => request<T.Extension>('POST', `${B}/extensions`, { body }),
+    update: (id: T.Id, body: T.ExtensionWrite) => request<T.Extension>('PATCH', `${B}/extensions/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/extensions/${id}`),
+  },
+  registrations: {
+    list: (query?: T.RegistrationQuery) =>
+      request<T.List<T.Registration>>('GET', `${B}/registrations`, { query: q(query) }),
+  },
+  trunks: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.Trunk>>('GET', `${B}/trunks`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Trunk>('GET', `${B}/trunks/${id}`),
+    create: (body: T.TrunkWrite) => request<T.Trunk>('POST', `${B}/trunks`, { body }),
+    update: (id: T.Id, body: T.TrunkWrite) => request<T.Trunk>('PATCH', `${B}/trunks/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/trunks/${id}`),
+  },
+  numbers: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.PhoneNumber>>('GET', `${B}/numbers`, { query: q(query) }),
+    get: (id: T.Id) => request<T.PhoneNumber>('GET', `${B}/numbers/${id}`),
+    create: (body: T.NumberWrite) => request<T.PhoneNumber>('POST', `${B}/numbers`, { body }),
+    update: (id: T.Id, body: T.NumberWrite) => request<T.PhoneNumber>('PATCH', `${B}/numbers/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/numbers/${id}`),
+  },
+  timeGroups: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.TimeGroup>>('GET', `${B}/time-groups`, { query: q(query) }),
+    get: (id: T.Id) => request<T.TimeGroup>('GET', `${B}/time-groups/${id}`),
+    create: (body: T.TimeGroupWrite) => request<T.TimeGroup>('POST', `${B}/time-groups`, { body }),
+    update: (id: T.Id, body: T.TimeGroupWrite) => request<T.TimeGroup>('PATCH', `${B}/time-groups/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/time-groups/${id}`),
+  },
+  inboundRoutes: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.InboundRoute>>('GET', `${B}/inbound-routes`, { query: q(query) }),
+    get: (id: T.Id) => request<T.InboundRoute>('GET', `${B}/inbound-routes/${id}`),
+    create: (body: T.InboundRouteWrite) => request<T.InboundRoute>('POST', `${B}/inbound-routes`, { body }),
+    update: (id: T.Id, body: T.InboundRouteWrite) => request<T.InboundRoute>('PATCH', `${B}/inbound-routes/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/inbound-routes/${id}`),
+  },
+  outboundRoutes: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.OutboundRoute>>('GET', `${B}/outbound-routes`, { query: q(query) }),
+    get: (id: T.Id) => request<T.OutboundRoute>('GET', `${B}/outbound-routes/${id}`),
+    create: (body: T.OutboundRouteWrite) => request<T.OutboundRoute>('POST', `${B}/outbound-routes`, { body }),
+    update: (id: T.Id, body: T.OutboundRouteWrite) => request<T.OutboundRoute>('PATCH', `${B}/outbound-routes/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/outbound-routes/${id}`),
+  },
+  lists: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.NumberList>>('GET', `${B}/lists`, { query: q(query) }),
+    get: (id: T.Id) => request<T.NumberList>('GET', `${B}/lists/${id}`),
+    create: (body: T.NumberListWrite) => request<T.NumberList>('POST', `${B}/lists`, { body }),
+    update: (id: T.Id, body: T.NumberListWrite) => request<T.NumberList>('PATCH', `${B}/lists/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/lists/${id}`),
+  },
+  calls: {
+    list: (query?: T.CallQuery) => request<T.List<T.CallRecord>>('GET', `${B}/calls`, { query: q(query) }),
+    get: (id: T.Id) => request<T.CallDetail>('GET', `${B}/calls/${id}`),
+  },
 }
 
 /** Fetch every page of a list endpoint (page_size 500). */

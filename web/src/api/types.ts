@@ -41,7 +41,9 @@ export interface Health {
 }
 
 export type Access = 'rw' | 'ro'
-export type PermissionKey = 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
+export type PermissionKey =
+  | 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
+  | 'extensions' | 'calls' | 'trunks' | 'numbers' | 'routes' | 'time_groups' | 'lists'
 /** Menu key → access; a key not present is not granted. */
 export type PermissionMap = Partial<Record<PermissionKey | string, Access>>
 export type DataScope = 'department' | 'department_tree' | 'tenant'
@@ -241,3 +243,263 @@ export interface LoginLogQuery extends ListQuery {
   username?: string
   ok?: boolean
 }
+
+// ---- Telephony -------------------------------------------------------------
+
+export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss'
+export type Codec = 'PCMU' | 'PCMA' | 'G722' | 'opus' | 'G729'
+export type DialPermission = 'internal' | 'local' | 'long_distance' | 'international'
+export type DigestAlgorithm = 'SHA-256' | 'MD5'
+
+export interface ExtensionWrite {
+  number?: string
+  /** SIP digest secret, 8-64 printable ASCII without spaces, quotes or backslashes. */
+  password?: string
+  display_name?: string
+  transports?: Transport[]
+  /** Empty: any source address. */
+  allowed_cidrs?: string[]
+  max_contacts?: number
+  codecs?: Codec[]
+  dial_permission?: DialPermission
+  auth_algorithms?: DigestAlgorithm[]
+  enabled?: boolean
+}
+export interface Extension {
+  id: Id
+  number: string
+  display_name: string
+  transports: Transport[]
+  allowed_cidrs: string[]
+  max_contacts: number
+  codecs: Codec[]
+  dial_permission: DialPermission
+  auth_algorithms: DigestAlgorithm[]
+  enabled: boolean
+  /** At least one live contact. */
+  registered: boolean
+  contacts: number
+  created_at: Millis
+  updated_at: Millis
+  /** Only in the create answer and GET of one extension. */
+  password?: string
+}
+export interface ExtensionQuery extends ListQuery {
+  enabled?: boolean
+  registered?: boolean
+  dial_permission?: DialPermission
+}
+
+export interface Registration {
+  id: Id
+  extension_id: Id
+  number: string
+  contact: string
+  transport: string
+  /** ip:port the REGISTER came from. */
+  source: string
+  user_agent: string
+  expires_at: Millis
+  registered_at: Millis
+}
+export interface RegistrationQuery extends ListQuery {
+  extension_id?: Id
+  number?: string
+  transport?: string
+}
+
+export type CallDirection = 'internal' | 'inbound' | 'outbound'
+export type CallEndStatus =
+  | 'normal_end' | 'caller_cancelled' | 'no_answer' | 'busy' | 'rejected' | 'unavailable' | 'vacant'
+  | 'carrier_error' | 'system_error' | 'not_connected' | 'media_timeout' | 'arrears'
+export type HangupSide = 'caller' | 'callee' | 'system'
+
+export interface CallRecord {
+  id: Id
+  direction: CallDirection | string
+  caller: string
+  caller_name: string
+  callee: string
+  /** Endpoint that answered; empty when nobody did. */
+  answered_by: string
+  start_at: Millis
+  ring_at: Millis | null
+  answer_at: Millis | null
+  end_at: Millis
+  /** Seconds from start to end. */
+  duration: number
+  /** Seconds from answer to end. */
+  talk_time: number
+  end_status: CallEndStatus | string
+  hangup_side: HangupSide | string
+  trunk_id: Id | null
+  sip_code: number
+  sip_reason: string
+}
+export interface CallLeg {
+  id: Id
+  seq: number
+  role: 'caller' | 'callee' | string
+  endpoint: string
+  uri: string
+  sip_call_id: string
+  codec: string | null
+  start_at: Millis
+  ring_at: Millis | null
+  answer_at: Millis | null
+  end_at: Millis | null
+  sip_code: number
+  rx_packets: number
+  tx_packets: number
+  lost: number
+  jitter_ms: number
+}
+export interface CallDetail extends CallRecord {
+  legs: CallLeg[]
+}
+export interface CallQuery extends ListQuery {
+  /** Earliest start_at (inclusive). */
+  from?: Millis
+  /** Latest start_at (exclusive). */
+  to?: Millis
+  direction?: string
+  end_status?: string
+  caller?: string
+  callee?: string
+  hangup_side?: string
+}
+
+// ---- Routing (trunks, numbers, time groups, routes, lists) -------------------
+
+export type TrunkType = 'register' | 'peer'
+export type TrunkState = 'registered' | 'registering' | 'failed' | 'disabled' | string
+export interface TrunkStatus {
+  state: TrunkState
+  code: number
+  reason: string
+  updated_at: Millis
+}
+export interface TrunkWrite {
+  name?: string
+  type?: TrunkType
+  host?: string
+  port?: number
+  transport?: 'udp' | 'tcp' | 'tls'
+  username?: string
+  auth_username?: string
+  /** Write-only. */
+  password?: string
+  realm?: string
+  expires?: number
+  outbound_proxy?: string
+  peer_cidrs?: string[]
+  codecs?: Codec[]
+  caller_id_format?: 'as_is' | 'e164' | 'national'
+  country_code?: string
+  max_calls?: number
+  failover_group?: string
+  enabled?: boolean
+}
+export interface Trunk extends Required<Omit<TrunkWrite, 'password'>> {
+  id: Id
+  has_password: boolean
+  /** Live registration state (register trunks); null before the first attempt. */
+  status: TrunkStatus | null
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface NumberWrite {
+  number?: string
+  trunk_id?: Id | null
+  description?: string
+  enabled?: boolean
+}
+export interface PhoneNumber {
+  id: Id
+  number: string
+  trunk_id: Id | null
+  description: string
+  enabled: boolean
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface TimeRule {
+  /** 1 = Monday … 7 = Sunday. */
+  days: number[]
+  start: string
+  end: string
+}
+export interface Holiday {
+  date: string
+  name?: string
+}
+export interface TimeGroupWrite {
+  name?: string
+  rules?: TimeRule[]
+  holidays?: Holiday[]
+}
+export interface TimeGroup extends Required<TimeGroupWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+
+export type DestinationType = 'extension' | 'ring_group' | 'external' | 'hangup' | 'ivr' | 'queue' | 'voicemail'
+export interface Destination {
+  type: DestinationType
+  target?: string | string[] | null
+}
+export interface InboundRouteWrite {
+  name?: string
+  priority?: number
+  number?: string
+  caller_prefix?: string
+  time_group_id?: Id | null
+  time_match?: 'in' | 'out'
+  destination?: Destination
+  enabled?: boolean
+}
+export interface InboundRoute extends Required<InboundRouteWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+
+export type CallerIdPolicy = 'extension' | 'fixed' | 'pool_random' | 'same_area'
+export interface OutboundRouteWrite {
+  name?: string
+  priority?: number
+  patterns?: string[]
+  strip?: number
+  prepend?: string
+  caller_id_policy?: CallerIdPolicy
+  caller_id_number?: string
+  caller_id_pool?: string[]
+  /** In failover order. */
+  trunk_ids?: Id[]
+  dial_permission?: DialPermission
+  enabled?: boolean
+}
+export interface OutboundRoute extends Required<OutboundRouteWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface NumberListWrite {
+  name?: string
+  direction?: 'inbound' | 'outbound'
+  type?: 'black' | 'white'
+  /** Numbers, or prefixes ending in '*'. */
+  entries?: string[]
+  enabled?: boolean
+}
+export interface NumberList extends Required<NumberListWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+/** List query with the endpoint's exact-match filters (e.g. `type`, `direction`, `enabled`). */
+export type FilterQuery = ListQuery & { [filter: string]: string | number | boolean | undefined }

@@ -1,0 +1,192 @@
+'use strict';
+// Browser tests of the console's telephony pages (Extensions, Call records), run with
+// `node --test tests/browser/`. Same environment as console.test.cjs:
+//   HOTLINE_URL=http://127.0.0.1:18080   base URL of a running hotlined serving web/dist
+//   HOTLINE_ADMIN_PASSWORD=...           password of user `admin` of the demo tenant `demo`
+// plus playwright-core from web/node_modules and chromium (/usr/bin/chromium or CHROMIUM_PATH).
+// Without HOTLINE_URL every test is skipped. On failure a screenshot is saved under
+// build/test-results/.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const BASE = (process.env.HOTLINE_URL || '').replace(/\/+$/, '');
+const ADMIN_PASSWORD = process.env.HOTLINE_ADMIN_PASSWORD || '';
+const TENANT = process.env.HOTLINE_TENANT || 'demo';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const RESULTS = path.join(__dirname, '../../build/test-results');
+const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+
+let skip = false;
+if (!BASE) skip = 'HOTLINE_URL is not set: start hotlined and set HOTLINE_URL (e.g. http://127.0.0.1:18080) to run the browser tests';
+let chromium;
+if (!skip) {
+  try {
+    ({ chromium } = require(path.join(__dirname, '../../web/node_modules/playwright-core')));
+  } catch (e) {
+    skip = `playwright-core not found in web/node_modules (run "npm ci" in web/): ${e.message}`;
+  }
+}
+if (!skip && !fs.existsSync(CHROMIUM)) skip = `chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!skip && !ADMIN_PASSWORD) skip = 'HOTLINE_ADMIN_PASSWORD is not set';
+if (skip) console.log(`# skipping telephony browser tests: ${skip}`);
+
+let browser;
+before(async () => {
+  if (skip) return;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  if (browser) await browser.close();
+});
+
+/** Run `fn(page)` in a fresh browser context; on failure save a screenshot and rethrow. */
+async function withPage(name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  try {
+    await fn(page);
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  } catch (e) {
+    try {
+      fs.mkdirSync(RESULTS, { recursive: true });
+      const file = path.join(RESULTS, `telephony-${name}-${RUN}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      console.log(`# screenshot saved: ${file}`);
+      if (pageErrors.length) console.log(`# page errors: ${pageErrors.join(' | ')}`);
+    } catch (se) {
+      console.log(`# could not save screenshot: ${se.message}`);
+    }
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+const sel = (t) => `[data-test="${t}"]`;
+const visible = (page, t) => page.locator(`${sel(t)}:visible`);
+/** The text box of an el-input (Element Plus puts data-* on the <input> itself). */
+const input = (page, t) => page.locator(`input${sel(t)}, ${sel(t)} input`).first();
+
+async function loginAdmin(page) {
+  await page.goto(`${BASE}/#/login`);
+  await input(page, 'login-tenant').fill(TENANT);
+  await input(page, 'login-username').fill('admin');
+  await input(page, 'login-password').fill(ADMIN_PASSWORD);
+  await page.locator(sel('login-submit')).click();
+  await page.locator(sel('topbar-username')).waitFor();
+}
+
+async function switchLang(page, locale) {
+  await visible(page, 'lang-trigger').click();
+  await visible(page, `lang-${locale}`).click();
+}
+
+/** An extension number (8 digits) unlikely to be taken. */
+const newNumber = () => String(70000000 + Math.floor(Math.random() * 29999999));
+
+test('admin creates an extension and opens the call records, in both languages', { skip, timeout: 120000 }, async () => {
+  await withPage('extension-calls', async (page) => {
+    await loginAdmin(page);
+
+    // the menu groups and entries are there (the built-in Administrator holds every key)
+    await page.locator(sel('menugroup-telephony')).waitFor();
+    await page.locator(sel('menugroup-records')).waitFor();
+    assert.equal((await page.locator(sel('menu-extensions')).innerText()).trim(), '分机管理');
+
+    // create an extension through the dialog, with a generated password
+    await page.locator(sel('menu-extensions')).click();
+    await page.locator(sel('page-extensions')).waitFor();
+    let created = null;
+    let number = '';
+    for (let attempt = 0; attempt < 5 && !created; attempt++) {
+      number = newNumber();
+      if (attempt === 0) {
+        await page.locator(sel('ext-create')).click();
+        await visible(page, 'ext-dialog').waitFor();
+        await page.locator(sel('ext-form-generate')).click();
+        const pw = await input(page, 'ext-form-password').inputValue();
+        assert.match(pw, /^[A-Za-z0-9]{16}$/, 'the generate button fills a password');
+        await input(page, 'ext-form-display-name').fill(`Phone ${RUN}`);
+      }
+      await input(page, 'ext-form-number').fill(number);
+      const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/extensions') && r.request().method() === 'POST');
+      await page.locator(sel('ext-save')).click();
+      const res = await saved;
+      if (res.status() === 409) continue; // number taken: try another one
+      assert.equal(res.status(), 201, `create extension answered ${res.status()}`);
+      created = await res.json();
+    }
+    assert.ok(created, 'an extension was created');
+    assert.equal(created.number, number);
+    assert.equal(created.registered, false);
+
+    // the password is shown once, with the phone settings (domain = tenant code)
+    await visible(page, 'ext-created-dialog').waitFor();
+    assert.equal(await input(page, 'ext-created-password').inputValue(), created.password);
+    const setup = await page.locator(sel('ext-phone-setup')).innerText();
+    assert.ok(setup.includes(number) && setup.includes(created.password), 'setup box names user and password');
+    assert.equal((await page.locator(sel('ext-setup-domain')).innerText()).trim(), TENANT);
+    assert.equal((await page.locator(sel('ext-setup-server')).innerText()).trim(), `${new URL(BASE).hostname}:5060`);
+    await page.locator(sel('ext-created-close')).click();
+
+    // the table shows it, not registered
+    await input(page, 'ext-search').fill(number);
+    await page.locator(sel('ext-search-btn')).click();
+    const state = page.locator(sel(`ext-reg-${number}`));
+    await state.waitFor();
+    assert.equal(await state.getAttribute('data-registered'), 'false');
+    assert.equal((await state.innerText()).trim(), '未注册');
+
+    // its registrations drawer is empty
+    await page.locator(`${sel('ext-table')} tr:has(${sel(`ext-reg-${number}`)}) ${sel('ext-regs')}`).click();
+    await visible(page, 'ext-regs-drawer').waitFor();
+    await page.locator(`${sel('ext-regs-table')} .el-table__empty-text`).waitFor();
+    await page.keyboard.press('Escape');
+
+    // call records: the filter form and the table (possibly empty)
+    await page.locator(sel('menu-calls')).click();
+    await page.locator(sel('page-calls')).waitFor();
+    await page.locator(sel('calls-filters')).waitFor();
+    for (const f of ['calls-range', 'calls-caller', 'calls-callee', 'calls-status', 'calls-direction', 'calls-search']) {
+      await visible(page, f).first().waitFor(); // shown
+    }
+    const listed = page.waitForResponse((r) => r.url().includes('/api/v1/calls?') && r.request().method() === 'GET');
+    await input(page, 'calls-callee').fill(number);
+    await page.locator(sel('calls-search')).click();
+    const listRes = await listed;
+    assert.equal(listRes.status(), 200);
+    assert.ok(listRes.url().includes(`callee=${number}`), 'the callee filter is sent');
+    await page.locator(sel('calls-table')).waitFor();
+    assert.equal((await page.locator(sel('calls-title')).innerText()).trim(), '通话记录');
+
+    // English
+    await switchLang(page, 'en');
+    await page.waitForFunction(() => document.querySelector('[data-test="calls-title"]').innerText.trim() === 'Call records');
+    assert.equal((await page.locator(sel('menu-extensions')).innerText()).trim(), 'Extensions');
+    await page.locator(sel('menu-extensions')).click();
+    await input(page, 'ext-search').fill(number);
+    await page.locator(sel('ext-search-btn')).click();
+    await page.waitForFunction((n) => {
+      const el = document.querySelector(`[data-test="ext-reg-${n}"]`);
+      return el && el.innerText.trim() === 'Not registered';
+    }, number);
+
+    // clean up through the UI
+    await page.locator(`${sel('ext-table')} tr:has(${sel(`ext-reg-${number}`)}) ${sel('ext-delete')}`).click();
+    const removed = page.waitForResponse((r) => r.url().includes(`/api/v1/extensions/${created.id}`) && r.request().method() === 'DELETE');
+    await page.locator('.el-message-box__btns .el-button--primary').click();
+    assert.equal((await removed).status(), 204);
+    await switchLang(page, 'zh-CN');
+  });
+});
