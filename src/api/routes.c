@@ -25,14 +25,14 @@ static const struct route routes[] = {
 	 permissions_list},
 
 	{"GET", "/api/v1/tenants", "tenants.list", NULL, OP, NULL, tenants_list},
-	{"POST", "/api/v1/tenants", "tenants.create", NULL, OP,
+	{"POST", "/api/v1/tenants", "tenants.create", NULL, OP | TEL,
 	 tenants_create_prepare, tenants_create},
 	{"GET", "/api/v1/tenants/{id}", "tenants.get", NULL, OP, NULL,
 	 tenants_get},
 	{"PATCH", "/api/v1/tenants/{id}", "tenants.update", NULL, OP | TEL,
 	 tenants_update_prepare, tenants_update},
-	{"DELETE", "/api/v1/tenants/{id}", "tenants.delete", NULL, OP, NULL,
-	 tenants_delete},
+	{"DELETE", "/api/v1/tenants/{id}", "tenants.delete", NULL, OP | TEL,
+	 NULL, tenants_delete},
 
 	{"GET", "/api/v1/departments", "departments.list", "departments", 0,
 	 NULL, departments_list},

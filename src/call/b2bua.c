@@ -549,6 +549,13 @@ static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
 	leg_stop(transferor, 0, NULL);
 	transferor->sess = mem_deref(transferor->sess);   /* BYE */
 	media_unbridge(transferee->ep);
+	if (transferor == call->a) {
+		/* The caller transfers: the callee's leg becomes the call's
+		   first leg, the caller's joins the others (for the record
+		   and to be freed with them). */
+		list_unlink(&transferee->le);
+		list_append(&call->blegs, &transferor->le, transferor);
+	}
 	call->a = transferee;
 	call->winner = NULL;
 	str_ncpy(call->callee, target->number, sizeof(call->callee));

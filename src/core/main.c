@@ -111,7 +111,8 @@ static int start_telephony(struct daemon *d)
 	err = sip_stack_start(&d->sip, &sc);
 	if (err)
 		return err;
-	re_snprintf(ip, sizeof(ip), "%j", sip_stack_media_addr(d->sip));
+	/* RTP binds where SIP listens; --public-addr only goes in the SDP. */
+	re_snprintf(ip, sizeof(ip), "%j", sip_stack_listen_addr(d->sip));
 	mc.bind_ip = ip;
 	mc.threads = (unsigned)d->cfg.media_threads;
 	mc.timeout_s = (unsigned)d->cfg.rtp_timeout;

@@ -21,8 +21,9 @@ struct sip_stack {
 	struct tls *tls;
 	struct sip_lsnr *validator;
 	struct sip_lsnr *fallback;
-	struct sa media_addr;
-	struct sa contact_addr;
+	struct sa media_addr;      /* advertised in SDP (public if set) */
+	struct sa contact_addr;    /* advertised in Contact */
+	struct sa listen_addr;     /* where our sockets are bound */
 };
 
 static void stack_destructor(void *arg)
@@ -112,6 +113,7 @@ static int add_transports(struct sip_stack *ss,
 	}
 	ss->media_addr = laddr;
 	ss->contact_addr = laddr;
+	ss->listen_addr = laddr;
 	if (cfg->tls && *cfg->tls) {
 		err = parse_addr(&laddr, cfg->tls, "--sip-tls");
 		if (!err)
@@ -214,6 +216,11 @@ struct sip *sip_stack_sip(const struct sip_stack *ss)
 const struct sa *sip_stack_media_addr(const struct sip_stack *ss)
 {
 	return &ss->media_addr;
+}
+
+const struct sa *sip_stack_listen_addr(const struct sip_stack *ss)
+{
+	return &ss->listen_addr;
 }
 
 const struct sa *sip_stack_contact_addr(const struct sip_stack *ss)

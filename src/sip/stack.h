@@ -26,5 +26,7 @@ struct sip *sip_stack_sip(const struct sip_stack *ss);
 /* The address to put in SDP (c=) and in Contact headers. */
 const struct sa *sip_stack_media_addr(const struct sip_stack *ss);
 const struct sa *sip_stack_contact_addr(const struct sip_stack *ss);
+/* The --sip address: RTP sockets are bound on its IP. */
+const struct sa *sip_stack_listen_addr(const struct sip_stack *ss);
 
 #endif

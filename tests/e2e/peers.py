@@ -327,42 +327,52 @@ Content-Length: 0
 """
 
 
-def uac_expect(final):
-    """The caller side: INVITE (answering the digest challenge) and expect
-    the final response `final` (e.g. 486), then ACK."""
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac expect %d">
-""" % final + _invite(1, False) + """  <recv response="100" optional="true"/>
+def _invite_head(auth):
+    """The INVITE of a caller: answering the digest challenge when auth
+    (an extension), or straight (a trunk, trusted by its address)."""
+    if not auth:
+        return _invite(1, False)
+    return _invite(1, False) + """  <recv response="100" optional="true"/>
   <recv response="407" auth="true"/>
-""" + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
+""" + _ACK_407 + _invite(2, True)
+
+
+def uac_expect(final, auth=True):
+    """The caller side: INVITE and expect the final response `final`
+    (e.g. 486), then ACK."""
+    ack_cseq = 2 if auth else 1
+    return ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac expect %d">
+""" % final) + _invite_head(auth) + """  <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="%d"/>
+  <recv response="FINAL"/>
   <send><![CDATA[
 ACK sip:[callee]@[domain] SIP/2.0
 [last_Via:]
 From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
 Max-Forwards: 70
-""" % final + """[last_To:]
+[last_To:]
 Call-ID: [call_id]
-CSeq: 2 ACK
+CSeq: ACKCSEQ ACK
 Content-Length: 0
 
 ]]></send>
 </scenario>
-"""
+""".replace("FINAL", str(final)).replace("ACKCSEQ", str(ack_cseq))
 
 
-def uac_cancel():
-    """The caller side: INVITE, wait for ringing, CANCEL, expect 487."""
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
+def uac_cancel(ring_ms=500):
+    """The caller side: INVITE, wait for ringing, CANCEL after ring_ms,
+    expect 487."""
+    return ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="uac cancel">
 """ + _invite(1, False) + """  <recv response="100" optional="true"/>
   <recv response="407" auth="true"/>
 """ + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="180"/>
-  <pause milliseconds="500"/>
+  <pause milliseconds="RINGMS"/>
   <send><![CDATA[
 CANCEL sip:[callee]@[domain] SIP/2.0
 [last_Via:]
@@ -388,7 +398,7 @@ Content-Length: 0
 
 ]]></send>
 </scenario>
-"""
+""").replace("RINGMS", str(ring_ms))
 
 
 def write_scenario(workdir, name, text):
@@ -513,6 +523,118 @@ From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
 Call-ID: [call_id]
 CSeq: 2 ACK
 Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
+def uas_answer_checking(ruri_user):
+    """A callee (or carrier) that checks the request URI's user, answers
+    200 with SDP and waits for the BYE."""
+    return UAS_ANSWER.replace('<recv request="INVITE"/>', """<recv request="INVITE">
+    <action>
+      <ereg regexp="^INVITE sip:%s@" search_in="msg" check_it="true" assign_to="ruri"/>
+    </action>
+  </recv>""" % ruri_user, 1).replace('<scenario name="uas answer">',
+                                      '<scenario name="uas answer check">', 1).replace(
+        "[last_CSeq:]\nContact:", "[last_CSeq:]\nX-Checked: [$ruri]\nContact:", 1)
+
+
+def uac_call_and_hangup(auth=True, hold_ms=1000):
+    """The caller side: INVITE (answering the digest challenge when auth),
+    200, ACK, talk for hold_ms, BYE."""
+    head = _invite_head(auth)
+    cseq = 2 if auth else 1
+    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac call hangup">
+""" + head + """  <recv response="100" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: %d ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="%d"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: %d BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+""" % (cseq, hold_ms, cseq + 1)
+
+
+def uac_call_then_refer():
+    """The caller side: call (with digest), then transfer the callee blind
+    to `target` (REFER) and expect 202, the NOTIFY and our BYE."""
+    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac refer">
+""" + _invite_head(True) + """  <recv response="100" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="1000"/>
+  <send retrans="500"><![CDATA[
+REFER [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 3 REFER
+Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
+Refer-To: <sip:[target]@[domain]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="202"/>
+  <recv request="NOTIFY"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
 Content-Length: 0
 
 ]]></send>

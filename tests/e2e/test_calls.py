@@ -290,3 +290,28 @@ def test_silent_call_is_ended_by_the_rtp_timeout(make_daemon, tmp_path):
     rec = call_record(admin, caller_no)
     assert rec["end_status"] == "media_timeout" and rec["hangup_side"] == "system"
     assert 2 <= rec["talk_time"] <= 5
+
+
+def test_caller_transfers_the_callee(daemon, admin, tmp_path):
+    from peers import uac_call_then_refer
+    caller_no, agent_no, target_no = (new_extension(admin) for _ in range(3))
+    agent = Baresip(tmp_path, "agent", agent_no, PASSWORD, DOMAIN, daemon.sip_port,
+                    tone_hz=1000).start(seconds=14)
+    target = Baresip(tmp_path, "target", target_no, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=440).start(seconds=14)
+    try:
+        assert wait_registered(admin, agent_no) and wait_registered(admin, target_no)
+        caller = Sipp(tmp_path, write_scenario(tmp_path, "refer", uac_call_then_refer()),
+                      daemon.sip_port, user=caller_no, password=PASSWORD,
+                      keys={"domain": DOMAIN, "callee": agent_no, "target": target_no}).start()
+        assert caller.wait(20) == 0, caller.errors()
+        agent.proc.wait(30)
+    finally:
+        agent.stop()
+        target.stop()
+    # the agent and the target now talk to each other
+    assert tone_power(agent.received_audio(), (440, 1000))[440] > 0.2
+    assert tone_power(target.received_audio(), (440, 1000))[1000] > 0.2
+    rec = call_record(admin, caller_no)
+    assert rec["answered_by"] == target_no and rec["end_status"] == "normal_end"
+    assert sorted(l["endpoint"] for l in rec["legs"]) == sorted([caller_no, agent_no, target_no])
