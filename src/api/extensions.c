@@ -12,7 +12,8 @@
 
 #define COLUMNS "id, number, display_name, transports, allowed_cidrs, " \
 	"max_contacts, codecs, dial_permission, auth_algorithms, enabled, " \
-	"created_at, updated_at, contacts"
+	"dnd, forward_always, forward_busy, forward_no_answer, " \
+	"no_answer_seconds, created_at, updated_at, contacts"
 #define FROM_X "(SELECT e.*, (SELECT COUNT(*) FROM registrations r WHERE " \
 	"r.extension_id = e.id) AS contacts FROM extensions e) x"
 
@@ -38,6 +39,11 @@ static const struct field_spec fields[] = {
 	{"dial_permission", F_STRING, false, 0, 0},
 	{"auth_algorithms", F_STRING_ARRAY, false, 0, 0},
 	{"enabled", F_BOOLEAN, false, 0, 0},
+	{"dnd", F_BOOLEAN, false, 0, 0},
+	{"forward_always", F_STRING, false, 0, 32},
+	{"forward_busy", F_STRING, false, 0, 32},
+	{"forward_no_answer", F_STRING, false, 0, 32},
+	{"no_answer_seconds", F_INTEGER, false, 5, 300},
 	{NULL, 0, false, 0, 0},
 };
 
@@ -53,6 +59,7 @@ static const char *const dial_permissions[] = {"internal", "local",
 static void fix_row(json_t *row)
 {
 	row_bool(row, "enabled");
+	row_bool(row, "dnd");
 	row_json(row, "transports");
 	row_json(row, "allowed_cidrs");
 	row_json(row, "codecs");
@@ -167,12 +174,59 @@ static int check_password(struct api_req *req)
 	return 0;
 }
 
+/* A forwarding target: empty (off), or a number (digits, '+' first). */
+static int check_forward(struct api_req *req, const char *name)
+{
+	const char *v = body_str(req, name, NULL);
+
+	for (const char *p = v; p && *p; p++) {
+		if ((*p < '0' || *p > '9') && !(*p == '+' && p == v))
+			return api_fail(req, 400, "invalid_field",
+					"field '%s': a number (digits, an "
+					"optional leading +) or empty", name);
+	}
+	if (v && !strcmp(v, body_str(req, "number", "")))
+		return api_fail(req, 400, "invalid_field", "field '%s': an "
+				"extension cannot forward to itself", name);
+	return 0;
+}
+
+/* Do not disturb and call forwarding: one statement after the row's own
+   insert or update, only with the fields given. */
+static int set_features(struct db *db, struct api_req *req, const char *id)
+{
+	json_t *dnd = json_object_get(req->body, "dnd");
+	json_t *secs = json_object_get(req->body, "no_answer_seconds");
+
+	return db_exec(db, "UPDATE extensions SET "
+		       "dnd = COALESCE(?, dnd), "
+		       "forward_always = COALESCE(?, forward_always), "
+		       "forward_busy = COALESCE(?, forward_busy), "
+		       "forward_no_answer = COALESCE(?, forward_no_answer), "
+		       "no_answer_seconds = COALESCE(?, no_answer_seconds) "
+		       "WHERE id = ? AND tenant_id = ?",
+		       json_pack("[os?s?s?oss]",
+				 dnd ? json_integer(json_is_true(dnd))
+				     : json_null(),
+				 body_str(req, "forward_always", NULL),
+				 body_str(req, "forward_busy", NULL),
+				 body_str(req, "forward_no_answer", NULL),
+				 secs ? json_incref(secs) : json_null(), id,
+				 req->who.tenant_id));
+}
+
 static int check_body(struct api_req *req, bool creating)
 {
 	const char *number = body_str(req, "number", NULL);
 	const char *dial = body_str(req, "dial_permission", NULL);
 	int err = body_check(req, fields, creating);
 
+	if (!err)
+		err = check_forward(req, "forward_always");
+	if (!err)
+		err = check_forward(req, "forward_busy");
+	if (!err)
+		err = check_forward(req, "forward_no_answer");
 	if (err)
 		return err;
 	for (const char *p = number; p && *p; p++) {
@@ -259,6 +313,8 @@ HANDLER(extensions_create)
 	if (err == EEXIST)
 		return conflict(req);
 	if (!err)
+		err = set_features(db, req, id);
+	if (!err)
 		err = load(db, req, id, &row);
 	if (!err)
 		err = oplog_write(db, req, "create", "extensions", id, NULL,
@@ -310,6 +366,8 @@ HANDLER(extensions_update)
 		err = conflict(req);
 		goto out;
 	}
+	if (!err)
+		err = set_features(db, req, req->id);
 	if (!err)
 		err = load(db, req, req->id, &after);
 	if (!err)

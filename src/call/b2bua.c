@@ -247,6 +247,7 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	b->answer_ms = now_ms();
 	call->winner = b;
 	tmr_cancel(&call->ring_tmr);
+	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
 	bridge(call, b);
 	if (call->answer_ms) {
@@ -288,6 +289,9 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 	   of the route; a refusal by the called party (4xx, 6xx) does not. */
 	if (b->trunk && (code >= 500 || code == 408) && code < 600 &&
 	    !call_dial_next_trunk(call))
+		return;
+	if (!call->answer_ms &&
+	    dispatch_all_failed(call, best_failure(call, &why)))
 		return;
 	if (call->answer_ms) {
 		/* Nobody took the transferred call. */
@@ -655,6 +659,11 @@ unsigned call_ring_extension(struct call *call,
 		registrar_contacts(call->b2bua->deps.reg, ext, fork_to_contact,
 				   &fc);
 	return fc.started;
+}
+
+void call_cancel_legs(struct call *call)
+{
+	cancel_other_legs(call, NULL);
 }
 
 void call_start_ring_timer(struct call *call)

@@ -22,6 +22,7 @@ struct call *call_new(struct b2bua *b, const char *tenant_id)
 	call->start_ms = now_ms();
 	tmr_init(&call->ring_tmr);
 	tmr_init(&call->cleanup_tmr);
+	tmr_init(&call->noanswer_tmr);
 	list_init(&call->blegs);
 	return call;
 }
@@ -90,6 +91,7 @@ void call_free(struct call *call)
 
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->cleanup_tmr);
+	tmr_cancel(&call->noanswer_tmr);
 	while ((le = list_head(&call->blegs))) {
 		list_unlink(le);
 		leg_free(le->data);
@@ -144,6 +146,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	str_ncpy(call->sip_reason, reason ? reason : "",
 		 sizeof(call->sip_reason));
 	tmr_cancel(&call->ring_tmr);
+	tmr_cancel(&call->noanswer_tmr);
 	reject_unanswered(call->a, code, reason);
 	leg_stop(call->a, code, reason);
 	LIST_FOREACH(&call->blegs, le)

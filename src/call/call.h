@@ -62,6 +62,9 @@ struct call {
 	bool a_answered_sdp;       /* our SDP answer already went to a */
 	bool ended;
 	char trunk_id[ID_LEN];     /* the trunk it came in or went out on */
+	char target[33];           /* the extension ringing now (forwarding) */
+	unsigned forwards;         /* forwards so far (loop guard) */
+	struct tmr noanswer_tmr;   /* forward-on-no-answer */
 	struct outbound_decision *out;  /* outbound: trunks to try, owned */
 	size_t next_trunk;         /* the next of out->trunks to try */
 };
@@ -97,11 +100,16 @@ unsigned call_ring_extension(struct call *call,
    none is left. */
 int  call_dial_next_trunk(struct call *call);
 void call_start_ring_timer(struct call *call);
+/* Cancels every outgoing leg still trying or ringing. */
+void call_cancel_legs(struct call *call);
 /* Calls of a tenant / on a trunk in progress (concurrency limits). */
 unsigned b2bua_count_tenant(const struct b2bua *b, const char *tenant_id);
 unsigned b2bua_count_trunk(const struct b2bua *b, const char *trunk_id);
 
 /* dispatch.c: what to do with a new INVITE. */
 void dispatch_invite(struct b2bua *b, const struct sip_msg *msg);
+/* Every outgoing leg failed with `code`: true when the ringing
+   extension's forwarding took the call elsewhere. */
+bool dispatch_all_failed(struct call *call, uint16_t code);
 
 #endif

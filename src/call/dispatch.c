@@ -83,6 +83,131 @@ static bool tenant_full(struct b2bua *b, const char *tenant_id)
 	       b2bua_count_tenant(b, tenant_id) >= t->max_calls;
 }
 
+enum { MAX_FORWARDS = 5 };
+
+static void ring_with_features(struct call *call,
+			       const struct dir_extension *ext);
+
+static const struct dir_extension *find_ext(const struct call *call,
+					    const char *number)
+{
+	struct pl num;
+
+	pl_set_str(&num, number);
+	return directory_extension(b2bua_deps(call->b2bua)->dir,
+				   call->tenant_id, &num);
+}
+
+/* Sends the call on to `number`: another extension (with its own
+   features), or an outside number through the outbound routes, with the
+   forwarding extension's dial permission. */
+static void forward_to(struct call *call, const struct dir_extension *from,
+		       const char *number)
+{
+	const struct dir_extension *to;
+	struct outbound_decision *dec;
+
+	if (++call->forwards > MAX_FORWARDS) {
+		call_end(call, "forward_loop", "system", 482, "Loop Detected");
+		return;
+	}
+	log_info("call", "call %s: %s forwards to %s", call->id, from->number,
+		 number);
+	call_cancel_legs(call);
+	tmr_cancel(&call->noanswer_tmr);
+	to = find_ext(call, number);
+	if (to) {
+		ring_with_features(call, to);
+		return;
+	}
+	dec = calloc(1, sizeof(*dec));
+	if (!dec || route_outbound(b2bua_deps(call->b2bua)->dir, from, number,
+				   now_ms(), dec)) {
+		free(dec);
+		call_end(call, "system_error", "system", 500, "Server Error");
+		return;
+	}
+	if (dec->refusal.code) {
+		call_end(call, dec->refusal.end_status, "system",
+			 dec->refusal.code, dec->refusal.reason);
+		free(dec);
+		return;
+	}
+	free(call->out);
+	call->out = dec;
+	call->next_trunk = 0;
+	call->target[0] = '\0';
+	if (call_dial_next_trunk(call)) {
+		call_end(call, "carrier_error", "system", 503,
+			 "No Trunk Available");
+		return;
+	}
+	call_start_ring_timer(call);
+}
+
+static void noanswer_timeout(void *arg)
+{
+	struct call *call = arg;
+	const struct dir_extension *ext = find_ext(call, call->target);
+
+	if (!call->ended && !call->winner && ext && ext->forward_no_answer[0])
+		forward_to(call, ext, ext->forward_no_answer);
+}
+
+/* Rings an extension the way its owner set it: forward everything, do
+   not disturb (busy, or forward-on-busy), forward when not answered. */
+static void ring_with_features(struct call *call,
+			       const struct dir_extension *ext)
+{
+	if (!ext->enabled) {
+		call_end(call, "vacant", "system", 404, "Not Found");
+		return;
+	}
+	if (ext->forward_always[0]) {
+		forward_to(call, ext, ext->forward_always);
+		return;
+	}
+	if (ext->dnd) {
+		if (ext->forward_busy[0])
+			forward_to(call, ext, ext->forward_busy);
+		else
+			call_end(call, "busy", "callee", 486,
+				 "Busy Here (Do Not Disturb)");
+		return;
+	}
+	str_ncpy(call->target, ext->number, sizeof(call->target));
+	if (!call_ring_extension(call, ext)) {
+		if (ext->forward_no_answer[0])
+			forward_to(call, ext, ext->forward_no_answer);
+		else
+			call_end(call, "unavailable", "system", 480,
+				 "Temporarily Unavailable");
+		return;
+	}
+	if (ext->forward_no_answer[0])
+		tmr_start(&call->noanswer_tmr, ext->no_answer_seconds * 1000,
+			  noanswer_timeout, call);
+	call_start_ring_timer(call);
+}
+
+bool dispatch_all_failed(struct call *call, uint16_t code)
+{
+	const struct dir_extension *ext;
+	const char *to;
+
+	if (call->ended || !call->target[0])
+		return false;
+	ext = find_ext(call, call->target);
+	if (!ext)
+		return false;
+	to = code == 486 || code == 600 ? ext->forward_busy
+					: ext->forward_no_answer;
+	if (!to[0])
+		return false;
+	forward_to(call, ext, to);
+	return true;
+}
+
 static unsigned ring_targets(struct call *call,
 			     const struct inbound_decision *dec)
 {
@@ -136,7 +261,16 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	str_ncpy(call->trunk_id, trunk->id, sizeof(call->trunk_id));
 	switch (dec.dest) {
-	case DEST_EXTENSION:
+	case DEST_EXTENSION: {
+		const struct dir_extension *ext = dec.ntargets
+			? find_ext(call, dec.targets[0]) : NULL;
+
+		if (ext)
+			ring_with_features(call, ext);
+		else
+			call_end(call, "vacant", "system", 404, "Not Found");
+		return;
+	}
 	case DEST_RING_GROUP:
 		if (!ring_targets(call, &dec)) {
 			call_end(call, "unavailable", "system", 480,
@@ -213,14 +347,8 @@ static void internal(struct b2bua *b, const struct sip_msg *msg,
 	}
 	call = b2bua_take_call(b, msg, from->tenant_id, "internal",
 			       from->number, from->display_name, to->number);
-	if (!call)
-		return;
-	if (!call_ring_extension(call, to)) {
-		call_end(call, "unavailable", "system", 480,
-			 "Temporarily Unavailable");
-		return;
-	}
-	call_start_ring_timer(call);
+	if (call)
+		ring_with_features(call, to);
 }
 
 void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)

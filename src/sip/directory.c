@@ -201,6 +201,17 @@ static void ext_from_row(struct dir_extension *e, json_t *row)
 		json_object_get(row, "dial_permission")));
 	e->enabled = json_integer_value(json_object_get(row, "enabled")) != 0;
 	digest_algs_of(e, row);
+	e->dnd = json_integer_value(json_object_get(row, "dnd")) != 0;
+	copy_str(e->forward_always, sizeof(e->forward_always), row,
+		 "forward_always");
+	copy_str(e->forward_busy, sizeof(e->forward_busy), row,
+		 "forward_busy");
+	copy_str(e->forward_no_answer, sizeof(e->forward_no_answer), row,
+		 "forward_no_answer");
+	e->no_answer_seconds = (unsigned)json_integer_value(
+		json_object_get(row, "no_answer_seconds"));
+	if (e->no_answer_seconds < 5)
+		e->no_answer_seconds = 20;
 }
 
 static int cmp_tenant_domain(const void *a, const void *b)
@@ -322,7 +333,8 @@ static int load_extensions(struct db *db, struct dir_data *d)
 	int err = db_query(db, &rows, "SELECT id, tenant_id, number, password, "
 			   "display_name, transports, allowed_cidrs, "
 			   "max_contacts, codecs, dial_permission, enabled, "
-			   "auth_algorithms "
+			   "auth_algorithms, dnd, forward_always, "
+			   "forward_busy, forward_no_answer, no_answer_seconds "
 			   "FROM extensions", NULL);
 
 	if (!err)

@@ -56,6 +56,13 @@ struct dir_extension {
 	bool enabled;
 	/* Digest algorithms offered, in order: DIR_DIGEST_* codes, 0-ended. */
 	unsigned char digest_algs[3];
+	/* Call features: do not disturb, and where calls go instead (a
+	   number: an extension or an outside number; empty: nowhere). */
+	bool dnd;
+	char forward_always[33];
+	char forward_busy[33];
+	char forward_no_answer[33];
+	unsigned no_answer_seconds;
 };
 enum { DIR_DIGEST_MD5 = 1, DIR_DIGEST_SHA256 = 2 };
 

@@ -325,11 +325,25 @@ static const char *const m4_routing[] = {
 	NULL
 };
 
+static const char *const m5_call_features[] = {
+	"ALTER TABLE extensions ADD COLUMN dnd INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE extensions ADD COLUMN forward_always TEXT NOT NULL "
+	"DEFAULT ''",
+	"ALTER TABLE extensions ADD COLUMN forward_busy TEXT NOT NULL "
+	"DEFAULT ''",
+	"ALTER TABLE extensions ADD COLUMN forward_no_answer TEXT NOT NULL "
+	"DEFAULT ''",
+	"ALTER TABLE extensions ADD COLUMN no_answer_seconds INTEGER NOT NULL "
+	"DEFAULT 20",
+	NULL
+};
+
 static const struct migration migrations[] = {
 	{1, m1_platform},
 	{3, m3_calls},
 	{2, m2_sip},
 	{4, m4_routing},
+	{5, m5_call_features},
 };
 
 static long long now_ms(void)

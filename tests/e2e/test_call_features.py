@@ -1,0 +1,106 @@
+"""Do not disturb and call forwarding (always, busy, no answer) with sipp
+devices: where the call ends up, what the first device saw, and the call
+record."""
+import random
+import time
+
+from e2e_helpers import expect
+from peers import (Sipp, REGISTER, UAS_ANSWER, UAS_RING, uac_call_and_hangup, uac_expect,
+                   uas_final, write_scenario)
+
+DOMAIN = "demo"
+PASSWORD = "s3cret-pass"
+
+
+def ext(admin, **kw):
+    for _ in range(20):
+        number = str(random.randrange(100000, 999999))
+        r = admin.post("/api/v1/extensions", json={"number": number, "password": PASSWORD, **kw})
+        if r.status_code == 201:
+            return r.json()
+    raise AssertionError(r.text)
+
+
+def device(tmp_path, daemon, number, scenario_name, scenario):
+    """Registers `number` with sipp, then runs the device scenario on that port."""
+    reg = Sipp(tmp_path, write_scenario(tmp_path, f"reg{number}", REGISTER), daemon.sip_port,
+               keys={"domain": DOMAIN}, user=number, password=PASSWORD).start()
+    assert reg.wait(20) == 0, reg.errors()
+    return Sipp(tmp_path, write_scenario(tmp_path, scenario_name, scenario), daemon.sip_port,
+                port=reg.port).start()
+
+
+def record(admin, caller):
+    end = time.time() + 10
+    while time.time() < end:
+        items = expect(admin.get("/api/v1/calls", params={"caller": caller}), 200)["items"]
+        if items:
+            return expect(admin.get(f"/api/v1/calls/{items[0]['id']}"), 200)
+        time.sleep(0.2)
+    raise AssertionError("no call record")
+
+
+def call(tmp_path, daemon, caller, callee, scenario):
+    return Sipp(tmp_path, write_scenario(tmp_path, f"uac{callee}", scenario), daemon.sip_port,
+                user=caller, password=PASSWORD,
+                keys={"domain": DOMAIN, "callee": callee}).start()
+
+
+def test_do_not_disturb_answers_busy(daemon, admin, tmp_path):
+    a, b = ext(admin), ext(admin, dnd=True)
+    assert b["dnd"] is True
+    time.sleep(0.5)
+    uac = call(tmp_path, daemon, a["number"], b["number"], uac_expect(486))
+    assert uac.wait() == 0, uac.errors()
+    assert record(admin, a["number"])["end_status"] == "busy"
+
+
+def test_forward_always_to_another_extension(daemon, admin, tmp_path):
+    c = ext(admin)
+    a, b = ext(admin), ext(admin, forward_always=c["number"])
+    time.sleep(0.5)
+    phone = device(tmp_path, daemon, c["number"], "c", UAS_ANSWER)
+    uac = call(tmp_path, daemon, a["number"], b["number"], uac_call_and_hangup())
+    assert uac.wait() == 0, uac.errors()
+    assert phone.wait() == 0, phone.errors()
+    rec = record(admin, a["number"])
+    assert rec["callee"] == b["number"] and rec["answered_by"] == c["number"]
+
+
+def test_forward_on_busy(daemon, admin, tmp_path):
+    c = ext(admin)
+    a, b = ext(admin), ext(admin, forward_busy=c["number"])
+    time.sleep(0.5)
+    busy = device(tmp_path, daemon, b["number"], "b", uas_final("486 Busy Here"))
+    phone = device(tmp_path, daemon, c["number"], "c", UAS_ANSWER)
+    uac = call(tmp_path, daemon, a["number"], b["number"], uac_call_and_hangup())
+    assert uac.wait() == 0, uac.errors()
+    assert busy.wait() == 0, busy.errors()
+    assert phone.wait() == 0, phone.errors()
+    assert record(admin, a["number"])["answered_by"] == c["number"]
+
+
+def test_forward_on_no_answer(daemon, admin, tmp_path):
+    c = ext(admin)
+    a = ext(admin)
+    b = ext(admin, forward_no_answer=c["number"], no_answer_seconds=5)
+    assert b["no_answer_seconds"] == 5
+    time.sleep(0.5)
+    ringing = device(tmp_path, daemon, b["number"], "b", UAS_RING)
+    phone = device(tmp_path, daemon, c["number"], "c", UAS_ANSWER)
+    started = time.time()
+    uac = call(tmp_path, daemon, a["number"], b["number"], uac_call_and_hangup())
+    assert uac.wait() == 0, uac.errors()
+    assert ringing.wait() == 0, ringing.errors()    # it got CANCEL after 5 s
+    assert phone.wait() == 0, phone.errors()
+    assert time.time() - started >= 5
+    assert record(admin, a["number"])["answered_by"] == c["number"]
+
+
+def test_forwarding_validation(admin):
+    r = admin.post("/api/v1/extensions", json={"number": "7788", "forward_always": "12a"})
+    assert r.status_code == 400 and "forward_always" in r.json()["error"]["message"]
+    r = admin.post("/api/v1/extensions", json={"number": "7789", "forward_busy": "7789"})
+    assert r.status_code == 400
+    r = admin.post("/api/v1/extensions", json={"number": "7790", "no_answer_seconds": 2})
+    assert r.status_code == 400
