@@ -10,7 +10,7 @@ DEBS=(
   libcmocka-dev
   clang libclang-rt-14-dev
   postgresql sip-tester baresip
-  python3 python3-pytest python3-requests
+  python3 python3-pytest python3-requests python3-yaml
   chromium
 )
 
