@@ -338,10 +338,11 @@ static const char *const m5_call_features[] = {
 	NULL
 };
 
+/* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
-	{3, m3_calls},
 	{2, m2_sip},
+	{3, m3_calls},
 	{4, m4_routing},
 	{5, m5_call_features},
 };
