@@ -588,18 +588,17 @@ const struct b2bua_deps *b2bua_deps(const struct b2bua *b)
 }
 
 /* Accepts the caller's INVITE provisionally, with its SDP read. */
-static int accept_a(struct b2bua *b, struct call *call,
-		    const struct sip_msg *msg)
+/* Reads an incoming INVITE's SDP into a new leg and accepts it
+   provisionally. near: a leg whose media thread it should share. */
+static int accept_leg(struct b2bua *b, struct leg *a, const struct leg *near,
+		      const struct sip_msg *msg)
 {
-	struct leg *a = leg_new(call, false);
 	int err;
 
-	if (!a)
-		return ENOMEM;
-	str_ncpy(a->endpoint, call->caller, sizeof(a->endpoint));
 	pl_strcpy(&msg->callid, a->sip_call_id, sizeof(a->sip_call_id));
 	re_snprintf(a->uri, sizeof(a->uri), "%H", uri_encode, &msg->from.uri);
-	err = leg_media(b, a, NULL, NULL);
+	err = leg_media(b, a, near, near && near->has_fmt ? near->fmt.name
+							: NULL);
 	if (err)
 		return err;
 	if (leg_sdp_has_body(msg->mb)) {
@@ -615,6 +614,95 @@ static int accept_a(struct b2bua *b, struct call *call,
 			      "hotline", "application/sdp", NULL, NULL, NULL,
 			      false, leg_offer, a_answer, a_established,
 			      leg_info, leg_refer, a_closed, a, "");
+}
+
+static int accept_a(struct b2bua *b, struct call *call,
+		    const struct sip_msg *msg)
+{
+	struct leg *a = leg_new(call, false);
+
+	if (!a)
+		return ENOMEM;
+	str_ncpy(a->endpoint, call->caller, sizeof(a->endpoint));
+	return accept_leg(b, a, NULL, msg);
+}
+
+/* Answers a leg that came in (INVITE to us) with our SDP. */
+static int answer_leg(struct leg *leg)
+{
+	struct mbuf *desc = NULL;
+	int err = leg_sdp_encode(&leg->sdp, &desc, !leg->has_fmt);
+
+	if (!err)
+		err = sipsess_answer(leg->sess, 200, "OK", desc, "");
+	mem_deref(desc);
+	if (!err) {
+		leg->state = LEG_ANSWERED;
+		leg->answer_ms = now_ms();
+	}
+	return err;
+}
+
+int call_answer_alone(struct call *call)
+{
+	int err = answer_leg(call->a);
+
+	if (!err)
+		call->answer_ms = call->a->answer_ms;
+	return err;
+}
+
+/* A ringing call of the tenant for someone else than the picker. */
+static struct call *ringing_call(struct b2bua *b, const char *tenant_id,
+				 const char *picker)
+{
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (!call->ended && !call->winner && call->ring_ms &&
+		    !call->answer_ms && !strcmp(call->tenant_id, tenant_id) &&
+		    call->target[0] && strcmp(call->target, picker))
+			return call;
+	}
+	return NULL;
+}
+
+/* Call pickup (*8): the picker's INVITE joins the oldest ringing call of
+   the tenant as the answering party; the devices that rang stop. */
+int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
+		 const struct dir_extension *picker)
+{
+	struct call *call = ringing_call(b, picker->tenant_id, picker->number);
+	struct leg *leg;
+	int err;
+
+	if (!call)
+		return ENOENT;
+	leg = leg_new(call, true);
+	if (!leg)
+		return ENOMEM;
+	str_ncpy(leg->endpoint, picker->number, sizeof(leg->endpoint));
+	err = accept_leg(b, leg, call->a, msg);
+	if (!err)
+		err = answer_leg(leg);
+	if (err) {
+		leg_stop(leg, 500, "pickup failed");
+		return err;
+	}
+	call->winner = leg;
+	tmr_cancel(&call->ring_tmr);
+	tmr_cancel(&call->noanswer_tmr);
+	cancel_other_legs(call, leg);
+	bridge(call, leg);
+	if (call_answer_alone(call)) {
+		call_end(call, "system_error", "system", 500,
+			 "cannot answer the caller");
+		return 0;
+	}
+	log_info("call", "call %s picked up by %s", call->id, picker->number);
+	return 0;
 }
 
 struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,

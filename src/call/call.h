@@ -102,6 +102,11 @@ int  call_dial_next_trunk(struct call *call);
 void call_start_ring_timer(struct call *call);
 /* Cancels every outgoing leg still trying or ringing. */
 void call_cancel_legs(struct call *call);
+/* Answers the caller with our own media, no one else on the call. */
+int  call_answer_alone(struct call *call);
+/* Call pickup: ENOENT when no call of the tenant is ringing. */
+int  b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
+		  const struct dir_extension *picker);
 /* Calls of a tenant / on a trunk in progress (concurrency limits). */
 unsigned b2bua_count_tenant(const struct b2bua *b, const char *tenant_id);
 unsigned b2bua_count_trunk(const struct b2bua *b, const char *trunk_id);

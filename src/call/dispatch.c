@@ -17,6 +17,7 @@
 #include "../core/log.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
+#include "../store/store.h"
 
 /* The trunk a request came from: a peer trunk whose CIDRs hold the source
    address, or a register trunk whose host is that address; when a trunk
@@ -351,6 +352,143 @@ static void internal(struct b2bua *b, const struct sip_msg *msg,
 		ring_with_features(call, to);
 }
 
+/* ---- feature codes dialled from a phone (ippbx.md §2.9) ---- */
+
+struct feature_write {
+	struct b2bua *b;
+	char ext_id[ID_LEN];
+	char tenant_id[ID_LEN];
+	const char *column;     /* dnd or forward_* */
+	char value[33];         /* text value, or "0"/"1" for dnd */
+};
+
+static int feature_work(struct db *db, void *arg)
+{
+	struct feature_write *fw = arg;
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "UPDATE extensions SET %s = ?, "
+		 "updated_at = ? WHERE id = ? AND tenant_id = ?", fw->column);
+	if (!strcmp(fw->column, "dnd"))
+		return db_exec(db, sql, json_pack("[iIss]", atoi(fw->value),
+						  (json_int_t)now_ms(),
+						  fw->ext_id, fw->tenant_id));
+	return db_exec(db, sql, json_pack("[sIss]", fw->value,
+					  (json_int_t)now_ms(), fw->ext_id,
+					  fw->tenant_id));
+}
+
+static void feature_done(int err, void *arg)
+{
+	struct feature_write *fw = arg;
+
+	if (err)
+		log_warn("call", "feature code: cannot update %s: %d",
+			 fw->column, err);
+	else
+		directory_reload(b2bua_deps(fw->b)->dir);
+	free(fw);
+}
+
+static bool digits_only(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if ((*p < '0' || *p > '9') && !(*p == '+' && p == s))
+			return false;
+	}
+	return true;
+}
+
+/* Which setting a code changes; false when it is not a feature code. */
+static bool feature_parse(const char *dialed, const char **column,
+			  char *value, size_t size)
+{
+	static const struct { const char *code, *column; bool arg; } codes[] = {
+		{"*81", "dnd", false}, {"*80", "dnd", false},
+		{"*841", "forward_always", true},
+		{"*842", "forward_no_answer", true},
+		{"*843", "forward_busy", true},
+		{"*851", "forward_always", false},
+		{"*852", "forward_no_answer", false},
+		{"*853", "forward_busy", false},
+	};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {
+		size_t n = strlen(codes[i].code);
+
+		if (strncmp(dialed, codes[i].code, n))
+			continue;
+		if (codes[i].arg != (dialed[n] != '\0'))
+			continue;
+		if (codes[i].arg && !digits_only(dialed + n))
+			return false;
+		*column = codes[i].column;
+		if (!strcmp(codes[i].column, "dnd"))
+			snprintf(value, size, "%d", !strcmp(codes[i].code, "*81"));
+		else
+			snprintf(value, size, "%s", codes[i].arg ? dialed + n : "");
+		return true;
+	}
+	return false;
+}
+
+static void feature_hangup(void *arg)
+{
+	struct call *call = arg;
+
+	call_end(call, "feature_code", "system", 0, NULL);
+}
+
+/* Sets DND or a forwarding target for the dialling extension, then answers
+   and hangs up (the confirmation tone comes with the media engine). */
+static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
+			 const struct dir_extension *from, const char *dialed)
+{
+	struct feature_write *fw;
+	struct call *call;
+	const char *column;
+	char value[33];
+
+	if (!strcmp(dialed, "*8")) {
+		if (b2bua_pickup(b, msg, from) == ENOENT)
+			refuse(b, msg, from->tenant_id, "internal",
+			       from->number, dialed, NULL, 404,
+			       "Nothing To Pick Up", "no_route");
+		return true;
+	}
+	if (!feature_parse(dialed, &column, value, sizeof(value)))
+		return false;
+	fw = calloc(1, sizeof(*fw));
+	if (!fw) {
+		b2bua_reject(b, msg, 500, "Server Internal Error");
+		return true;
+	}
+	*fw = (struct feature_write){.b = b, .column = column};
+	str_ncpy(fw->ext_id, from->id, sizeof(fw->ext_id));
+	str_ncpy(fw->tenant_id, from->tenant_id, sizeof(fw->tenant_id));
+	str_ncpy(fw->value, value, sizeof(fw->value));
+	if (store_submit(b2bua_deps(b)->store, STORE_WRITE, feature_work,
+			 feature_done, fw)) {
+		free(fw);
+		b2bua_reject(b, msg, 503, "Service Unavailable");
+		return true;
+	}
+	log_info("call", "extension %s: feature code %s (%s = '%s')",
+		 from->number, dialed, column, value);
+	call = b2bua_take_call(b, msg, from->tenant_id, "internal",
+			       from->number, from->display_name, dialed);
+	if (!call)
+		return true;
+	if (call_answer_alone(call)) {
+		call_end(call, "system_error", "system", 500, "Server Error");
+		return true;
+	}
+	tmr_start(&call->ring_tmr, 1000, feature_hangup, call);
+	return true;
+}
+
 void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 {
 	const struct b2bua_deps *deps = b2bua_deps(b);
@@ -371,5 +509,7 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 		return;
 	}
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
+	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))
+		return;
 	outbound(b, msg, from, dialed);
 }

@@ -104,3 +104,60 @@ def test_forwarding_validation(admin):
     assert r.status_code == 400
     r = admin.post("/api/v1/extensions", json={"number": "7790", "no_answer_seconds": 2})
     assert r.status_code == 400
+
+
+def get_ext(admin, ext_id):
+    return expect(admin.get(f"/api/v1/extensions/{ext_id}"), 200)
+
+
+def dial_code(tmp_path, daemon, caller, code):
+    from peers import uac_answered_then_bye_received
+    uac = call(tmp_path, daemon, caller, code, uac_answered_then_bye_received())
+    assert uac.wait() == 0, uac.errors()
+
+
+def wait_for(fn, timeout=5):
+    end = time.time() + timeout
+    while time.time() < end:
+        if fn():
+            return True
+        time.sleep(0.2)
+    return fn()
+
+
+def test_feature_codes_set_and_clear_dnd_and_forwarding(daemon, admin, tmp_path):
+    a = ext(admin)
+    time.sleep(0.5)
+    dial_code(tmp_path, daemon, a["number"], "*81")
+    assert wait_for(lambda: get_ext(admin, a["id"])["dnd"] is True)
+    dial_code(tmp_path, daemon, a["number"], "*80")
+    assert wait_for(lambda: get_ext(admin, a["id"])["dnd"] is False)
+    dial_code(tmp_path, daemon, a["number"], "*841" + "13900001111")
+    assert wait_for(lambda: get_ext(admin, a["id"])["forward_always"] == "13900001111")
+    dial_code(tmp_path, daemon, a["number"], "*851")
+    assert wait_for(lambda: get_ext(admin, a["id"])["forward_always"] == "")
+    rec = record(admin, a["number"])
+    assert rec["end_status"] == "feature_code"
+
+
+def test_pickup_takes_a_ringing_call(daemon, admin, tmp_path):
+    from peers import uac_answered_then_bye_received
+    a, b, c = ext(admin), ext(admin), ext(admin)
+    time.sleep(0.5)
+    ringing = device(tmp_path, daemon, b["number"], "b", UAS_RING)
+    caller = call(tmp_path, daemon, a["number"], b["number"], uac_answered_then_bye_received())
+    time.sleep(1.0)   # b rings
+    picker = call(tmp_path, daemon, c["number"], "*8", uac_call_and_hangup())
+    assert picker.wait() == 0, picker.errors()
+    assert caller.wait() == 0, caller.errors()     # answered, then BYE when c hung up
+    assert ringing.wait() == 0, ringing.errors()   # b's phone got CANCEL
+    rec = record(admin, a["number"])
+    assert rec["answered_by"] == c["number"] and rec["end_status"] == "normal_end"
+    assert rec["hangup_side"] == "callee"
+
+
+def test_pickup_with_nothing_ringing_is_404(daemon, admin, tmp_path):
+    a = ext(admin)
+    time.sleep(0.5)
+    uac = call(tmp_path, daemon, a["number"], "*8", uac_expect(404))
+    assert uac.wait() == 0, uac.errors()
