@@ -422,8 +422,10 @@ class Daemon:
         # RTP range, so several can run side by side
         if self.sip_port is None:
             self.sip_port = free_sip_port()
-            lo = 20000 + 2 * random.randrange(0, 10000)
-            self.rtp_ports = f"{lo}-{lo + 199}"
+            # away from the default 20000-29999 (a benchmark's daemon), the
+            # baresip peers (30000-39999) and the media unit test (40000+)
+            lo = 42000 + 2 * random.randrange(0, 7000)
+            self.rtp_ports = f"{lo}-{lo + 399}"
         cmd = [str(binary), "--data", str(self.data_dir),
                "--http", f"127.0.0.1:{self.port}", "--db", self.db,
                "--log-level", "debug", "--sip", f"127.0.0.1:{self.sip_port}",

@@ -24,7 +24,7 @@ def new_extension(admin, **kw):
     raise AssertionError(f"cannot create an extension: {r.status_code} {r.text}")
 
 
-def wait_registered(admin, number, timeout=10):
+def wait_registered(admin, number, timeout=20):
     end = time.time() + timeout
     while time.time() < end:
         r = admin.get("/api/v1/extensions", params={"q": number})
@@ -214,7 +214,7 @@ def test_blind_transfer_connects_the_caller_to_the_target(daemon, admin, tmp_pat
     try:
         assert wait_registered(admin, target_no)
         caller = Baresip(tmp_path, "caller", caller_no, PASSWORD, DOMAIN, daemon.sip_port,
-                         tone_hz=440).start([f"/dial sip:{agent_no}@{DOMAIN}"], seconds=9)
+                         tone_hz=440).start([f"/dial sip:{agent_no}@{DOMAIN}"], seconds=12)
         assert agent.wait(20) == 0, agent.errors()
         caller.proc.wait(30)
     finally:
