@@ -175,40 +175,9 @@ class Sipp:
             self.proc.wait()
 
 
-# ---- sipp scenarios, written per test from these templates ----
-
-_HDRS = """Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-Max-Forwards: 70
-"""
-
-REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register">
-  <send retrans="500"><![CDATA[
-REGISTER sip:[domain] SIP/2.0
-""" + _HDRS + """To: <sip:[service]@[domain]>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
-Expires: 300
-Content-Length: 0
-
-]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-REGISTER sip:[domain] SIP/2.0
-""" + _HDRS + """To: <sip:[service]@[domain]>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
-[authentication]
-Expires: 300
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-</scenario>
-"""
+# ---- sipp scenarios, built per test from these pieces ----
+# Keywords: [service] is our user (sipp -s), [domain] and [callee]/[target]
+# come from -key; [authentication] answers a digest challenge (-au/-ap).
 
 SDP = """v=0
 o=sipp 1 1 IN IP4 [local_ip]
@@ -221,110 +190,76 @@ a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-16
 """
 
-# The callee side: ring, then answer with `final` (e.g. 486 Busy Here).
-_UAS_FINAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas final">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="300"/>
-  <send><![CDATA[
-SIP/2.0 FINAL
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <recv request="ACK"/>
-</scenario>
-"""
+_FROM = "From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]"
+_CONTACT = "Contact: <sip:[local_ip]:[local_port];transport=[transport]>"
 
 
+def _scenario(name, *steps):
+    return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="%s">\n'
+            % name) + "".join(steps) + "</scenario>\n"
 
-def uas_final(final):
-    return _UAS_FINAL.replace("FINAL", final)
+
+def _send(lines, retrans=False, body=None):
+    """A message; its Content-Length follows the body (SDP or none)."""
+    tail = (["Content-Type: application/sdp", "Content-Length: [len]", "", body]
+            if body else ["Content-Length: 0", ""])
+    return ('  <send%s><![CDATA[\n' % (' retrans="500"' if retrans else "")
+            + "\n".join(list(lines) + tail) + "\n]]></send>\n")
 
 
-# The callee side that only rings (for CANCEL and no-answer tests).
-UAS_RING = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas ring">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
+def _recv(what, optional=False, extra=""):
+    kind = "response" if what[0].isdigit() else "request"
+    return '  <recv %s="%s"%s%s/>\n' % (kind, what, ' optional="true"' if optional else "",
+                                          extra)
 
-]]></send>
-  <recv request="CANCEL"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
 
-]]></send>
-  <send><![CDATA[
-SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-CSeq: [cseq] INVITE
-Content-Length: 0
+def _respond(status, tag=False, contact=False, sdp=False, headers=()):
+    """A response to the last request received (our To tag when tag)."""
+    return _send(["SIP/2.0 " + status, "[last_Via:]", "[last_From:]",
+                  "[last_To:]" + (";tag=[pid]SIPpTag01[call_number]" if tag else ""),
+                  "[last_Call-ID:]", "[last_CSeq:]", *headers]
+                 + ([_CONTACT] if contact else []), body=SDP if sdp else None)
 
-]]></send>
-  <recv request="ACK"/>
-</scenario>
-"""
+
+def _pause(ms):
+    return '  <pause milliseconds="%d"/>\n' % ms
+
+
+def _register(cseq, auth):
+    return _send(["REGISTER sip:[domain] SIP/2.0",
+                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                  _FROM, "Max-Forwards: 70", "To: <sip:[service]@[domain]>",
+                  "Call-ID: [call_id]", "CSeq: %d REGISTER" % cseq,
+                  "Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>"]
+                 + (["[authentication]"] if auth else []) + ["Expires: 300"], retrans=True)
+
+
+REGISTER = _scenario("register", _register(1, False), _recv("401", extra=' auth="true"'),
+                     _register(2, True), _recv("200"))
 
 
 def _invite(cseq, auth):
-    return """  <send retrans="500"><![CDATA[
-INVITE sip:[callee]@[domain] SIP/2.0
-""" + _HDRS + """To: <sip:[callee]@[domain]>
-Call-ID: [call_id]
-CSeq: %d INVITE
-Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
-%sContent-Type: application/sdp
-Content-Length: [len]
-
-""" % (cseq, "[authentication]\n" if auth else "") + SDP + """
-]]></send>
-"""
+    return _send(["INVITE sip:[callee]@[domain] SIP/2.0",
+                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                  _FROM, "Max-Forwards: 70", "To: <sip:[callee]@[domain]>",
+                  "Call-ID: [call_id]", "CSeq: %d INVITE" % cseq,
+                  "Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>"]
+                 + (["[authentication]"] if auth else []), retrans=True, body=SDP)
 
 
-_ACK_407 = """  <send><![CDATA[
-ACK sip:[callee]@[domain] SIP/2.0
-[last_Via:]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-Max-Forwards: 70
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Content-Length: 0
+def _ack_failure(cseq):
+    """ACK of a non-2xx answer: same transaction as the INVITE."""
+    return _send(["ACK sip:[callee]@[domain] SIP/2.0", "[last_Via:]", _FROM,
+                  "Max-Forwards: 70", "[last_To:]", "Call-ID: [call_id]",
+                  "CSeq: %d ACK" % cseq])
 
-]]></send>
-"""
+
+def _in_dialog(method, cseq, headers=(), retrans=False):
+    """A request of the caller inside the dialog the 200 OK set up."""
+    return _send(["%s [next_url] SIP/2.0" % method,
+                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                  _FROM, "[last_To:]", "Call-ID: [call_id]", "CSeq: %d %s" % (cseq, method),
+                  "Max-Forwards: 70", *headers], retrans=retrans)
 
 
 def _invite_head(auth):
@@ -332,322 +267,108 @@ def _invite_head(auth):
     (an extension), or straight (a trunk, trusted by its address)."""
     if not auth:
         return _invite(1, False)
-    return _invite(1, False) + """  <recv response="100" optional="true"/>
-  <recv response="407" auth="true"/>
-""" + _ACK_407 + _invite(2, True)
+    return (_invite(1, False) + _recv("100", True) + _recv("407", extra=' auth="true"')
+            + _ack_failure(1) + _invite(2, True))
+
+
+def _progress():
+    return _recv("100", True) + _recv("183", True) + _recv("180", True)
 
 
 def uac_expect(final, auth=True):
     """The caller side: INVITE and expect the final response `final`
     (e.g. 486), then ACK."""
-    ack_cseq = 2 if auth else 1
-    return ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac expect %d">
-""" % final) + _invite_head(auth) + """  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="FINAL"/>
-  <send><![CDATA[
-ACK sip:[callee]@[domain] SIP/2.0
-[last_Via:]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-Max-Forwards: 70
-[last_To:]
-Call-ID: [call_id]
-CSeq: ACKCSEQ ACK
-Content-Length: 0
-
-]]></send>
-</scenario>
-""".replace("FINAL", str(final)).replace("ACKCSEQ", str(ack_cseq))
+    return _scenario("uac expect %d" % final, _invite_head(auth), _progress(),
+                     _recv(str(final)), _ack_failure(2 if auth else 1))
 
 
 def uac_cancel(ring_ms=500):
     """The caller side: INVITE, wait for ringing, CANCEL after ring_ms,
     expect 487."""
-    return ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac cancel">
-""" + _invite(1, False) + """  <recv response="100" optional="true"/>
-  <recv response="407" auth="true"/>
-""" + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="180"/>
-  <pause milliseconds="RINGMS"/>
-  <send><![CDATA[
-CANCEL sip:[callee]@[domain] SIP/2.0
-[last_Via:]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[callee]@[domain]>
-Call-ID: [call_id]
-CSeq: 2 CANCEL
-Max-Forwards: 70
-Content-Length: 0
+    cancel = _send(["CANCEL sip:[callee]@[domain] SIP/2.0", "[last_Via:]", _FROM,
+                    "To: <sip:[callee]@[domain]>", "Call-ID: [call_id]", "CSeq: 2 CANCEL",
+                    "Max-Forwards: 70"])
+    return _scenario("uac cancel", _invite_head(True), _recv("100", True), _recv("183", True),
+                     _recv("180"), _pause(ring_ms), cancel, _recv("200"), _recv("487"),
+                     _ack_failure(2))
 
-]]></send>
-  <recv response="200"/>
-  <recv response="487"/>
-  <send><![CDATA[
-ACK sip:[callee]@[domain] SIP/2.0
-[last_Via:]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 ACK
-Max-Forwards: 70
-Content-Length: 0
 
-]]></send>
-</scenario>
-""").replace("RINGMS", str(ring_ms))
+def _answered(auth=True):
+    cseq = 2 if auth else 1
+    return (_invite_head(auth) + _progress() + _recv("200", extra=' rrs="true"')
+            + _in_dialog("ACK", cseq))
+
+
+def uac_answered_then_bye_received():
+    """The caller side: INVITE with auth, 200, ACK, then wait for our BYE."""
+    return _scenario("uac wait bye", _answered(), _recv("BYE"), _respond("200 OK"))
+
+
+def uac_call_and_hangup(auth=True, hold_ms=1000):
+    """The caller side: INVITE (answering the digest challenge when auth),
+    200, ACK, talk for hold_ms, BYE."""
+    return _scenario("uac call hangup", _answered(auth), _pause(hold_ms),
+                     _in_dialog("BYE", 3 if auth else 2, retrans=True), _recv("200"))
+
+
+def uac_call_then_refer():
+    """The caller side: call (with digest), then transfer the callee blind
+    to `target` (REFER) and expect 202, the NOTIFY and our BYE."""
+    refer = _in_dialog("REFER", 3, ["Contact: <sip:[service]@[local_ip]:[local_port];"
+                                    "transport=[transport]>",
+                                    "Refer-To: <sip:[target]@[domain]>"], retrans=True)
+    return _scenario("uac refer", _answered(), _pause(1000), refer, _recv("202"),
+                     _recv("NOTIFY"), _respond("200 OK"), _recv("BYE"), _respond("200 OK"))
+
+
+def uas_final(final):
+    """The callee side: ring, then answer with `final` (e.g. 486 Busy Here)."""
+    return _scenario("uas final", _recv("INVITE"), _respond("180 Ringing", True, True),
+                     _pause(300), _respond(final, True), _recv("ACK"))
+
+
+# The callee side that only rings (for CANCEL and no-answer tests).
+UAS_RING = _scenario("uas ring", _recv("INVITE"), _respond("180 Ringing", True, True),
+                     _recv("CANCEL"), _respond("200 OK"),
+                     _send(["SIP/2.0 487 Request Terminated", "[last_Via:]", "[last_From:]",
+                            "[last_To:];tag=[pid]SIPpTag01[call_number]", "[last_Call-ID:]",
+                            "CSeq: [cseq] INVITE"]),
+                     _recv("ACK"))
+
+# The callee side that answers and waits for the BYE (sends no RTP).
+UAS_ANSWER = _scenario("uas answer", _recv("INVITE"),
+                       _respond("200 OK", True, True, sdp=True), _recv("ACK"), _recv("BYE"),
+                       _respond("200 OK"))
+
+
+def uas_answer_checking(ruri_user):
+    """A callee (or carrier) that checks the request URI's user, answers
+    200 with SDP and waits for the BYE."""
+    check = ('  <recv request="INVITE">\n    <action>\n      <ereg regexp="^INVITE sip:%s@" '
+             'search_in="msg" check_it="true" assign_to="ruri"/>\n    </action>\n'
+             '  </recv>\n' % ruri_user)
+    return _scenario("uas answer check", check,
+                     _respond("200 OK", True, True, sdp=True, headers=["X-Checked: [$ruri]"]),
+                     _recv("ACK"), _recv("BYE"), _respond("200 OK"))
+
+
+# The callee that answers, then transfers the caller blind (REFER) to
+# `target` and expects the B2BUA's 202, NOTIFY (sipfrag) and BYE.
+UAS_ANSWER_REFER = _scenario(
+    "uas answer refer",
+    '  <recv request="INVITE">\n    <action>\n      <ereg regexp=".*" search_in="hdr" '
+    'header="From:" assign_to="remote_from"/>\n    </action>\n  </recv>\n',
+    _respond("200 OK", True, True, sdp=True), _recv("ACK"), _pause(1000),
+    _send(["REFER sip:hotline@[remote_ip]:[remote_port] SIP/2.0",
+           "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+           "From: <sip:[service]@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]",
+           "To: [$remote_from]", "Call-ID: [call_id]", "CSeq: 1 REFER", _CONTACT,
+           "Refer-To: <sip:[target]@[domain]>", "Referred-By: <sip:[service]@[domain]>",
+           "Max-Forwards: 70"], retrans=True),
+    _recv("202"), _recv("NOTIFY"), _respond("200 OK"), _recv("BYE"), _respond("200 OK"))
 
 
 def write_scenario(workdir, name, text):
     path = pathlib.Path(workdir) / f"{name}.xml"
     path.write_text(text)
     return path
-
-
-# The callee that answers, then transfers the caller blind (REFER) to
-# `target` and expects the B2BUA's 202, NOTIFY (sipfrag) and BYE.
-UAS_ANSWER_REFER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas answer refer">
-  <recv request="INVITE">
-    <action>
-      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/>
-    </action>
-  </recv>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-""" + SDP + """
-]]></send>
-  <recv request="ACK"/>
-  <pause milliseconds="1000"/>
-  <send retrans="500"><![CDATA[
-REFER sip:hotline@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-To: [$remote_from]
-Call-ID: [call_id]
-CSeq: 1 REFER
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Refer-To: <sip:[target]@[domain]>
-Referred-By: <sip:[service]@[domain]>
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="202"/>
-  <recv request="NOTIFY"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
-
-
-# The callee that answers and waits for the BYE (sends no RTP).
-UAS_ANSWER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas answer">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-""" + SDP + """
-]]></send>
-  <recv request="ACK"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
-
-
-def uac_answered_then_bye_received():
-    """The caller side: INVITE with auth, 200, ACK, then wait for our BYE."""
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac wait bye">
-""" + _invite(1, False) + """  <recv response="100" optional="true"/>
-  <recv response="407" auth="true"/>
-""" + _ACK_407 + _invite(2, True) + """  <recv response="100" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
-
-
-def uas_answer_checking(ruri_user):
-    """A callee (or carrier) that checks the request URI's user, answers
-    200 with SDP and waits for the BYE."""
-    return UAS_ANSWER.replace('<recv request="INVITE"/>', """<recv request="INVITE">
-    <action>
-      <ereg regexp="^INVITE sip:%s@" search_in="msg" check_it="true" assign_to="ruri"/>
-    </action>
-  </recv>""" % ruri_user, 1).replace('<scenario name="uas answer">',
-                                      '<scenario name="uas answer check">', 1).replace(
-        "[last_CSeq:]\nContact:", "[last_CSeq:]\nX-Checked: [$ruri]\nContact:", 1)
-
-
-def uac_call_and_hangup(auth=True, hold_ms=1000):
-    """The caller side: INVITE (answering the digest challenge when auth),
-    200, ACK, talk for hold_ms, BYE."""
-    head = _invite_head(auth)
-    cseq = 2 if auth else 1
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac call hangup">
-""" + head + """  <recv response="100" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: %d ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="%d"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: %d BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-</scenario>
-""" % (cseq, hold_ms, cseq + 1)
-
-
-def uac_call_then_refer():
-    """The caller side: call (with digest), then transfer the callee blind
-    to `target` (REFER) and expect 202, the NOTIFY and our BYE."""
-    return """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac refer">
-""" + _invite_head(True) + """  <recv response="100" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="1000"/>
-  <send retrans="500"><![CDATA[
-REFER [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@[domain]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 3 REFER
-Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
-Refer-To: <sip:[target]@[domain]>
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="202"/>
-  <recv request="NOTIFY"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
