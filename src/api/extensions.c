@@ -185,9 +185,28 @@ static int check_forward(struct api_req *req, const char *name)
 					"field '%s': a number (digits, an "
 					"optional leading +) or empty", name);
 	}
-	if (v && !strcmp(v, body_str(req, "number", "")))
-		return api_fail(req, 400, "invalid_field", "field '%s': an "
-				"extension cannot forward to itself", name);
+	if (v && !strcmp(v, "+"))
+		return api_fail(req, 400, "invalid_field", "field '%s': a "
+				"number needs digits", name);
+	return 0;
+}
+
+/* No forwarding target may be the extension's own number (the one in the
+   body, or the stored one when the body does not change it). */
+static int check_not_self(struct api_req *req, const char *own)
+{
+	static const char *const names[] = {"forward_always", "forward_busy",
+					    "forward_no_answer", NULL};
+	const char *number = body_str(req, "number", own);
+
+	for (const char *const *n = names; *n; n++) {
+		const char *v = body_str(req, *n, NULL);
+
+		if (v && number && !strcmp(v, number))
+			return api_fail(req, 400, "invalid_field", "field "
+					"'%s': an extension cannot forward to "
+					"itself", *n);
+	}
 	return 0;
 }
 
@@ -281,6 +300,8 @@ HANDLER(extensions_create)
 	json_t *row = NULL, *mc, *en;
 	int err = check_body(req, true);
 
+	if (!err)
+		err = check_not_self(req, NULL);
 	if (err)
 		return err;
 	id_new(id);
@@ -336,6 +357,9 @@ HANDLER(extensions_update)
 
 	if (!err)
 		err = load(db, req, req->id, &before);
+	if (!err)
+		err = check_not_self(req, json_string_value(
+					     json_object_get(before, "number")));
 	if (err)
 		goto out;
 	tp = list_text(req, "transports");

@@ -161,3 +161,11 @@ def test_pickup_with_nothing_ringing_is_404(daemon, admin, tmp_path):
     time.sleep(0.5)
     uac = call(tmp_path, daemon, a["number"], "*8", uac_expect(404))
     assert uac.wait() == 0, uac.errors()
+
+
+def test_forwarding_to_itself_is_refused_on_update_too(admin):
+    e = ext(admin)
+    r = admin.patch(f"/api/v1/extensions/{e['id']}", json={"forward_no_answer": e["number"]})
+    assert r.status_code == 400 and "itself" in r.json()["error"]["message"]
+    r = admin.patch(f"/api/v1/extensions/{e['id']}", json={"forward_busy": "+"})
+    assert r.status_code == 400

@@ -11,8 +11,9 @@ export const MENU_GROUPS = [
 ] as const
 export type MenuGroup = (typeof MENU_GROUPS)[number]['key']
 
-/** Menu entries of the side bar, in order; `perm` is the menu key of GET /api/v1/auth/me. */
-export const MENU: readonly { path: string; perm: string; test: string; icon: string; group: MenuGroup }[] = [
+/** Menu entries of the side bar, in order; `perm` is the menu key of GET /api/v1/auth/me; `title` the
+ *  `menu.<title>` label when several entries share one key (default: the key). */
+export const MENU: readonly { path: string; perm: string; title?: string; test: string; icon: string; group: MenuGroup }[] = [
   { path: '/departments', perm: 'departments', test: 'menu-departments', icon: 'OfficeBuilding', group: 'platform' },
   { path: '/users', perm: 'users', test: 'menu-users', icon: 'User', group: 'platform' },
   { path: '/roles', perm: 'roles', test: 'menu-roles', icon: 'Avatar', group: 'platform' },
@@ -26,6 +27,7 @@ export const MENU: readonly { path: string; perm: string; test: string; icon: st
   { path: '/routes', perm: 'routes', test: 'menu-routes', icon: 'Share', group: 'telephony' },
   { path: '/time-groups', perm: 'time_groups', test: 'menu-time-groups', icon: 'Calendar', group: 'telephony' },
   { path: '/lists', perm: 'lists', test: 'menu-lists', icon: 'CircleCheck', group: 'telephony' },
+  { path: '/live-calls', perm: 'calls', title: 'live_calls', test: 'menu-live-calls', icon: 'Headset', group: 'records' },
   { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
 ]
 
@@ -50,6 +52,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'time-groups', component: () => import('./views/TimeGroups.vue'), meta: { perm: 'time_groups' } },
       { path: 'lists', component: () => import('./views/Lists.vue'), meta: { perm: 'lists' } },
       { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
+      { path: 'live-calls', component: () => import('./views/LiveCalls.vue'), meta: { perm: 'calls' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },
     ],
   },

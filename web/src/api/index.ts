@@ -129,6 +129,10 @@ export const api = {
   calls: {
     list: (query?: T.CallQuery) => request<T.List<T.CallRecord>>('GET', `${B}/calls`, { query: q(query) }),
     get: (id: T.Id) => request<T.CallDetail>('GET', `${B}/calls/${id}`),
+    /** Calls in progress on this node (not paged); 503 `unavailable` when telephony is off. */
+    live: () => request<T.LiveCallList>('GET', `${B}/calls/live`),
+    /** Hang a call in progress up (204); 404 when it is no longer in progress. */
+    hangUp: (id: T.Id) => request<void>('DELETE', `${B}/calls/live/${id}`),
   },
 }
 

@@ -264,6 +264,14 @@ export interface ExtensionWrite {
   dial_permission?: DialPermission
   auth_algorithms?: DigestAlgorithm[]
   enabled?: boolean
+  /** Do not disturb: calls are answered busy, or go to forward_busy. */
+  dnd?: boolean
+  /** Forwarding targets: digits with an optional leading +, empty = off; not the extension itself. */
+  forward_always?: string
+  forward_busy?: string
+  forward_no_answer?: string
+  /** 5-300, default 20. */
+  no_answer_seconds?: number
 }
 export interface Extension {
   id: Id
@@ -276,6 +284,11 @@ export interface Extension {
   dial_permission: DialPermission
   auth_algorithms: DigestAlgorithm[]
   enabled: boolean
+  dnd: boolean
+  forward_always: string
+  forward_busy: string
+  forward_no_answer: string
+  no_answer_seconds: number
   /** At least one live contact. */
   registered: boolean
   contacts: number
@@ -310,9 +323,11 @@ export interface RegistrationQuery extends ListQuery {
 
 export type CallDirection = 'internal' | 'inbound' | 'outbound'
 export type CallEndStatus =
-  | 'normal_end' | 'caller_cancelled' | 'no_answer' | 'busy' | 'rejected' | 'unavailable' | 'vacant'
-  | 'carrier_error' | 'system_error' | 'not_connected' | 'media_timeout' | 'arrears'
-export type HangupSide = 'caller' | 'callee' | 'system'
+  | 'normal_end' | 'caller_cancelled' | 'no_answer' | 'busy' | 'rejected' | 'unavailable' | 'vacant' | 'arrears'
+  | 'carrier_error' | 'not_connected' | 'media_timeout' | 'transfer_failed' | 'system_error' | 'blacklisted'
+  | 'no_route' | 'closed' | 'permission_denied' | 'no_trunk' | 'tenant_disabled' | 'over_capacity' | 'hangup'
+  | 'not_implemented' | 'forward_loop'
+export type HangupSide = 'caller' | 'callee' | 'system' | 'admin'
 
 export interface CallRecord {
   id: Id
@@ -356,6 +371,27 @@ export interface CallLeg {
 }
 export interface CallDetail extends CallRecord {
   legs: CallLeg[]
+}
+export type LiveCallState = 'trying' | 'ringing' | 'talking'
+/** A call in progress (GET /calls/live). */
+export interface LiveCall {
+  id: Id
+  direction: CallDirection | string
+  caller: string
+  caller_name: string
+  callee: string
+  /** `ringing` also while a transferred caller waits for the target. */
+  state: LiveCallState | string
+  start_at: Millis
+  answer_at: Millis | null
+  /** Empty until answered. */
+  answered_by: string
+  caller_codec: string | null
+  callee_codec: string | null
+}
+export interface LiveCallList {
+  items: LiveCall[]
+  total: number
 }
 export interface CallQuery extends ListQuery {
   /** Earliest start_at (inclusive). */
