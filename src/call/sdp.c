@@ -1,32 +1,61 @@
 /*
  * sdp.c — SDP offer/answer for a call leg, on libre's sdp module. Each leg
  * offers or answers with the media engine's port for that leg, so media is
- * always anchored through hotlined.
+ * always anchored through hotlined. Every leg offers all the codecs the
+ * media engine transcodes (PCMU, PCMA, G722, opus, G729), so each leg gets
+ * its own far end's first choice and the engine bridges any pair.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "../core/libre.h"
 #include "sdp.h"
 #include "../media/media.h"
 
+/* What every leg offers, in this order unless a codec is preferred: the
+   codecs the media engine transcodes between, then RFC 4733 events at both
+   clocks (8000 for the 8 kHz-clocked codecs, 48000 for Opus). */
+static const struct {
+	const char *pt, *name;
+	uint32_t srate;
+	uint8_t ch;
+	const char *fmtp;
+} codecs[] = {
+	{"0", "PCMU", 8000, 1, NULL},
+	{"8", "PCMA", 8000, 1, NULL},
+	{"9", "G722", 8000, 1, NULL},
+	{"111", "opus", 48000, 2, "stereo=0;sprop-stereo=0;useinbandfec=1"},
+	{"18", "G729", 8000, 1, "annexb=no"},
+};
+
 static int add_codecs(struct sdp_media *m, const char *prefer)
 {
-	static const struct { const char *pt, *name; } codecs[] = {
-		{"0", "PCMU"},
-		{"8", "PCMA"},
-	};
 	int err = 0;
 
-	for (size_t i = 0; !err && i < 2; i++) {
-		bool first = prefer && !strcmp(prefer, codecs[i].name);
+	for (size_t i = 0; !err && i < sizeof(codecs) / sizeof(codecs[0]);
+	     i++) {
+		bool first = prefer && !strcasecmp(prefer, codecs[i].name);
 
-		err = sdp_format_add(NULL, m, first, codecs[i].pt,
-				     codecs[i].name, 8000, 1, NULL, NULL, NULL,
-				     false, NULL);
+		if (!media_codec_supported(codecs[i].name, codecs[i].srate))
+			continue;
+		if (codecs[i].fmtp)
+			err = sdp_format_add(NULL, m, first, codecs[i].pt,
+					     codecs[i].name, codecs[i].srate,
+					     codecs[i].ch, NULL, NULL, NULL,
+					     false, "%s", codecs[i].fmtp);
+		else
+			err = sdp_format_add(NULL, m, first, codecs[i].pt,
+					     codecs[i].name, codecs[i].srate,
+					     codecs[i].ch, NULL, NULL, NULL,
+					     false, NULL);
 	}
 	if (!err)
 		err = sdp_format_add(NULL, m, false, "101", "telephone-event",
 				     8000, 1, NULL, NULL, NULL, false, "0-16");
+	if (!err)
+		err = sdp_format_add(NULL, m, false, "110", "telephone-event",
+				     48000, 1, NULL, NULL, NULL, false, "0-16");
 	return err;
 }
 
@@ -84,18 +113,39 @@ static const char *format_name(const struct sdp_format *f)
 	}
 }
 
-static int find_dtmf_pt(const struct sdp_media *m)
+/* The far end's telephone-event, at the audio codec's clock if it has
+   one there (RFC 4733 wants them equal), else at any clock. */
+static int find_dtmf_pt(const struct sdp_media *m, uint32_t clock,
+			uint32_t *rate)
 {
 	const struct list *fmts = sdp_media_format_lst(m, false);
+	const struct sdp_format *any = NULL;
 
 	for (struct le *le = list_head(fmts); le; le = le->next) {
 		const struct sdp_format *f = le->data;
 
-		if (!strcasecmp(format_name(f), "telephone-event") &&
-		    f->srate == 8000)
+		if (strcasecmp(format_name(f), "telephone-event"))
+			continue;
+		if ((uint32_t)f->srate == clock) {
+			*rate = clock;
 			return f->pt;
+		}
+		if (!any && (f->srate == 8000 || f->srate == 48000))
+			any = f;
 	}
-	return -1;
+	if (!any)
+		return -1;
+	*rate = (uint32_t)any->srate;
+	return any->pt;
+}
+
+/* The far end's a=ptime, where sane, else 20 ms. */
+static uint8_t remote_ptime(const struct sdp_media *m)
+{
+	const char *v = sdp_media_rattr(m, "ptime");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	return ms >= 10 && ms <= 120 ? (uint8_t)ms : 20;
 }
 
 int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
@@ -122,8 +172,8 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	str_ncpy(fmt->name, format_name(f), sizeof(fmt->name));
 	fmt->rate = f->srate ? f->srate : 8000;
 	fmt->channels = f->ch ? f->ch : 1;
-	fmt->ptime = 20;
-	fmt->dtmf_pt = find_dtmf_pt(ls->audio);
+	fmt->ptime = remote_ptime(ls->audio);
+	fmt->dtmf_pt = find_dtmf_pt(ls->audio, fmt->rate, &fmt->dtmf_rate);
 	return 0;
 }
 

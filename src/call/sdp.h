@@ -1,7 +1,7 @@
 /*
  * sdp.h — one call leg's SDP offer/answer state (libre's sdp module), with
- * the formats Hotline relays: G.711 µ-law and A-law, and RFC 4733
- * telephone-event.
+ * the formats Hotline relays: G.711 µ-law and A-law, G.722, Opus, G.729,
+ * and RFC 4733 telephone-event at 8000 and 48000 Hz.
  */
 #ifndef HOTLINE_CALL_SDP_H
 #define HOTLINE_CALL_SDP_H
@@ -20,7 +20,7 @@ struct leg_sdp {
 	struct sdp_media *audio;
 };
 
-/* prefer: a codec name to list first ("PCMA"), or NULL. */
+/* prefer: a codec name to list first ("PCMA", "opus"), or NULL. */
 int  leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
 		  const char *prefer);
 void leg_sdp_reset(struct leg_sdp *ls);

@@ -41,6 +41,7 @@ static void ep_destroy(struct media_endpoint *ep)
 	if (ep->fd_rtcp >= 0)
 		(void)close(ep->fd_rtcp);
 	me->used[(ep->port - me->port_base) / 2] = false;
+	relay_free_codec(ep);   /* normally gone with release() already */
 	list_unlink(&ep->ctl_le);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
@@ -375,22 +376,27 @@ uint16_t media_endpoint_port(const struct media_endpoint *ep)
 	return ep ? ep->port : 0;
 }
 
+/* Known codecs are transcoded into each other; anything else only relays
+   to the same format. */
 static bool formats_compatible(const struct media_format *a,
 			       const struct media_format *b)
 {
-	bool a711 = relay_law(a) != LAW_OTHER;
-	bool b711 = relay_law(b) != LAW_OTHER;
-
-	if (a711 && b711)
+	if (relay_codec(a) != CODEC_NONE && relay_codec(b) != CODEC_NONE)
 		return true;
 	return !strcasecmp(a->name, b->name) && a->rate == b->rate &&
 	       a->channels == b->channels;
 }
 
+bool media_codec_supported(const char *name, uint32_t rate)
+{
+	return codec_find(name, rate) != NULL;
+}
+
 int media_endpoint_set_remote(struct media_endpoint *ep, const struct sa *rtp,
 			      const struct media_format *fmt)
 {
-	if (!ep || ep->freed || !fmt || fmt->pt > 127 || fmt->dtmf_pt > 127)
+	if (!ep || ep->freed || !fmt || fmt->pt > 127 || fmt->dtmf_pt > 127 ||
+	    fmt->ptime > 200)
 		return EINVAL;
 	if (rtp && rtp->len > sizeof(ep->remote.ss))
 		return EINVAL;

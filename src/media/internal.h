@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include "../core/libre.h"
 #include "media.h"
+#include "codec.h"
 
 enum { MEDIA_BATCH = 16, MEDIA_MAXPKT = 1500 };
 
@@ -117,6 +118,9 @@ struct media_endpoint {
 	struct addr latch_rtp, latch_rtcp;
 	struct media_format w_fmt;
 	enum law law;
+	enum codec_id codec;            /* of w_fmt, CODEC_NONE: unknown */
+	struct xcoder *xc;              /* ep -> wpeer, when they differ */
+	bool xc_failed;                 /* logged once */
 	bool w_has_fmt;
 	bool w_muted;
 	bool got_first;
@@ -149,6 +153,7 @@ struct media_thread {
 	struct iovec iov[MEDIA_BATCH];
 	struct sockaddr_storage src[MEDIA_BATCH];
 	uint8_t buf[MEDIA_BATCH][MEDIA_MAXPKT];
+	struct xcode_scratch xs;        /* transcoding */
 };
 
 struct media_engine {
@@ -176,6 +181,8 @@ struct qnode *nodeq_take_all(struct nodeq *q);
 /* relay.c (media thread) */
 void relay_tables_init(void);
 enum law relay_law(const struct media_format *fmt);
+enum codec_id relay_codec(const struct media_format *fmt);
+void relay_free_codec(struct media_endpoint *ep);
 void relay_rtp_handler(int flags, void *arg);
 void relay_rtcp_handler(int flags, void *arg);
 void relay_scan(struct media_thread *mt, int64_t now);

@@ -6,7 +6,9 @@
  * the SDP), tells it the far end's address and format from the answer, and
  * bridges two endpoints. From then on packets flow on a media thread without
  * the control thread: same codec, a pass-through (no decode); G.711 µ-law to
- * A-law and back, transcoded. Events (first packet, silence timeout, DTMF)
+ * A-law and back, transcoded through tables; any other pair of G.711, G.722,
+ * G.729 and Opus, decoded, resampled and re-encoded (src/media/xcode.c).
+ * Events (first packet, silence timeout, DTMF)
  * come back to the control thread through the handler given at alloc.
  *
  * All functions are called on the control thread.
@@ -24,11 +26,13 @@ struct media_endpoint;
 /* What the far end sends and expects (from SDP). */
 struct media_format {
 	uint8_t pt;             /* RTP payload type, e.g. 0 */
-	char name[16];          /* encoding name as in SDP: "PCMU", "PCMA" */
-	uint32_t rate;          /* clock rate, e.g. 8000 */
-	uint8_t channels;       /* 1 */
-	uint8_t ptime;          /* packet time in ms, e.g. 20 */
+	char name[16];          /* encoding name as in SDP: "PCMU", "PCMA",
+				   "G722", "G729", "opus" */
+	uint32_t rate;          /* RTP clock rate, e.g. 8000, 48000 (opus) */
+	uint8_t channels;       /* 1 (opus: 2 in SDP, we send mono) */
+	uint8_t ptime;          /* packet time in ms we send, e.g. 20 */
 	int dtmf_pt;            /* telephone-event payload type, -1: none */
+	uint32_t dtmf_rate;     /* telephone-event clock, 0: 8000 */
 };
 
 struct media_stats {
@@ -85,8 +89,13 @@ void media_endpoint_mute(struct media_endpoint *ep, bool muted);
 void media_endpoint_stats(const struct media_endpoint *ep,
 			  struct media_stats *st);
 
-/* Relays a <-> b. Both need a format; different G.711 laws are transcoded;
-   other mismatches return ENOTSUP. */
+/* Whether the engine can transcode this codec (SDP name and clock rate, 0:
+   any): PCMU, PCMA, G722/8000, G729/8000, opus/48000. */
+bool media_codec_supported(const char *name, uint32_t rate);
+
+/* Relays a <-> b. Both need a format; any two supported codecs are
+   transcoded (same codec: pass-through); a mismatch with an unsupported
+   codec returns ENOTSUP. */
 int  media_bridge(struct media_endpoint *a, struct media_endpoint *b);
 void media_unbridge(struct media_endpoint *a);
 /* True once ep's media thread relays ep's packets to its bridge peer (a

@@ -6,10 +6,20 @@
  * Same codec: pass-through, SSRC, sequence and timestamp kept as received,
  * only the payload type set to the peer's. PCMU <-> PCMA: the payload is
  * transcoded in place through 256-byte tables built once from librem's G.711
- * (so the result is exactly librem's decode-then-encode). RFC 4733
- * telephone-events go on with the peer's dtmf_pt (dropped if it has none)
- * and each digit's end is reported once, keyed on the event's timestamp.
- * RTCP is forwarded as is between the RTCP sockets (RTT is not computed).
+ * (so the result is exactly librem's decode-then-encode). Any other pair of
+ * known codecs (G.711, G.722, G.729, Opus): the receiving endpoint's
+ * transcoder (xcode.c, created on the first packet that needs it, kept
+ * until the codecs change or the endpoint goes) decodes, resamples and
+ * re-encodes into a stream of its own, in the thread's scratch buffers;
+ * packets of other payload types are dropped, and so is RTCP (its reports
+ * would describe the other stream).
+ *
+ * RFC 4733 telephone-events go on with the peer's dtmf_pt (dropped if it has
+ * none), their duration scaled when the two telephone-event clocks differ
+ * (8000 vs 48000), and when transcoding, renumbered into the output stream
+ * with the timestamp mapped to its clock. Each digit's end is reported
+ * once, keyed on the event's timestamp. RTCP is forwarded as is between the
+ * RTCP sockets (RTT is not computed).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +30,7 @@
 #include <sys/socket.h>
 #include <rem_g711.h>
 #include "internal.h"
+#include "../core/log.h"
 
 enum { MAX_DROPOUT = 3000, MAX_MISORDER = 100 };
 
@@ -54,6 +65,20 @@ enum law relay_law(const struct media_format *fmt)
 	if (!strcasecmp(fmt->name, "PCMA"))
 		return LAW_PCMA;
 	return LAW_OTHER;
+}
+
+enum codec_id relay_codec(const struct media_format *fmt)
+{
+	const struct codec_info *ci = codec_find(fmt->name, fmt->rate);
+
+	return ci ? ci->id : CODEC_NONE;
+}
+
+void relay_free_codec(struct media_endpoint *ep)
+{
+	xcoder_free(ep->xc);
+	ep->xc = NULL;
+	ep->xc_failed = false;
 }
 
 int64_t mono_ms(void)
@@ -196,22 +221,51 @@ static void addr_set(struct addr *a, const struct sockaddr_storage *ss,
 	a->len = len;
 }
 
+/* Counted before sending, so that a reader who got the packet sees it
+   counted; taken back if the send fails (one writer: this thread). */
 static void send_to(struct media_endpoint *b, int fd, const struct addr *to,
 		    const uint8_t *p, size_t len, bool count)
 {
-	ssize_t n = sendto(fd, p, len, MSG_DONTWAIT,
-			   (const struct sockaddr *)&to->ss, to->len);
+	ssize_t n;
 
-	if (n < 0 || !count)
-		return;
-	stat_add(&b->st.tx_packets, 1);
-	stat_add(&b->st.tx_bytes, len);
+	if (count) {
+		stat_add(&b->st.tx_packets, 1);
+		stat_add(&b->st.tx_bytes, len);
+	}
+	n = sendto(fd, p, len, MSG_DONTWAIT, (const struct sockaddr *)&to->ss,
+		   to->len);
+	if (n < 0 && count) {
+		stat_add(&b->st.tx_packets, (uint64_t)-1);
+		stat_add(&b->st.tx_bytes, (uint64_t)0 - len);
+	}
 }
 
 static void transcode(uint8_t *p, size_t n, const uint8_t *table)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = table[p[i]];
+}
+
+static uint32_t dtmf_rate(const struct media_format *f)
+{
+	return f->dtmf_rate ? f->dtmf_rate : 8000;
+}
+
+/* An event's duration from a's telephone-event clock to b's. */
+static void dtmf_rescale(const struct media_endpoint *a,
+			 const struct media_endpoint *b, uint8_t *p,
+			 const struct rtp_info *r)
+{
+	uint32_t from = dtmf_rate(&a->w_fmt), to = dtmf_rate(&b->w_fmt);
+	uint64_t dur;
+
+	if (from == to || r->plen < 4)
+		return;
+	dur = (uint64_t)(p[r->off + 2] << 8 | p[r->off + 3]) * to / from;
+	if (dur > 0xffff)
+		dur = 0xffff;
+	p[r->off + 2] = (uint8_t)(dur >> 8);
+	p[r->off + 3] = (uint8_t)dur;
 }
 
 /* Rewrites a's packet for b; false: drop it. */
@@ -226,6 +280,7 @@ static bool rewrite(const struct media_endpoint *a,
 	if (a->w_fmt.dtmf_pt >= 0 && r->pt == a->w_fmt.dtmf_pt) {
 		if (b->w_fmt.dtmf_pt < 0)
 			return false;
+		dtmf_rescale(a, b, p, r);
 		p[1] = marker | (uint8_t)(b->w_fmt.dtmf_pt & 0x7f);
 		return true;
 	}
@@ -236,6 +291,69 @@ static bool rewrite(const struct media_endpoint *a,
 			  a->law == LAW_PCMU ? u2a : a2u);
 	p[1] = marker | (b->w_fmt.pt & 0x7f);
 	return true;
+}
+
+/* Whether a -> b needs a transcoder (not a pass-through, not G.711's
+   tables). */
+static bool transcoding(const struct media_endpoint *a,
+			const struct media_endpoint *b)
+{
+	return a->w_has_fmt && b->w_has_fmt && a->codec != CODEC_NONE &&
+	       b->codec != CODEC_NONE && a->codec != b->codec &&
+	       (a->law == LAW_OTHER || b->law == LAW_OTHER);
+}
+
+/* a's transcoder towards b, made or remade when the codecs changed. */
+static struct xcoder *xcoder_for(struct media_endpoint *a,
+				 const struct media_endpoint *b)
+{
+	int err;
+
+	if (xcoder_matches(a->xc, a->codec, b->codec, b->w_fmt.ptime))
+		return a->xc;
+	xcoder_free(a->xc);
+	a->xc = NULL;
+	err = xcoder_alloc(&a->xc, a->codec, b->codec, b->w_fmt.ptime);
+	if (err && !a->xc_failed) {
+		a->xc_failed = true;
+		log_warn("media", "port %u: no transcoder %s -> %s: %s",
+			 a->port, a->w_fmt.name, b->w_fmt.name, strerror(err));
+	}
+	return a->xc;
+}
+
+struct emit_ctx {
+	struct media_endpoint *b;
+	const struct addr *to;
+};
+
+static void emit_packet(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct emit_ctx *c = arg;
+
+	send_to(c->b, c->b->fd_rtp, c->to, pkt, len, true);
+}
+
+static void relay_transcoded(struct media_endpoint *a,
+			     struct media_endpoint *b, const struct addr *to,
+			     uint8_t *p, size_t len, const struct rtp_info *r)
+{
+	struct emit_ctx ctx = {b, to};
+	struct xcoder *x;
+
+	if (a->w_fmt.dtmf_pt >= 0 && r->pt == a->w_fmt.dtmf_pt) {
+		if (b->w_fmt.dtmf_pt < 0 || !(x = xcoder_for(a, b)))
+			return;
+		xcoder_event(x, p, r->off, r->plen, r->ts,
+			     (uint8_t)b->w_fmt.dtmf_pt, dtmf_rate(&a->w_fmt),
+			     dtmf_rate(&b->w_fmt));
+		send_to(b, b->fd_rtp, to, p, len, true);
+		return;
+	}
+	if (r->pt != a->w_fmt.pt || !(x = xcoder_for(a, b)))
+		return;
+	xcoder_audio(x, &a->owner->xs, p + r->off, r->plen, r->seq, r->ts,
+		     (p[1] & 0x80) != 0, b->w_fmt.pt, emit_packet, &ctx);
 }
 
 static void relay_rtp(struct media_endpoint *a, uint8_t *p, size_t len,
@@ -249,6 +367,11 @@ static void relay_rtp(struct media_endpoint *a, uint8_t *p, size_t len,
 	to = b->latch_rtp.len ? &b->latch_rtp : &b->w_remote;
 	if (!to->len)
 		return;
+	if (transcoding(a, b)) {
+		if (r)          /* RTCP (muxed) is not forwarded */
+			relay_transcoded(a, b, to, p, len, r);
+		return;
+	}
 	if (r && !rewrite(a, b, p, r))
 		return;
 	send_to(b, b->fd_rtp, to, p, len, r != NULL);
@@ -374,7 +497,7 @@ void relay_rtcp_handler(int flags, void *arg)
 		struct addr tmp;
 
 		addr_set(&ep->latch_rtcp, &mt->src[i], h->msg_namelen);
-		if (!b || ep->w_muted || b->w_muted)
+		if (!b || ep->w_muted || b->w_muted || transcoding(ep, b))
 			continue;
 		to = rtcp_dest(b, &tmp);
 		if (to)

@@ -61,9 +61,20 @@ static void unlink_peer(struct media_endpoint *ep)
 	set_peer(ep, NULL);
 }
 
+/* ep leaves this thread (released or moving). Besides its own link, an
+   endpoint here may still point at ep while ep does not point back (its
+   SYNC with the bridge was applied, ep's not yet): clear those too, or they
+   would relay through ep once it is gone. */
 static void unregister(struct media_endpoint *ep)
 {
 	unlink_peer(ep);
+	for (struct le *le = ep->owner ? ep->owner->eps.head : NULL; le;
+	     le = le->next) {
+		struct media_endpoint *o = le->data;
+
+		if (o->wpeer == ep)
+			set_peer(o, NULL);
+	}
 	fd_close(ep->fd_rtp);
 	fd_close(ep->fd_rtcp);
 	list_unlink(&ep->le);
@@ -73,6 +84,7 @@ static void unregister(struct media_endpoint *ep)
 static void release(struct media_endpoint *ep)
 {
 	unregister(ep);
+	relay_free_codec(ep);
 	(void)close(ep->fd_rtp);
 	(void)close(ep->fd_rtcp);
 	ep->fd_rtp = ep->fd_rtcp = -1;
@@ -86,10 +98,10 @@ static bool addr_eq(const struct addr *a, const struct addr *b)
 
 /* Copies what the control thread wants into the working state. An endpoint
    on its way to another thread is left alone: that thread will apply. A
-   dead endpoint is released, unless a SYNC about it is still queued here:
-   its node lives in the endpoint, so that SYNC releases it. */
-static void apply(struct media_thread *mt, struct media_endpoint *ep,
-		  bool attaching)
+   dead endpoint is released, unless a SYNC about it is still queued here
+   (while attaching, or pushed again while this one ran): its node lives in
+   the endpoint, so that SYNC releases it, once. */
+static void apply(struct media_thread *mt, struct media_endpoint *ep)
 {
 	struct want w;
 	struct media_endpoint *peer;
@@ -100,7 +112,9 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep,
 	if (w.owner != mt)
 		return;
 	if (w.dead) {
-		if (!attaching || !atomic_load(&ep->sync_queued))
+		/* Not while a SYNC is queued again (the control thread may
+		   have pushed it while this one ran): that one releases. */
+		if (!atomic_load(&ep->sync_queued))
 			release(ep);
 		return;
 	}
@@ -112,6 +126,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep,
 	ep->w_fmt = w.fmt;
 	ep->w_has_fmt = w.has_fmt;
 	ep->law = w.has_fmt ? relay_law(&w.fmt) : LAW_OTHER;
+	ep->codec = w.has_fmt ? relay_codec(&w.fmt) : CODEC_NONE;
 	ep->w_muted = w.muted;
 	peer = (w.peer && w.peer_thr == mt) ? w.peer : NULL;
 	if (ep->wpeer != peer) {
@@ -132,7 +147,7 @@ static void attach(struct media_thread *mt, struct media_endpoint *ep)
 	if (err)
 		log_error("media", "port %u: fd_listen failed: %d",
 			  ep->port, err);
-	apply(mt, ep, true);
+	apply(mt, ep);
 }
 
 static void detach(struct media_endpoint *ep)
@@ -162,7 +177,7 @@ static void command(struct media_thread *mt, struct qnode *n)
 		break;
 	case Q_SYNC:
 		atomic_store(&ep->sync_queued, false);
-		apply(mt, ep, false);
+		apply(mt, ep);
 		break;
 	case Q_QUIT:
 		release_all(mt);
