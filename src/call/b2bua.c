@@ -191,6 +191,30 @@ static bool party_closed(struct leg *leg)
 	return true;
 }
 
+/* A 183 with SDP (a carrier's ringback or announcement): the caller
+   hears that leg now, through our media, with our SDP in a 183. */
+static bool early_media(struct call *call, struct leg *b,
+			const struct sip_msg *msg)
+{
+	struct mbuf *desc = NULL;
+
+	if (leg_sdp_decode(&b->sdp, msg->mb, false) || leg_apply_remote(b))
+		return false;
+	bridge(call, b);
+	if (leg_sdp_encode(&call->a->sdp, &desc, !call->a->has_fmt) ||
+	    sipsess_progress(call->a->sess, 183, "Session Progress", desc,
+			     "")) {
+		mem_deref(desc);
+		return false;
+	}
+	mem_deref(desc);
+	call->a_answered_sdp = true;
+	call->ring_ms_sent = true;
+	log_info("call", "call %s: early media from %s", call->id,
+		 b->endpoint);
+	return true;
+}
+
 static void b_progress(const struct sip_msg *msg, void *arg)
 {
 	struct leg *b = arg;
@@ -204,6 +228,12 @@ static void b_progress(const struct sip_msg *msg, void *arg)
 	if (!call->ring_ms) {
 		call->ring_ms = b->ring_ms;
 		call->a->ring_ms = b->ring_ms;
+	}
+	if (leg_sdp_has_body(msg->mb) && !call->a_answered_sdp &&
+	    !call->answer_ms && early_media(call, b, msg))
+		return;
+	if (!call->ring_ms_sent) {
+		call->ring_ms_sent = true;
 		sipsess_progress(call->a->sess, 180, "Ringing", NULL, "");
 	}
 }

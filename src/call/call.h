@@ -60,6 +60,7 @@ struct call {
 	uint16_t sip_code;
 	char sip_reason[64];
 	bool a_answered_sdp;       /* our SDP answer already went to a */
+	bool ring_ms_sent;         /* a has been told 180 (or 183 + SDP) */
 	bool ended;
 	char trunk_id[ID_LEN];     /* the trunk it came in or went out on */
 	char target[33];           /* the extension ringing now (forwarding) */

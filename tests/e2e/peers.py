@@ -372,3 +372,26 @@ def write_scenario(workdir, name, text):
     path = pathlib.Path(workdir) / f"{name}.xml"
     path.write_text(text)
     return path
+
+
+# The callee (or carrier) that plays early media: 183 with SDP, then 200.
+UAS_EARLY_MEDIA = _scenario("uas early media", _recv("INVITE"),
+                            _respond("183 Session Progress", True, True, sdp=True),
+                            _pause(500), _respond("200 OK", True, True, sdp=True),
+                            _recv("ACK"), _recv("BYE"), _respond("200 OK"))
+
+
+def uac_expect_early_media():
+    """The caller: INVITE with auth, expects a 183 that carries SDP (our
+    early media), then 200, ACK and BYE."""
+    early = ('  <recv response="183">\n    <action>\n      <ereg regexp="m=audio [0-9]+ '
+             'RTP/AVP" search_in="body" check_it="true" assign_to="sdp"/>\n    </action>\n'
+             '  </recv>\n')
+    return _scenario("uac early media", _invite_head(True), _recv("100", True),
+                     _recv("183", True), _recv("180", True), early,
+                     _recv("200", extra=' rrs="true"'),
+                     _send(["ACK [next_url] SIP/2.0",
+                            "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                            _FROM, "[last_To:]", "Call-ID: [call_id]", "CSeq: 2 ACK",
+                            "Max-Forwards: 70", "X-Early: [$sdp]"]),
+                     _pause(300), _in_dialog("BYE", 3, retrans=True), _recv("200"))

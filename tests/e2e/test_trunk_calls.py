@@ -176,3 +176,23 @@ def test_tenant_concurrency_limit(make_daemon, tmp_path):
     ringing.stop()
     rec = record(admin, caller=c["number"])
     assert rec["end_status"] == "over_capacity" and rec["sip_code"] == 503
+
+
+def test_early_media_from_the_carrier_reaches_the_caller(make_daemon, tmp_path):
+    from peers import UAS_EARLY_MEDIA, uac_expect_early_media
+    daemon, admin = start_daemon(make_daemon)
+    caller = ext(admin)
+    port = free_sip_port()
+    trunk = carrier_trunk(admin, port)
+    expect(admin.post("/api/v1/outbound-routes", json={
+        "name": "any", "patterns": ["X."], "trunk_ids": [trunk["id"]],
+        "dial_permission": "local"}), 201)
+    wait_reload()
+    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", UAS_EARLY_MEDIA),
+                   daemon.sip_port, port=port).start()
+    uac = Sipp(tmp_path, write_scenario(tmp_path, "uac", uac_expect_early_media()),
+               daemon.sip_port, user=caller["number"], password=PASSWORD,
+               keys={"domain": DOMAIN, "callee": "5550000"}).start()
+    assert uac.wait() == 0, uac.errors()
+    assert carrier.wait() == 0, carrier.errors()
+    assert record(admin, caller=caller["number"])["end_status"] == "normal_end"
