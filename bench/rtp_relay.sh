@@ -8,7 +8,7 @@ CALLS=${1:-1000}
 SECS=${2:-10}
 OUT=build/bench/rtp_relay
 mkdir -p build/bench
-PKGS="libre librem jansson libsodium"
+PKGS=$(sed -n "s/^PKGS *:= *//p" Makefile)   # the daemon's libraries (codecs included)
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -O2 -Wall -Wextra -Werror \
   $(pkg-config --cflags $PKGS) -Isrc -o "$OUT" bench/rtp_relay.c \

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # make bench — performance figures of hotlined on this machine.
 # Prints the figures; docs/performance.md records them with the date.
-# Foundation: HTTP API throughput and latency (wrk, loopback, release build).
+#   1. HTTP API throughput and latency (wrk, loopback, release build)
+#   2. SIP calls through the B2BUA, extension -> trunk, driven by sipp:
+#      call rate and concurrent calls with RTP both ways (bench/sip_calls.sh)
+#   3. the media engine alone, 1,000 relayed calls (bench/rtp_relay.sh)
+# About 4 minutes. SKIP_SIP=1 / SKIP_RTP=1 leave parts out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench: installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }
@@ -11,7 +15,8 @@ DATA=$(mktemp -d /tmp/hotline-bench.XXXXXX)
 PW=bench-$RANDOM$RANDOM
 HOTLINE_ADMIN_PASSWORD=$PW build/hotlined --data "$DATA" --http 127.0.0.1:$PORT --log-level warn >/dev/null &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+echo "== 1. HTTP API" 
 for _ in $(seq 100); do curl -fs http://127.0.0.1:$PORT/api/v1/health >/dev/null && break; sleep 0.1; done
 TOKEN=$(curl -fs -XPOST http://127.0.0.1:$PORT/api/v1/auth/login -H 'Content-Type: application/json' \
   -d "{\"tenant\":\"demo\",\"username\":\"admin\",\"password\":\"$PW\"}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -32,3 +37,14 @@ run "GET /api/v1/health (reader + SELECT 1)" http://127.0.0.1:$PORT/api/v1/healt
 run "GET /api/v1/users (session auth + list)" -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/v1/users
 run "GET / (console, from memory)" http://127.0.0.1:$PORT/
 echo "resident memory after the runs: $(( $(awk '{print $2}' /proc/$PID/statm) * $(getconf PAGESIZE) / 1024 )) KiB"
+kill $PID 2>/dev/null; wait $PID 2>/dev/null || true
+
+if [ -z "${SKIP_SIP:-}" ]; then
+  command -v sipp >/dev/null || { echo "bench: installing sipp"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester >/dev/null 2>&1; }
+  echo; echo "== 2. SIP calls (sipp)"
+  bench/sip_calls.sh
+fi
+if [ -z "${SKIP_RTP:-}" ]; then
+  echo; echo "== 3. media engine alone (in-process load, 1,000 calls, one media thread)"
+  bench/rtp_relay.sh 1000 10
+fi
