@@ -44,7 +44,7 @@ struct api_server {
 	struct static_files *files;
 	struct throttle *throttle;
 	struct metrics *metrics;
-	void (*change_h)(void *arg);
+	api_change_h *change_h;
 	void *change_arg;
 	struct control_route controls[MAX_CONTROL];
 	unsigned ncontrols;
@@ -57,6 +57,7 @@ struct pending {
 	struct httpd_conn *conn;
 	struct tmr delay;
 	int64_t started;
+	bool reloading;      /* waits for the telephony directory */
 };
 
 static const char *reason_phrase(uint16_t status)
@@ -131,10 +132,6 @@ static void send_reply(struct pending *p)
 	if (!req->status)
 		api_status_for(EIO, req);
 	send_json(p->conn, req->status, req->resp, req->set_cookie);
-	if (req->route && (req->route->flags & ROUTE_TELEPHONY) &&
-	    strcmp(req->method, "GET") && req->status < 400 &&
-	    p->srv->change_h)
-		p->srv->change_h(p->srv->change_arg);
 	metrics_count(p->srv->metrics, name, req->status);
 	if (req->route && !strcmp(req->route->name, "auth.login"))
 		throttle_result(p->srv->throttle, req->ip, req->login_failed);
@@ -181,11 +178,26 @@ static void touched(int err, void *arg)
 	send_reply(arg);
 }
 
+static void reloaded(void *arg)
+{
+	send_reply(arg);
+}
+
 /* Answers the request; a successful API-key call first notes the key's
-   use (so last_used_at is right when the caller looks). */
+   use (so last_used_at is right when the caller looks), and a successful
+   telephony change first waits for the SIP directory to hold it (so a
+   phone may register as soon as the extension's 201 arrives). */
 static void finish(struct pending *p)
 {
 	struct api_req *req = &p->req;
+
+	if (req->route && (req->route->flags & ROUTE_TELEPHONY) &&
+	    strcmp(req->method, "GET") && req->status && req->status < 400 &&
+	    p->srv->change_h && !p->reloading) {
+		p->reloading = true;
+		p->srv->change_h(p->srv->change_arg, reloaded, p);
+		return;
+	}
 
 	if (req->who.via == VIA_KEY && req->status && req->status < 400 &&
 	    key_needs_touch(p->srv, req->who.key_id) &&
@@ -561,7 +573,7 @@ int api_server_add_control(struct api_server *srv, const char *name,
 	return 0;
 }
 
-void api_server_on_change(struct api_server *srv, void (*h)(void *arg),
+void api_server_on_change(struct api_server *srv, api_change_h *h,
 			  void *arg)
 {
 	srv->change_h = h;

@@ -10,10 +10,12 @@ struct store;
 int  api_server_start(struct api_server **srvp, const char *addr,
 		      struct store *store, const char *web_dir,
 		      long session_hours, long max_body);
-/* h runs on the control thread after every successful change made through
-   a route flagged ROUTE_TELEPHONY (extensions, trunks, routes...). */
-void api_server_on_change(struct api_server *srv, void (*h)(void *arg),
-			  void *arg);
+/* After every successful change made through a route flagged
+   ROUTE_TELEPHONY (extensions, trunks, routes...), h runs on the control
+   thread before the reply is sent; the reply goes out when h calls
+   done(ctx), i.e. once the telephony directory holds the change. */
+typedef void (api_change_h)(void *arg, void (*done)(void *ctx), void *ctx);
+void api_server_on_change(struct api_server *srv, api_change_h *h, void *arg);
 /* Live state owned by the control thread (calls in progress...): the
    function answers the ROUTE_CONTROL route called `name` after the request
    passed authentication and permissions. It fills req->status/resp with

@@ -137,11 +137,11 @@ static int start_telephony(struct daemon *d)
 	return err;
 }
 
-static void reload_directory(void *arg)
+static void reload_directory(void *arg, void (*done)(void *ctx), void *ctx)
 {
 	struct daemon *d = arg;
 
-	directory_reload(d->dir);
+	directory_reload_wait(d->dir, done, ctx);
 }
 
 /* The console and API, last: once they answer, everything is up. */
@@ -243,9 +243,9 @@ static int run(struct daemon *d)
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);
 	store_close(d->store);
+	directory_free(d->dir);   /* answers requests waiting for a reload */
 	api_server_stop(d->api);
 	media_engine_stop(d->media);
-	directory_free(d->dir);
 	log_info("main", "stopped");
 	return d->exit_code;
 }

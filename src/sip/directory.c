@@ -54,12 +54,23 @@ struct directory {
 	void *ready_arg;
 	void (*change_h)(void *arg);
 	void *change_arg;
+	unsigned long gen_started;  /* loads started so far */
+	struct dir_waiter *waiters; /* told when their load has finished */
 };
 
 /* One load; outlives the directory if it is freed meanwhile. */
 struct dir_load {
 	struct directory *dir;     /* NULL once the directory is gone */
 	struct dir_data *data;
+	unsigned long gen;
+};
+
+/* Someone waiting until a load that started after a change is done. */
+struct dir_waiter {
+	struct dir_waiter *next;
+	unsigned long gen;         /* the load that must have finished */
+	void (*done)(void *ctx);
+	void *ctx;
 };
 
 static void data_free(struct dir_data *d)
@@ -810,6 +821,25 @@ static int load_work(struct db *db, void *arg)
 
 static void start_load(struct directory *dir);
 
+/* Tells (and forgets) the waiters whose load is done: up to gen, or
+   everyone (gen 0) when the directory goes away. */
+static void notify_waiters(struct directory *dir, unsigned long gen)
+{
+	struct dir_waiter **wp = &dir->waiters;
+
+	while (*wp) {
+		struct dir_waiter *w = *wp;
+
+		if (gen && w->gen > gen) {
+			wp = &w->next;
+			continue;
+		}
+		*wp = w->next;
+		w->done(w->ctx);
+		free(w);
+	}
+}
+
 /* On the control thread. */
 static void load_done(int err, void *arg)
 {
@@ -829,14 +859,17 @@ static void load_done(int err, void *arg)
 			  "extensions", dir->data->ntenants,
 			  dir->data->nexts);
 	}
-	free(ld);
-	if (!dir)
+	if (!dir) {
+		free(ld);
 		return;
+	}
 	dir->loading = NULL;
 	if (dir->again) {
 		dir->again = false;
 		start_load(dir);
 	}
+	notify_waiters(dir, ld->gen);
+	free(ld);
 	if (!err && dir->change_h)
 		dir->change_h(dir->change_arg);
 	/* Last: the ready handler may free the directory. */
@@ -856,6 +889,7 @@ static void start_load(struct directory *dir)
 		return;
 	}
 	ld->dir = dir;
+	ld->gen = ++dir->gen_started;
 	dir->loading = ld;
 	err = store_submit(dir->store, STORE_READ, load_work, load_done, ld);
 	if (err) {
@@ -863,6 +897,7 @@ static void start_load(struct directory *dir)
 			  strerror(err));
 		dir->loading = NULL;
 		free(ld);
+		notify_waiters(dir, 0);   /* no load will come: do not hold them */
 	}
 }
 
@@ -892,6 +927,7 @@ void directory_free(struct directory *dir)
 {
 	if (!dir)
 		return;
+	notify_waiters(dir, 0);
 	if (dir->loading)
 		dir->loading->dir = NULL;
 	data_free(dir->data);
@@ -907,6 +943,25 @@ void directory_reload(struct directory *dir)
 		return;
 	}
 	start_load(dir);
+}
+
+void directory_reload_wait(struct directory *dir, void (*done)(void *ctx),
+			   void *ctx)
+{
+	struct dir_waiter *w = calloc(1, sizeof(*w));
+
+	directory_reload(dir);
+	if (!w || !dir->loading) {
+		free(w);
+		done(ctx);   /* could not start a load: do not hold anyone */
+		return;
+	}
+	/* A load in flight started before the change: wait for the next. */
+	w->gen = dir->loading->gen + (dir->again ? 1 : 0);
+	w->done = done;
+	w->ctx = ctx;
+	w->next = dir->waiters;
+	dir->waiters = w;
 }
 
 void directory_on_change(struct directory *dir, void (*h)(void *arg),

@@ -175,6 +175,10 @@ void directory_free(struct directory *dir);
 /* Loads again in the background; lookups see the old data until the new
    one is complete. Several calls while loading cost one more load. */
 void directory_reload(struct directory *dir);
+/* Reloads, and calls done(ctx) on the control thread once a load that
+   started after this call has finished (or the directory is freed). */
+void directory_reload_wait(struct directory *dir, void (*done)(void *ctx),
+			   void *ctx);
 /* h(arg) runs on the control thread after every load that was swapped
    in (the first one too, after ready), e.g. trunk_reg_sync. NULL: none. */
 void directory_on_change(struct directory *dir, void (*h)(void *arg),

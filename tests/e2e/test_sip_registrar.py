@@ -432,3 +432,13 @@ def test_baresip_register(daemon, admin, tmp_path):
     assert "200 OK" in out, out
     # baresip unregisters on the way out
     assert wait_for(lambda: not registrations(admin, ext)["items"], timeout=10), out
+
+
+def test_extension_is_known_to_sip_when_the_api_answers(daemon, admin):
+    # the 201 is sent once the SIP directory holds the new extension, so a
+    # phone may register at once (repeat to catch a race)
+    for _ in range(10):
+        body = {"number": number(), "password": "Secret-" + uniq("p")}
+        ext = expect(admin.post("/api/v1/extensions", json=body), 201)
+        first = uac(daemon).register(ext["number"], "demo")
+        assert first["status"] == 401, first["text"]
