@@ -75,8 +75,12 @@ static void unregister(struct media_endpoint *ep)
 		if (o->wpeer == ep)
 			set_peer(o, NULL);
 	}
-	fd_close(ep->fd_rtp);
-	fd_close(ep->fd_rtcp);
+	/* Only sockets still open are in this loop (a released endpoint's
+	   are -1 already). */
+	if (ep->fd_rtp >= 0)
+		fd_close(ep->fd_rtp);
+	if (ep->fd_rtcp >= 0)
+		fd_close(ep->fd_rtcp);
 	list_unlink(&ep->le);
 	ep->owner = NULL;
 }
