@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "../core/cidr.h"
 #include "../core/ids.h"
 #include "../store/store.h"
 
@@ -166,9 +167,6 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 void hmac_sha256_hex(const char *key, const void *data, size_t len,
 		     char out[65]);
 
-/* CIDR lists (cidr.c). */
-bool cidr_valid(const char *cidr);
-bool cidr_list_allows(json_t *cidrs, const char *ip);
 
 /* The route table (routes.c). */
 const struct route *route_match(const char *method, const char *path,

@@ -557,7 +557,6 @@ static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
 	struct b2bua *b = call->b2bua;
 	struct leg *transferee = other_leg(transferor);
 	const struct dir_extension *target;
-	struct fork_ctx fc;
 	bool replaces = false;
 	struct pl user;
 
@@ -593,9 +592,7 @@ static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
 	call->a = transferee;
 	call->winner = NULL;
 	str_ncpy(call->callee, target->number, sizeof(call->callee));
-	fc = (struct fork_ctx){b, call, target->number, 0};
-	registrar_contacts(b->deps.reg, target, fork_to_contact, &fc);
-	if (!fc.started) {
+	if (!call_ring_extension(call, target)) {
 		call_end(call, "transfer_failed", "system", 480,
 			 "Temporarily Unavailable");
 		return;

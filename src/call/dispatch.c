@@ -13,40 +13,10 @@
 #include "../core/libre.h"
 #include "b2bua.h"
 #include "call.h"
-#include "../api/api.h"
 #include "../core/log.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
 #include "../store/store.h"
-
-/* The trunk a request came from: a peer trunk whose CIDRs hold the source
-   address, or a register trunk whose host is that address; when a trunk
-   names a port, the source port must match too (several trunks, or a
-   trunk and phones, may share an address). */
-static const struct dir_trunk *trunk_for(const struct directory *dir,
-					 const struct sa *src)
-{
-	size_t n = 0;
-	const struct dir_trunk *trunks = directory_trunks(dir, &n);
-	char ip[64];
-
-	if (sa_ntop(src, ip, sizeof(ip)))
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct dir_trunk *t = &trunks[i];
-		bool addr_ok;
-
-		if (!t->enabled)
-			continue;
-		addr_ok = t->is_register
-				  ? !strcmp(t->host, ip)
-				  : cidr_list_allows(t->peer_cidrs, ip) &&
-					    json_array_size(t->peer_cidrs) > 0;
-		if (addr_ok && (!t->port || t->port == sa_port(src)))
-			return t;
-	}
-	return NULL;
-}
 
 static void pl_copy(const struct pl *pl, char *out, size_t size)
 {
@@ -492,7 +462,8 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 {
 	const struct b2bua_deps *deps = b2bua_deps(b);
-	const struct dir_trunk *trunk = trunk_for(deps->dir, &msg->src);
+	const struct dir_trunk *trunk =
+		directory_trunk_for_source(deps->dir, &msg->src);
 	const struct dir_extension *from, *to;
 	char dialed[64];
 

@@ -18,7 +18,7 @@
 #include "../core/log.h"
 #include "../store/store.h"
 #include "../route/tz.h"
-#include "../api/api.h"
+#include "../core/cidr.h"
 
 struct dir_data {
 	struct dir_tenant *tenants;       /* sorted by sip_domain */
@@ -1095,14 +1095,19 @@ const struct dir_trunk *directory_trunk_for_source(
 	const struct dir_trunk *by_host = NULL;
 	char ip[64];
 
-	if (!d || !src || re_snprintf(ip, sizeof(ip), "%j", src) < 0)
+	if (!d || !src || sa_ntop(src, ip, sizeof(ip)))
 		return NULL;
 	for (size_t i = 0; i < d->ntrunks; i++) {
 		const struct dir_trunk *t = &d->trunks[i];
 
 		if (!t->enabled)
 			continue;
+		/* A peer trunk that names a port must send from it
+		   (decisions.md "Trunk calls are recognised by address and
+		   port"); a carrier we register to may call from another
+		   port than its registrar's. */
 		if (!t->is_register && json_array_size(t->peer_cidrs) &&
+		    (!t->port || t->port == sa_port(src)) &&
 		    cidr_list_allows(t->peer_cidrs, ip))
 			return t;
 		if (t->is_register && !by_host && !strcmp(t->host, ip))

@@ -206,7 +206,8 @@ const struct dir_trunk *directory_trunks(const struct directory *dir,
 					 size_t *np);
 /* The enabled trunk a SIP request from `src` came from: a peer trunk whose
    peer_cidrs hold the address, else a register trunk whose host is that
-   IP literal. NULL when none. */
+   IP literal; a peer trunk with a port must also match the source port.
+   NULL when none. */
 const struct dir_trunk *directory_trunk_for_source(
 	const struct directory *dir, const struct sa *src);
 /* The number (DID) `called` ("+8610..." or "8610..."), any tenant. */

@@ -16,7 +16,7 @@
 #include "directory.h"
 #include "reg_auth.h"
 #include "reg_internal.h"
-#include "../api/api.h"
+#include "../core/cidr.h"
 #include "../core/log.h"
 
 enum {

@@ -1,11 +1,11 @@
 /*
- * cidr.c — IPv4/IPv6 CIDR blocks for the per-tenant IP allow-list.
+ * cidr.c — IPv4/IPv6 CIDR blocks for allow-lists (see cidr.h).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "api.h"
+#include "cidr.h"
 
 struct block {
 	int family;
