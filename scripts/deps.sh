@@ -8,6 +8,7 @@ DEBS=(
   build-essential pkg-config tzdata curl
   libre-dev librem-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcmocka-dev libspandsp-dev libopus-dev libbcg729-dev
+  libsndfile1-dev libespeak-ng-dev espeak-ng-data
   clang libclang-rt-14-dev
   postgresql sip-tester baresip
   python3 python3-pytest python3-requests python3-yaml
