@@ -20,6 +20,7 @@
 
 struct b2bua {
 	struct b2bua_deps deps;
+	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
 	struct sipsess_sock *sock;
 	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
 	struct list calls;
@@ -41,6 +42,16 @@ static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
 struct store *b2bua_store(const struct b2bua *b)
 {
 	return b->deps.store;
+}
+
+struct sip *call_sip(const struct call *call)
+{
+	return sip_stack_sip(call->b2bua->deps.stack);
+}
+
+const struct sa *call_contact_addr(const struct call *call)
+{
+	return sip_stack_contact_addr(call->b2bua->deps.stack);
 }
 
 void b2bua_forget(struct b2bua *b, struct call *call)
@@ -252,15 +263,24 @@ static int b_answer(const struct sip_msg *msg, void *arg)
 	return err;
 }
 
-static int answer_a(struct call *call)
+/* Answers a leg that came in (INVITE to us) with our SDP; its session
+   timer starts. */
+static int answer_leg(struct leg *leg)
 {
 	struct mbuf *desc = NULL;
-	int err = leg_sdp_encode(&call->a->sdp, &desc, !call->a->has_fmt);
+	char hdrs[256];
+	int err = leg_sdp_encode(&leg->sdp, &desc, !leg->has_fmt);
 
+	stimer_answer_headers(leg, hdrs, sizeof(hdrs));
 	if (!err)
-		err = sipsess_answer(call->a->sess, 200, "OK", desc, "");
+		err = sipsess_answer(leg->sess, 200, "OK", desc, "%s", hdrs);
 	mem_deref(desc);
-	return err;
+	if (err)
+		return err;
+	leg->state = LEG_ANSWERED;
+	leg->answer_ms = now_ms();
+	stimer_start(leg);
+	return 0;
 }
 
 static void b_established(const struct sip_msg *msg, void *arg)
@@ -268,13 +288,14 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	struct leg *b = arg;
 	struct call *call = b->call;
 
-	(void)msg;
 	if (call->ended) {
 		b->sess = mem_deref(b->sess);
 		return;
 	}
 	b->state = LEG_ANSWERED;
 	b->answer_ms = now_ms();
+	stimer_response(b, msg);
+	stimer_start(b);
 	call->winner = b;
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
@@ -286,14 +307,12 @@ static void b_established(const struct sip_msg *msg, void *arg)
 			 b->endpoint);
 		return;
 	}
-	call->answer_ms = b->answer_ms;
-	if (answer_a(call)) {
+	if (answer_leg(call->a)) {
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
 		return;
 	}
-	call->a->state = LEG_ANSWERED;
-	call->a->answer_ms = call->answer_ms;
+	call->answer_ms = call->a->answer_ms;
 	log_info("call", "call %s answered by %s (%s/%s)", call->id,
 		 b->endpoint, call->a->fmt.name, b->fmt.name);
 }
@@ -347,6 +366,7 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 {
 	const char *routev[1] = {t->route};
 	struct mbuf *offer = NULL;
+	char hdrs[256];
 	int err;
 
 	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
@@ -355,12 +375,13 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 		err = leg_sdp_encode(&leg->sdp, &offer, true);
 	if (err)
 		goto out;
+	stimer_offer_headers(hdrs, sizeof(hdrs));
 	str_ncpy(leg->uri, t->uri, sizeof(leg->uri));
 	err = sipsess_connect(&leg->sess, b->sock, t->uri, t->from_name,
 			      t->from_uri, "hotline", routev, t->route ? 1 : 0,
 			      "application/sdp", offer, t->authh, leg, false,
 			      leg_offer, b_answer, b_progress, b_established,
-			      leg_info, leg_refer, b_closed, leg, "");
+			      leg_info, leg_refer, b_closed, leg, "%s", hdrs);
 	if (!err)
 		str_ncpy(leg->sip_call_id,
 			 sip_dialog_callid(sipsess_dialog(leg->sess)),
@@ -456,6 +477,7 @@ static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
 	struct leg *leg = arg;
 	int err;
 
+	stimer_refreshed_by_invite(leg, msg);
 	if (!leg_sdp_has_body(msg->mb))
 		return leg_sdp_encode(&leg->sdp, descp, true);
 	err = leg_sdp_decode(&leg->sdp, msg->mb, true);
@@ -623,6 +645,7 @@ static int accept_leg(struct b2bua *b, struct leg *a, const struct leg *near,
 	int err;
 
 	pl_strcpy(&msg->callid, a->sip_call_id, sizeof(a->sip_call_id));
+	stimer_request(a, msg);
 	re_snprintf(a->uri, sizeof(a->uri), "%H", uri_encode, &msg->from.uri);
 	err = leg_media(b, a, near, near && near->has_fmt ? near->fmt.name
 							: NULL);
@@ -652,22 +675,6 @@ static int accept_a(struct b2bua *b, struct call *call,
 		return ENOMEM;
 	str_ncpy(a->endpoint, call->caller, sizeof(a->endpoint));
 	return accept_leg(b, a, NULL, msg);
-}
-
-/* Answers a leg that came in (INVITE to us) with our SDP. */
-static int answer_leg(struct leg *leg)
-{
-	struct mbuf *desc = NULL;
-	int err = leg_sdp_encode(&leg->sdp, &desc, !leg->has_fmt);
-
-	if (!err)
-		err = sipsess_answer(leg->sess, 200, "OK", desc, "");
-	mem_deref(desc);
-	if (!err) {
-		leg->state = LEG_ANSWERED;
-		leg->answer_ms = now_ms();
-	}
-	return err;
 }
 
 int call_answer_alone(struct call *call)
@@ -892,7 +899,65 @@ unsigned b2bua_count_trunk(const struct b2bua *b, const char *trunk_id)
 /* Every new INVITE arrives here. */
 static void invite_handler(const struct sip_msg *msg, void *arg)
 {
-	dispatch_invite(arg, msg);
+	struct b2bua *b = arg;
+
+	if (stimer_too_small(msg)) {
+		stimer_reply_too_small(sip_stack_sip(b->deps.stack), msg);
+		return;
+	}
+	dispatch_invite(b, msg);
+}
+
+static struct leg *leg_of_dialog(const struct call *call,
+				 const struct sip_msg *msg)
+{
+	struct le *le;
+
+	if (call->a && call->a->sess &&
+	    !sip_dialog_cmp(sipsess_dialog(call->a->sess), msg))
+		return call->a;
+	LIST_FOREACH(&call->blegs, le) {
+		struct leg *leg = le->data;
+
+		if (leg->sess && sipsess_dialog(leg->sess) &&
+		    !sip_dialog_cmp(sipsess_dialog(leg->sess), msg))
+			return leg;
+	}
+	return NULL;
+}
+
+/* UPDATE (RFC 3311) in a call's dialog: a session refresh, with or
+   without a new offer. libre's sessions do not take UPDATE; we do. */
+static bool update_handler(const struct sip_msg *msg, void *arg)
+{
+	struct b2bua *b = arg;
+	struct mbuf *answer = NULL;
+	struct leg *leg = NULL;
+	struct le *le;
+
+	if (pl_strcmp(&msg->met, "UPDATE"))
+		return false;
+	LIST_FOREACH(&b->calls, le) {
+		const struct call *call = le->data;
+
+		if (!call->ended && (leg = leg_of_dialog(call, msg)))
+			break;
+	}
+	if (!leg)
+		return false;     /* 481 from the stack's fallback */
+	if (!sip_dialog_rseq_valid(sipsess_dialog(leg->sess), msg)) {
+		sip_reply(sip_stack_sip(b->deps.stack), msg, 500,
+			  "Bad CSeq");
+		return true;
+	}
+	if (leg_sdp_has_body(msg->mb) && leg_offer(&answer, msg, leg)) {
+		sip_reply(sip_stack_sip(b->deps.stack), msg, 488,
+			  "Not Acceptable Here");
+		return true;
+	}
+	stimer_update(leg, msg, answer);
+	mem_deref(answer);
+	return true;
 }
 
 int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
@@ -904,13 +969,17 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		return ENOMEM;
 	b->deps = *deps;
 	list_init(&b->calls);
-	err = sipsess_listen(&b->sock, sip_stack_sip(deps->stack), 32,
+	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
+			 update_handler, b);
+	if (!err)
+		err = sipsess_listen(&b->sock, sip_stack_sip(deps->stack), 32,
 			     invite_handler, b);
 	if (!err)
 		err = sipevent_listen(&b->evsock, sip_stack_sip(deps->stack),
 				      32, 32, NULL, NULL);
 	if (err) {
 		mem_deref(b->sock);
+		mem_deref(b->update_lsnr);
 		free(b);
 		return err;
 	}
@@ -936,6 +1005,7 @@ void b2bua_free(struct b2bua *b)
 		call_free(le->data);
 	b->evsock = mem_deref(b->evsock);
 	b->sock = mem_deref(b->sock);
+	b->update_lsnr = mem_deref(b->update_lsnr);
 	free(b);
 }
 

@@ -38,6 +38,7 @@ struct leg *leg_new(struct call *call, bool outgoing)
 	id_new(leg->id);
 	leg->start_ms = now_ms();
 	leg->state = LEG_TRYING;
+	tmr_init(&leg->st.tmr);
 	if (outgoing)
 		list_append(&call->blegs, &leg->le, leg);
 	else
@@ -51,6 +52,7 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 {
 	if (!leg || leg->state == LEG_ENDED)
 		return;
+	stimer_stop(leg);
 	if (leg->ep) {
 		media_endpoint_stats(leg->ep, &leg->stats);
 		media_unbridge(leg->ep);
@@ -78,6 +80,7 @@ static void leg_free(struct leg *leg)
 {
 	if (!leg)
 		return;
+	stimer_stop(leg);
 	mem_deref(leg->sess);   /* sends BYE or CANCEL when still needed */
 	media_endpoint_free(leg->ep);
 	leg_sdp_reset(&leg->sdp);

@@ -20,6 +20,15 @@ struct sipsess;
 
 enum leg_state { LEG_TRYING, LEG_RINGING, LEG_ANSWERED, LEG_ENDED };
 
+/* RFC 4028 session timer of a leg (stimer.c). */
+struct leg_timer {
+	uint32_t interval;         /* s; 0: not in use */
+	bool we_refresh;           /* else the far end refreshes */
+	bool update_ok;            /* the far end allows UPDATE */
+	struct tmr tmr;            /* next refresh, or the deadline */
+	struct sip_request *req;   /* our UPDATE in flight */
+};
+
 struct leg {
 	struct le le;              /* in call->blegs */
 	struct call *call;
@@ -40,6 +49,7 @@ struct leg {
 	char sip_reason[64];
 	struct media_stats stats;  /* read when the leg ends */
 	const struct route_trunk *trunk;  /* the trunk it went out on */
+	struct leg_timer st;
 };
 
 struct call {
@@ -79,12 +89,27 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason);
 void call_free(struct call *call);
 const char *call_status_for_code(uint16_t code);
 
+/* stimer.c: session timers */
+uint32_t stimer_too_small(const struct sip_msg *msg);   /* our Min-SE, or 0 */
+void stimer_reply_too_small(struct sip *sip, const struct sip_msg *msg);
+void stimer_request(struct leg *leg, const struct sip_msg *invite);
+void stimer_response(struct leg *leg, const struct sip_msg *ok);
+int  stimer_answer_headers(const struct leg *leg, char *buf, size_t size);
+int  stimer_offer_headers(char *buf, size_t size);
+void stimer_start(struct leg *leg);
+void stimer_stop(struct leg *leg);
+void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg);
+void stimer_update(struct leg *leg, const struct sip_msg *msg,
+		   struct mbuf *answer);
+
 /* cdr.c */
 void cdr_write(struct b2bua *b, const struct call *call);
 
 /* b2bua.c, for call.c and dispatch.c */
 void b2bua_forget(struct b2bua *b, struct call *call);
 struct store *b2bua_store(const struct b2bua *b);
+struct sip *call_sip(const struct call *call);
+const struct sa *call_contact_addr(const struct call *call);
 const struct b2bua_deps *b2bua_deps(const struct b2bua *b);
 /* Takes an INVITE as a new call (answers 183 at once). NULL: refused
    (already answered with an error, the record written). */

@@ -3,7 +3,8 @@
  * requests that RFC 3261 says must be refused get their 4xx here
  * (missing To/From/Call-ID/CSeq or a bad CSeq, a Content-Length that is not
  * a number, NUL bytes in the headers: 400; a request URI scheme we cannot
- * serve: 416; a Require we do not support: 420 with Unsupported). An ACK
+ * serve: 416; a Require with an option tag we do not support (we support
+ * "timer", RFC 4028): 420 listing them in Unsupported). An ACK
  * is never answered; a bad one is dropped.
  */
 #include <string.h>
@@ -13,8 +14,44 @@
 struct verdict {
 	uint16_t code;
 	const char *reason;
-	struct pl unsupported;
+	char unsupported[256];
 };
+
+/* Option tags a request may require of us. */
+static bool tag_supported(const struct pl *tag)
+{
+	return !pl_strcasecmp(tag, "timer");
+}
+
+/* Collects the tags of one Require header we do not support. */
+static bool collect_unsupported(const struct sip_hdr *hdr,
+				const struct sip_msg *msg, void *arg)
+{
+	struct verdict *v = arg;
+	struct pl rest = hdr->val, tag;
+	size_t len;
+
+	(void)msg;
+	while (!re_regex(rest.p, rest.l, "[ \t\r\n]*[^ \t\r\n,]+[ \t\r\n]*[,]*",
+			 NULL, &tag, NULL, NULL)) {
+		if (!tag_supported(&tag)) {
+			len = strlen(v->unsupported);
+			re_snprintf(v->unsupported + len,
+				    sizeof(v->unsupported) - len, "%s%r",
+				    len ? ", " : "", &tag);
+		}
+		pl_advance(&rest, (size_t)(tag.p + tag.l - rest.p));
+	}
+	return false;
+}
+
+static bool requires_unsupported(const struct sip_msg *msg,
+				 struct verdict *v)
+{
+	v->unsupported[0] = '\0';
+	sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, collect_unsupported, v);
+	return v->unsupported[0] != '\0';
+}
 
 static bool all_digits(const struct pl *pl)
 {
@@ -110,23 +147,23 @@ static bool scheme_ok(const struct sip_msg *msg)
 
 static bool judge(const struct sip_msg *msg, struct verdict *v)
 {
-	const struct sip_hdr *req;
-
 	if (!sip_msg_hdr(msg, SIP_HDR_TO) || !sip_msg_hdr(msg, SIP_HDR_FROM) ||
 	    !pl_isset(&msg->callid) || !cseq_ok(msg))
-		*v = (struct verdict){400, "Bad Request", PL_INIT};
+		*v = (struct verdict){400, "Bad Request", ""};
 	else if (!clen_ok(msg))
-		*v = (struct verdict){400, "Bad Content-Length", PL_INIT};
+		*v = (struct verdict){400, "Bad Content-Length", ""};
 	else if (!display_name_ok(sip_msg_hdr(msg, SIP_HDR_FROM)) ||
 		 !display_name_ok(sip_msg_hdr(msg, SIP_HDR_TO)))
-		*v = (struct verdict){400, "Bad Display Name", PL_INIT};
+		*v = (struct verdict){400, "Bad Display Name", ""};
 	else if (headers_have_nul(msg))
-		*v = (struct verdict){400, "Bad Request", PL_INIT};
+		*v = (struct verdict){400, "Bad Request", ""};
 	else if (!scheme_ok(msg))
-		*v = (struct verdict){416, "Unsupported URI Scheme", PL_INIT};
-	else if ((req = sip_msg_hdr(msg, SIP_HDR_REQUIRE)) &&
-		 pl_strcmp(&msg->met, "CANCEL"))
-		*v = (struct verdict){420, "Bad Extension", req->val};
+		*v = (struct verdict){416, "Unsupported URI Scheme", ""};
+	else if (pl_strcmp(&msg->met, "CANCEL") &&
+		 requires_unsupported(msg, v)) {
+		v->code = 420;
+		v->reason = "Bad Extension";
+	}
 	else
 		return true;
 	return false;
@@ -143,8 +180,8 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		return true;        /* never answered */
 	if (v.code == 420)
 		sip_treplyf(NULL, NULL, sip, msg, false, v.code, v.reason,
-			    "Unsupported: %r\r\nContent-Length: 0\r\n\r\n",
-			    &v.unsupported);
+			    "Unsupported: %s\r\nContent-Length: 0\r\n\r\n",
+			    v.unsupported);
 	else
 		sip_treplyf(NULL, NULL, sip, msg, false, v.code, v.reason,
 			    "Content-Length: 0\r\n\r\n");

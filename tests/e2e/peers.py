@@ -238,13 +238,14 @@ REGISTER = _scenario("register", _register(1, False), _recv("401", extra=' auth=
                      _register(2, True), _recv("200"))
 
 
-def _invite(cseq, auth):
+def _invite(cseq, auth, headers=()):
     return _send(["INVITE sip:[callee]@[domain] SIP/2.0",
                   "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
                   _FROM, "Max-Forwards: 70", "To: <sip:[callee]@[domain]>",
                   "Call-ID: [call_id]", "CSeq: %d INVITE" % cseq,
                   "Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>"]
-                 + (["[authentication]"] if auth else []), retrans=True, body=SDP)
+                 + list(headers) + (["[authentication]"] if auth else []),
+                 retrans=True, body=SDP)
 
 
 def _ack_failure(cseq):
@@ -262,13 +263,13 @@ def _in_dialog(method, cseq, headers=(), retrans=False):
                   "Max-Forwards: 70", *headers], retrans=retrans)
 
 
-def _invite_head(auth):
+def _invite_head(auth, headers=()):
     """The INVITE of a caller: answering the digest challenge when auth
     (an extension), or straight (a trunk, trusted by its address)."""
     if not auth:
-        return _invite(1, False)
-    return (_invite(1, False) + _recv("100", True) + _recv("407", extra=' auth="true"')
-            + _ack_failure(1) + _invite(2, True))
+        return _invite(1, False, headers)
+    return (_invite(1, False, headers) + _recv("100", True) + _recv("407", extra=' auth="true"')
+            + _ack_failure(1) + _invite(2, True, headers))
 
 
 def _progress():
@@ -293,10 +294,12 @@ def uac_cancel(ring_ms=500):
                      _ack_failure(2))
 
 
-def _answered(auth=True):
+def _answered(auth=True, headers=(), ok=""):
+    """INVITE, 200 (ok: extra XML inside its <recv>, e.g. checks), ACK."""
     cseq = 2 if auth else 1
-    return (_invite_head(auth) + _progress() + _recv("200", extra=' rrs="true"')
-            + _in_dialog("ACK", cseq))
+    ok_recv = ('  <recv response="200" rrs="true">%s</recv>\n' % ok if ok
+               else _recv("200", extra=' rrs="true"'))
+    return (_invite_head(auth, headers) + _progress() + ok_recv + _in_dialog("ACK", cseq))
 
 
 def uac_answered_then_bye_received():

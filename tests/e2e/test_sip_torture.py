@@ -242,6 +242,17 @@ def options_require(c):
     return req(c, "OPTIONS", "sip:demo", "Require: nothingSupportsThis, nothingSupportsThisEither")
 
 
+def options_require_timer_and_unknown(c):
+    """RFC 3261 8.2.2.3: Unsupported lists only the tags we lack ("timer",
+    RFC 4028, we support)."""
+    return req(c, "OPTIONS", "sip:demo", "Require: timer", "Require: nothingSupportsThis")
+
+
+def options_require_timer(c):
+    """Require: timer alone is fine (RFC 4028 session timers)."""
+    return req(c, "OPTIONS", "sip:demo", "Require: timer")
+
+
 def register_escaped(c):
     """RFC 4475 3.1.1.6 escnull: REGISTER with %00 in URIs: a challenge or refusal."""
     return req(c, "REGISTER", "sip:demo", "Contact: <sip:%00@host5.example.com>",
@@ -318,6 +329,8 @@ VALID = [
     ("options_cseq_max", options_cseq_max, {200}),
     ("options_unknown_scheme", options_unknown_scheme, {416}),
     ("options_require_unsupported", options_require, {420}),
+    ("options_require_timer_and_unknown", options_require_timer_and_unknown, {420}),
+    ("options_require_timer", options_require_timer, {200}),
     ("register_escaped_null", register_escaped, {400, 401, 403, 404}),
     ("register_unknown_user", register_unknown_user, {404, 403}),
     ("register_huge_expires", register_huge_expires, {400, 401, 403}),
@@ -427,6 +440,10 @@ def test_valid_torture_message_is_answered(daemon, number, transport, name, buil
     if name == "options_require_unsupported":
         assert "nothingSupportsThis" in ",".join(m["headers"].get("unsupported", [])), \
             f"420 without Unsupported: nothingSupportsThis\n{m['raw'][:600]}"
+    if name == "options_require_timer_and_unknown":
+        unsupported = ",".join(m["headers"].get("unsupported", []))
+        assert "nothingSupportsThis" in unsupported and "timer" not in unsupported, \
+            f"420 must list only the unknown tag\n{m['raw'][:600]}"
     if m["status"] == 200 and data.startswith(b"OPTIONS"):
         assert m["headers"].get("allow"), f"OPTIONS 200 without Allow\n{m['raw'][:600]}"
     assert_serving(daemon, transport, number, name)
