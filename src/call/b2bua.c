@@ -37,7 +37,6 @@ static int a_answer(const struct sip_msg *msg, void *arg);
 static void a_established(const struct sip_msg *msg, void *arg);
 static void a_closed(int err, const struct sip_msg *msg, void *arg);
 static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg);
-static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
 
 struct store *b2bua_store(const struct b2bua *b)
 {
@@ -58,6 +57,33 @@ void b2bua_forget(struct b2bua *b, struct call *call)
 {
 	(void)b;
 	list_unlink(&call->le);
+}
+
+struct sipevent_sock *b2bua_evsock(const struct b2bua *b)
+{
+	return b->evsock;
+}
+
+struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
+			   const struct pl *sip_call_id)
+{
+	struct le *le, *le2;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (call->ended || strcmp(call->tenant_id, tenant_id))
+			continue;
+		if (call->a && !pl_strcmp(sip_call_id, call->a->sip_call_id))
+			return call->a;
+		LIST_FOREACH(&call->blegs, le2) {
+			struct leg *leg = le2->data;
+
+			if (!pl_strcmp(sip_call_id, leg->sip_call_id))
+				return leg;
+		}
+	}
+	return NULL;
 }
 
 unsigned b2bua_active_calls(const struct b2bua *b)
@@ -116,7 +142,7 @@ static int leg_apply_remote(struct leg *leg)
 	return err;
 }
 
-static void bridge(struct call *call, struct leg *b)
+void call_bridge(struct call *call, struct leg *b)
 {
 	int err;
 
@@ -179,7 +205,7 @@ static void cancel_other_legs(struct call *call, const struct leg *keep)
 	}
 }
 
-static void ring_timeout(void *arg)
+void call_ring_timeout(void *arg)
 {
 	struct call *call = arg;
 
@@ -211,7 +237,7 @@ static bool early_media(struct call *call, struct leg *b,
 
 	if (leg_sdp_decode(&b->sdp, msg->mb, false) || leg_apply_remote(b))
 		return false;
-	bridge(call, b);
+	call_bridge(call, b);
 	if (leg_sdp_encode(&call->a->sdp, &desc, !call->a->has_fmt) ||
 	    sipsess_progress(call->a->sess, 183, "Session Progress", desc,
 			     "")) {
@@ -300,7 +326,7 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
-	bridge(call, b);
+	call_bridge(call, b);
 	if (call->answer_ms) {
 		/* A transfer target answered: the transferee talks to it. */
 		log_info("call", "call %s transferred to %s", call->id,
@@ -381,7 +407,7 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 			      t->from_uri, "hotline", routev, t->route ? 1 : 0,
 			      "application/sdp", offer, t->authh, leg, false,
 			      leg_offer, b_answer, b_progress, b_established,
-			      leg_info, leg_refer, b_closed, leg, "%s", hdrs);
+			      leg_info, transfer_refer, b_closed, leg, "%s", hdrs);
 	if (!err)
 		str_ncpy(leg->sip_call_id,
 			 sip_dialog_callid(sipsess_dialog(leg->sess)),
@@ -444,7 +470,7 @@ static int a_answer(const struct sip_msg *msg, void *arg)
 	if (!err)
 		err = leg_apply_remote(a);
 	if (!err && a->call->winner)
-		bridge(a->call, a->call->winner);
+		call_bridge(a->call, a->call->winner);
 	return err;
 }
 
@@ -493,7 +519,7 @@ static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
 	return leg_sdp_encode(&leg->sdp, descp, false);
 }
 
-static struct leg *other_leg(const struct leg *leg)
+struct leg *call_other_leg(const struct leg *leg)
 {
 	struct call *call = leg->call;
 
@@ -503,7 +529,7 @@ static struct leg *other_leg(const struct leg *leg)
 /* SIP INFO (application/dtmf-relay and friends) goes to the other side. */
 static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	struct leg *other = other_leg(arg);
+	struct leg *other = call_other_leg(arg);
 	struct mbuf *body = NULL;
 	char ctype[64];
 
@@ -521,108 +547,6 @@ static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 	}
 	mem_deref(body);
 	sip_reply(sip, msg, 200, "OK");
-}
-
-/* The transfer target's number from Refer-To; false when unusable. */
-static bool refer_target(const struct sip_msg *msg, struct pl *user,
-			 bool *replaces)
-{
-	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_REFER_TO);
-	struct sip_addr addr;
-
-	if (!h || sip_addr_decode(&addr, &h->val) ||
-	    !pl_isset(&addr.uri.user))
-		return false;
-	*user = addr.uri.user;
-	*replaces = !re_regex(addr.uri.headers.p, addr.uri.headers.l,
-			      "Replaces") ||
-		    !re_regex(addr.uri.params.p, addr.uri.params.l,
-			      "Replaces");
-	return true;
-}
-
-static void refer_notify_closed(int err, const struct sip_msg *msg, void *arg)
-{
-	(void)err;
-	(void)msg;
-	(void)arg;
-}
-
-/* Tells the transferor how it went (RFC 3515 sipfrag), ending the
-   implicit subscription. */
-static void notify_transferor(struct b2bua *b, const struct sip_msg *msg,
-			      struct leg *transferor)
-{
-	struct sipnot *not = NULL;
-	int err = sipevent_accept(&not, b->evsock, msg,
-				  sipsess_dialog(transferor->sess), NULL, 202,
-				  "Accepted", 60, 60, 60, "hotline",
-				  "message/sipfrag", NULL, NULL, false,
-				  refer_notify_closed, NULL, "");
-
-	if (err) {
-		sip_reply(sip_stack_sip(b->deps.stack), msg, 500,
-			  "Server Internal Error");
-		return;
-	}
-	sipevent_notifyf(not, NULL, SIPEVENT_TERMINATED, SIPEVENT_NORESOURCE,
-			 0, "SIP/2.0 200 OK\r\n");
-	mem_deref(not);
-}
-
-/* Blind transfer (REFER, RFC 3515): the party who sends it leaves; the
-   other one stays on our media and is connected to the target. */
-static void leg_refer(struct sip *sip, const struct sip_msg *msg, void *arg)
-{
-	struct leg *transferor = arg;
-	struct call *call = transferor->call;
-	struct b2bua *b = call->b2bua;
-	struct leg *transferee = other_leg(transferor);
-	const struct dir_extension *target;
-	bool replaces = false;
-	struct pl user;
-
-	if (call->ended || !call->answer_ms || !transferee) {
-		sip_reply(sip, msg, 603, "Decline");
-		return;
-	}
-	if (!refer_target(msg, &user, &replaces)) {
-		sip_reply(sip, msg, 400, "Bad Refer-To");
-		return;
-	}
-	if (replaces) {
-		sip_reply(sip, msg, 501, "Attended Transfer Not Implemented");
-		return;
-	}
-	target = directory_extension(b->deps.dir, call->tenant_id, &user);
-	if (!target || !target->enabled) {
-		sip_reply(sip, msg, 404, "Not Found");
-		return;
-	}
-	notify_transferor(b, msg, transferor);
-	/* The transferor leaves; the transferee waits on our media. */
-	leg_stop(transferor, 0, NULL);
-	transferor->sess = mem_deref(transferor->sess);   /* BYE */
-	media_unbridge(transferee->ep);
-	if (transferor == call->a) {
-		/* The caller transfers: the callee's leg becomes the call's
-		   first leg, the caller's joins the others (for the record
-		   and to be freed with them). */
-		list_unlink(&transferee->le);
-		list_append(&call->blegs, &transferor->le, transferor);
-	}
-	call->a = transferee;
-	call->winner = NULL;
-	str_ncpy(call->callee, target->number, sizeof(call->callee));
-	if (!call_ring_extension(call, target)) {
-		call_end(call, "transfer_failed", "system", 480,
-			 "Temporarily Unavailable");
-		return;
-	}
-	tmr_start(&call->ring_tmr, b->deps.ring_timeout_ms, ring_timeout,
-		  call);
-	log_info("call", "call %s: %s transfers %s to %s", call->id,
-		 transferor->endpoint, transferee->endpoint, target->number);
 }
 
 void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
@@ -663,7 +587,7 @@ static int accept_leg(struct b2bua *b, struct leg *a, const struct leg *near,
 	return sipsess_accept(&a->sess, b->sock, msg, 183, "Session Progress",
 			      "hotline", "application/sdp", NULL, NULL, NULL,
 			      false, leg_offer, a_answer, a_established,
-			      leg_info, leg_refer, a_closed, a, "");
+			      leg_info, transfer_refer, a_closed, a, "");
 }
 
 static int accept_a(struct b2bua *b, struct call *call,
@@ -729,7 +653,7 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, leg);
-	bridge(call, leg);
+	call_bridge(call, leg);
 	if (call_answer_alone(call)) {
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
@@ -791,7 +715,7 @@ void call_cancel_legs(struct call *call)
 void call_start_ring_timer(struct call *call)
 {
 	tmr_start(&call->ring_tmr, call->b2bua->deps.ring_timeout_ms,
-		  ring_timeout, call);
+		  call_ring_timeout, call);
 }
 
 /* The carrier asks who we are: the trunk's credentials. */

@@ -105,7 +105,18 @@ void stimer_update(struct leg *leg, const struct sip_msg *msg,
 /* cdr.c */
 void cdr_write(struct b2bua *b, const struct call *call);
 
-/* b2bua.c, for call.c and dispatch.c */
+/* b2bua.c, for the other files of the call module */
+struct leg *call_other_leg(const struct leg *leg);   /* NULL: none yet */
+void call_bridge(struct call *call, struct leg *b);  /* a <-> b media */
+void call_ring_timeout(void *arg);
+struct sipevent_sock *b2bua_evsock(const struct b2bua *b);
+/* The leg of a call in progress with this SIP Call-ID, or NULL. */
+struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
+			   const struct pl *sip_call_id);
+
+/* transfer.c: REFER (blind and attended transfer) */
+void transfer_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
+
 void b2bua_forget(struct b2bua *b, struct call *call);
 struct store *b2bua_store(const struct b2bua *b);
 struct sip *call_sip(const struct call *call);

@@ -324,7 +324,7 @@ export interface RegistrationQuery extends ListQuery {
 export type CallDirection = 'internal' | 'inbound' | 'outbound'
 export type CallEndStatus =
   | 'normal_end' | 'caller_cancelled' | 'no_answer' | 'busy' | 'rejected' | 'unavailable' | 'vacant' | 'arrears'
-  | 'carrier_error' | 'not_connected' | 'media_timeout' | 'transfer_failed' | 'system_error' | 'blacklisted'
+  | 'carrier_error' | 'not_connected' | 'media_timeout' | 'session_expired' | 'transferred' | 'transfer_failed' | 'system_error' | 'blacklisted'
   | 'no_route' | 'closed' | 'permission_denied' | 'no_trunk' | 'tenant_disabled' | 'over_capacity' | 'hangup'
   | 'not_implemented' | 'forward_loop'
 export type HangupSide = 'caller' | 'callee' | 'system' | 'admin'

@@ -114,7 +114,7 @@ export default {
       transfer_failed: 'Transfer failed', blacklisted: 'Blacklisted', no_route: 'No route', closed: 'Closed (outside hours)',
       permission_denied: 'Permission denied', no_trunk: 'No trunk', tenant_disabled: 'Tenant disabled',
       over_capacity: 'Over capacity', hangup: 'Hung up by route', not_implemented: 'Not implemented',
-      forward_loop: 'Forwarding loop',
+      forward_loop: 'Forwarding loop', session_expired: 'Session expired', transferred: 'Transferred',
     },
     sides: { caller: 'Caller', callee: 'Callee', system: 'System', admin: 'Administrator' },
     roles: { caller: 'Caller', callee: 'Callee' },

@@ -116,7 +116,7 @@ const zh: typeof en = {
       transfer_failed: '转接失败', blacklisted: '黑名单拦截', no_route: '无路由', closed: '非服务时间',
       permission_denied: '无呼叫权限', no_trunk: '无可用中继', tenant_disabled: '租户已停用',
       over_capacity: '超出并发上限', hangup: '路由挂机', not_implemented: '功能未实现',
-      forward_loop: '呼叫转移循环',
+      forward_loop: '呼叫转移循环', session_expired: '会话超时', transferred: '已转接',
     },
     sides: { caller: '主叫', callee: '被叫', system: '系统', admin: '管理员' },
     roles: { caller: '主叫', callee: '被叫' },
