@@ -10,7 +10,7 @@ DEBS=(
   libcmocka-dev libspandsp-dev libopus-dev libbcg729-dev
   libsndfile1-dev libespeak-ng-dev espeak-ng-data
   clang libclang-rt-14-dev
-  postgresql sip-tester baresip
+  postgresql sip-tester baresip linphone-cli
   python3 python3-pytest python3-requests python3-yaml
   chromium
 )
