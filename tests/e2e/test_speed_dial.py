@@ -5,11 +5,10 @@ target extension, or the carrier (a sipp UAS behind a trunk) receives the target
 number, with the extension's dial permission still applied; an unknown short
 number is 404 with a call record."""
 import random
-import time
 
 from e2e_helpers import (ADMIN_PASSWORD, assert_error, assert_list_shape, assert_recent_ms,
-                         assert_uuid7, check_menu_permission, expect, free_sip_port,
-                         make_tenant)
+                         assert_uuid7, call_record, check_menu_permission, expect, free_sip_port,
+                         make_extension, make_tenant)
 from peers import (Sipp, REGISTER, uac_call_and_hangup, uac_expect, uas_answer_checking,
                    write_scenario)
 
@@ -33,22 +32,11 @@ def speed_dial(s, number="13900001111", **kw):
 
 
 def ext(admin, **kw):
-    for _ in range(20):
-        number = str(random.randrange(100000, 999999))
-        r = admin.post("/api/v1/extensions", json={"number": number, "password": PASSWORD, **kw})
-        if r.status_code == 201:
-            return r.json()
-    raise AssertionError(r.text)
+    return make_extension(admin, PASSWORD, **kw)
 
 
 def record(admin, caller):
-    end = time.time() + 10
-    while time.time() < end:
-        items = expect(admin.get("/api/v1/calls", params={"caller": caller}), 200)["items"]
-        if items:
-            return expect(admin.get(f"/api/v1/calls/{items[0]['id']}"), 200)
-        time.sleep(0.2)
-    raise AssertionError("no call record")
+    return call_record(admin, caller=caller)
 
 
 def dial(tmp_path, daemon, caller, dialed, scenario, name="uac"):
@@ -233,12 +221,5 @@ def test_speed_dial_out_through_a_trunk_with_dial_permission(make_daemon, tmp_pa
     uac = dial(tmp_path, daemon, caller["number"], "*" + abroad["short_number"],
                uac_expect(403), "uac-abroad")
     assert uac.wait() == 0, uac.errors()
-    end = time.time() + 10
-    while True:
-        items = expect(admin.get("/api/v1/calls", params={"caller": caller["number"]}),
-                       200)["items"]
-        if len(items) == 2 or time.time() > end:
-            break
-        time.sleep(0.2)
-    assert items[0]["end_status"] == "permission_denied" and items[0]["sip_code"] == 403
-    assert items[0]["callee"] == "004420123456"
+    rec = call_record(admin, caller=caller["number"], end_status="permission_denied")
+    assert rec["sip_code"] == 403 and rec["callee"] == "004420123456"
