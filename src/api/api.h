@@ -201,6 +201,7 @@ HANDLER(calls_list); HANDLER(calls_get);
 	HANDLER(p##_create); HANDLER(p##_update); HANDLER(p##_delete)
 CRUD_DECL(trunks); CRUD_DECL(numbers); CRUD_DECL(timegroups);
 CRUD_DECL(inroutes); CRUD_DECL(outroutes); CRUD_DECL(lists);
+CRUD_DECL(speeddials);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

@@ -1,9 +1,9 @@
 /*
  * crud.h — table-driven create/read/update/delete for the telephony
- * resources (trunks, numbers, time groups, routes, lists): the body is
- * checked against a column table, merged with the stored row or the
- * defaults, checked by the resource, then written; rows are read back,
- * logged in the operation log and returned. Lists use list_run().
+ * resources (trunks, numbers, time groups, routes, lists, speed dials):
+ * the body is checked against a column table, merged with the stored row
+ * or the defaults, checked by the resource, then written; rows are read
+ * back, logged in the operation log and returned. Lists use list_run().
  */
 #ifndef HOTLINE_API_CRUD_H
 #define HOTLINE_API_CRUD_H

@@ -2,7 +2,8 @@
  * dispatch.c — what happens to a new INVITE: from a trunk it is an inbound
  * call routed by the tenant's inbound routes (number, caller, time); from
  * an extension it is an internal call when it dials another extension, or
- * an outbound call through the tenant's outbound routes and trunks.
+ * an outbound call through the tenant's outbound routes and trunks;
+ * '*' + a short number is a speed dial to the number behind it.
  * Concurrency limits per tenant and per trunk are checked here, and every
  * refused call still leaves a call record saying why.
  */
@@ -459,13 +460,38 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 	return true;
 }
 
+/* The number behind a speed dial, dialled as if the extension had
+   dialled it: another extension, or out through the outbound routes
+   with the extension's dial permission (ippbx.md §2.1.2). */
+static void speed_dial(struct b2bua *b, const struct sip_msg *msg,
+		       const struct dir_extension *from, const char *dialed,
+		       const char *number)
+{
+	const struct dir_extension *to;
+	struct pl num;
+
+	if (!number[0]) {
+		refuse(b, msg, from->tenant_id, "internal", from->number,
+		       dialed, NULL, 404, "Speed Dial Not Found", "vacant");
+		return;
+	}
+	log_info("call", "extension %s: speed dial %s to %s", from->number,
+		 dialed, number);
+	pl_set_str(&num, number);
+	to = directory_extension(b2bua_deps(b)->dir, from->tenant_id, &num);
+	if (to)
+		internal(b, msg, from, to);
+	else
+		outbound(b, msg, from, number);
+}
+
 void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 {
 	const struct b2bua_deps *deps = b2bua_deps(b);
 	const struct dir_trunk *trunk =
 		directory_trunk_for_source(deps->dir, &msg->src);
 	const struct dir_extension *from, *to;
-	char dialed[64];
+	char dialed[64], number[33];
 
 	if (trunk) {
 		inbound(b, msg, trunk);
@@ -482,5 +508,10 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
 	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))
 		return;
+	if (route_speed_dial(deps->dir, from->tenant_id, dialed, number,
+			     sizeof(number))) {
+		speed_dial(b, msg, from, dialed, number);
+		return;
+	}
 	outbound(b, msg, from, dialed);
 }

@@ -1,7 +1,7 @@
 /*
  * route.c — inbound and outbound routing decisions (see route.h): dial
  * patterns, black/white lists, time groups, dial permissions, strip and
- * prepend, caller-ID policies and trunk failover order.
+ * prepend, caller-ID policies and trunk failover order, speed dial.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -532,4 +532,43 @@ int route_outbound(const struct directory *dir,
 	}
 	refuse(&out->refusal, 404, "Not Found", "no_route");
 	return 0;
+}
+
+/* ---------------------------------------------------------- speed dial */
+
+bool route_short_number_reserved(const char *short_number)
+{
+	static const char *const codes[] = {"8", "80", "81", "82", "83", "86",
+		"87", "88", "851", "852", "853"};
+	static const char *const prefixes[] = {"841", "842", "843"};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {
+		if (!strcmp(short_number, codes[i]))
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+		if (!strncmp(short_number, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+static bool is_short_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n >= 1 && n <= 6 && !s[n];
+}
+
+bool route_speed_dial(const struct directory *dir, const char *tenant_id,
+		      const char *dialed, char *number, size_t size)
+{
+	const struct dir_speed_dial *sd;
+
+	if (!dialed || dialed[0] != '*' || !is_short_number(dialed + 1) ||
+	    route_short_number_reserved(dialed + 1))
+		return false;
+	sd = directory_speed_dial(dir, tenant_id, dialed + 1);
+	snprintf(number, size, "%s", sd ? sd->number : "");
+	return true;
 }

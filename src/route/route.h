@@ -77,6 +77,17 @@ int route_outbound(const struct directory *dir,
 		   const struct dir_extension *from, const char *dialed,
 		   int64_t now_ms, struct outbound_decision *out);
 
+/* Speed dial (ippbx.md §2.1.2): true when `dialed` is '*' + a short
+   number (1-6 digits) that no feature code claims; then `number` is the
+   tenant's target for it, or "" when the tenant has no such short number.
+   False: not a speed dial, route it as dialled. */
+bool route_speed_dial(const struct directory *dir, const char *tenant_id,
+		      const char *dialed, char *number, size_t size);
+/* Whether '*' + short_number is, or begins, a feature code of ippbx.md
+   §2.9 (*8, *80-*83, *86-*88, *841-*843 + number, *851-*853): such a
+   speed dial could never be dialled. */
+bool route_short_number_reserved(const char *short_number);
+
 /* Dial patterns (docs/api.md): X 0-9, Z 1-9, N 2-9, [1-5] / [135] sets,
    '.' one or more of anything, '!' zero or more, other characters
    literally (digits, '*', '#', '+'); an optional leading '_'; letters

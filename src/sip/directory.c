@@ -40,6 +40,8 @@ struct dir_data {
 	struct dir_list_entry *entries;   /* by tenant */
 	size_t nentries;
 	struct dir_number *tnumbers;      /* numbers by tenant, digits */
+	struct dir_speed_dial *speed_dials;  /* by tenant, short number */
+	size_t nspeed_dials;
 };
 
 struct dir_load;
@@ -103,6 +105,7 @@ static void data_free(struct dir_data *d)
 	}
 	free(d->outroutes);
 	free(d->entries);
+	free(d->speed_dials);
 	free(d->by_id);
 	free(d->tenants);
 	free(d);
@@ -622,6 +625,14 @@ static int cmp_entry(const void *a, const void *b)
 		      ((const struct dir_list_entry *)b)->tenant_id);
 }
 
+static int cmp_speed_dial(const void *a, const void *b)
+{
+	const struct dir_speed_dial *x = a, *y = b;
+	int c = strcmp(x->tenant_id, y->tenant_id);
+
+	return c ? c : strcmp(x->short_number, y->short_number);
+}
+
 /* Allocates an array of n + 1 elements of `size`. */
 static void *alloc_rows(json_t *rows, size_t size)
 {
@@ -759,6 +770,29 @@ static int build_lists(struct dir_data *d, json_t *rows)
 	return 0;
 }
 
+static int build_speed_dials(struct dir_data *d, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	d->speed_dials = alloc_rows(rows, sizeof(*d->speed_dials));
+	if (!d->speed_dials)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		struct dir_speed_dial *sd = &d->speed_dials[i];
+
+		copy_str(sd->tenant_id, sizeof(sd->tenant_id), row,
+			 "tenant_id");
+		copy_str(sd->short_number, sizeof(sd->short_number), row,
+			 "short_number");
+		copy_str(sd->number, sizeof(sd->number), row, "number");
+		d->nspeed_dials = i + 1;
+	}
+	qsort(d->speed_dials, d->nspeed_dials, sizeof(*d->speed_dials),
+	      cmp_speed_dial);
+	return 0;
+}
+
 static int build_routing(struct dir_data *d, json_t *tables)
 {
 	int err = build_trunks(d, json_object_get(tables, "trunks"));
@@ -772,6 +806,9 @@ static int build_routing(struct dir_data *d, json_t *tables)
 				   json_object_get(tables, "outbound_routes"));
 	if (!err)
 		err = build_lists(d, json_object_get(tables, "number_lists"));
+	if (!err)
+		err = build_speed_dials(d, json_object_get(tables,
+							   "speed_dials"));
 	return err;
 }
 
@@ -784,6 +821,8 @@ static int load_routing(struct db *db, struct dir_data *d)
 		{"inbound_routes", "SELECT * FROM inbound_routes"},
 		{"outbound_routes", "SELECT * FROM outbound_routes"},
 		{"number_lists", "SELECT * FROM number_lists"},
+		{"speed_dials", "SELECT tenant_id, short_number, number "
+				"FROM speed_dials"},
 	};
 	json_t *all = json_object();
 	int err = all ? 0 : ENOMEM;
@@ -1214,6 +1253,23 @@ const struct dir_number *directory_tenant_numbers(
 
 	return TENANT_RUN(d, tnumbers, nnumbers, struct dir_number,
 			  tenant_id, np);
+}
+
+const struct dir_speed_dial *directory_speed_dial(
+	const struct directory *dir, const char *tenant_id,
+	const char *short_number)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_speed_dial key;
+
+	if (!d || !tenant_id || !short_number ||
+	    strlen(short_number) >= sizeof(key.short_number))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.short_number, sizeof(key.short_number), "%s",
+		 short_number);
+	return bsearch(&key, d->speed_dials, d->nspeed_dials,
+		       sizeof(*d->speed_dials), cmp_speed_dial);
 }
 
 int directory_from_json(struct directory **dirp, json_t *tables)

@@ -1,7 +1,7 @@
 /*
  * directory.h — the telephony configuration in memory: tenants' SIP
  * domains and extensions, trunks, numbers, time groups, inbound and
- * outbound routes, black/white lists. Loaded from the
+ * outbound routes, black/white lists, speed dials. Loaded from the
  * store at start and reloaded after every change made through the API, so
  * SIP decisions never wait on SQL. Control thread only.
  */
@@ -167,6 +167,13 @@ struct dir_list_entry {
 	char value[33];         /* digits without '+' or '*' */
 };
 
+/* Speed dial: '*' + short_number dials number (ippbx.md §2.1.2). */
+struct dir_speed_dial {
+	char tenant_id[ID_LEN];
+	char short_number[8];   /* 1-6 digits */
+	char number[33];        /* as entered, may start with '+' */
+};
+
 /* Loads everything; ready(err, arg) runs on the control thread when the
    first load is done. */
 int  directory_alloc(struct directory **dirp, struct store *store,
@@ -227,11 +234,15 @@ const struct dir_list_entry *directory_list_entries(
 	const struct directory *dir, const char *tenant_id, size_t *np);
 const struct dir_number *directory_tenant_numbers(
 	const struct directory *dir, const char *tenant_id, size_t *np);
+/* The tenant's speed dial for a short number ("12", without '*'). */
+const struct dir_speed_dial *directory_speed_dial(
+	const struct directory *dir, const char *tenant_id,
+	const char *short_number);
 
 /* Builds a directory synchronously from rows shaped like the tables
    ({"tenants": [...], "extensions": [...], "trunks": [...], "numbers":
    [...], "time_groups": [...], "inbound_routes": [...], "outbound_routes":
-   [...], "number_lists": [...]}, JSON columns as text or as JSON). For
+   [...], "number_lists": [...], "speed_dials": [...]}, JSON columns as text or as JSON). For
    tests and tools; reads zoneinfo files. */
 int  directory_from_json(struct directory **dirp, json_t *tables);
 

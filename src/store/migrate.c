@@ -338,6 +338,22 @@ static const char *const m5_call_features[] = {
 	NULL
 };
 
+/* Speed dial (ippbx.md §2.1.2): `*` + a short number dials the number. */
+static const char *const m6_speed_dials[] = {
+	"CREATE TABLE speed_dials ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" short_number TEXT NOT NULL,"
+	" number TEXT NOT NULL,"
+	" remark TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, short_number))",
+
+	ADD_PERM("speed_dials"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -345,6 +361,7 @@ static const struct migration migrations[] = {
 	{3, m3_calls},
 	{4, m4_routing},
 	{5, m5_call_features},
+	{6, m6_speed_dials},
 };
 
 static long long now_ms(void)

@@ -1,5 +1,5 @@
 'use strict';
-// Browser tests of the console's telephony pages (Extensions, Call records), run with
+// Browser tests of the console's telephony pages (Extensions, Call records, Speed dial), run with
 // `node --test tests/browser/`. Same environment as console.test.cjs:
 //   HOTLINE_URL=http://127.0.0.1:18080   base URL of a running hotlined serving web/dist
 //   HOTLINE_ADMIN_PASSWORD=...           password of user `admin` of the demo tenant `demo`
@@ -187,6 +187,75 @@ test('admin creates an extension and opens the call records, in both languages',
     const removed = page.waitForResponse((r) => r.url().includes(`/api/v1/extensions/${created.id}`) && r.request().method() === 'DELETE');
     await page.locator('.el-message-box__btns .el-button--primary').click();
     assert.equal((await removed).status(), 204);
+    await switchLang(page, 'zh-CN');
+  });
+});
+
+test('admin adds, edits and deletes a speed dial, in both languages', { skip, timeout: 120000 }, async () => {
+  await withPage('speed-dial', async (page) => {
+    await loginAdmin(page);
+    await page.locator(sel('menugroup-telephony')).waitFor();
+    assert.equal((await page.locator(sel('menu-speed-dials')).innerText()).trim(), '快速拨号');
+    await page.locator(sel('menu-speed-dials')).click();
+    await page.locator(sel('page-speed-dials')).waitFor();
+    assert.equal((await page.locator(sel('sd-title')).innerText()).trim(), '快速拨号');
+
+    // a short number a feature code claims is refused by the server, with its message
+    await page.locator(sel('sd-create')).click();
+    await visible(page, 'sd-dialog').waitFor();
+    await input(page, 'sd-short').fill('81');
+    await input(page, 'sd-number').fill('13900001111');
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/speed-dials') && r.request().method() === 'POST');
+    await page.locator(sel('sd-save')).click();
+    assert.equal((await refused).status(), 400);
+    await page.locator('.api-error', { hasText: 'feature code' }).waitFor();
+
+    // then a free one (6 digits starting 1-7: never a feature code)
+    let created = null;
+    for (let attempt = 0; attempt < 5 && !created; attempt++) {
+      const short = String(100000 + Math.floor(Math.random() * 699999));
+      await input(page, 'sd-short').fill(short);
+      await input(page, 'sd-remark').fill(`boss ${RUN}`);
+      const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/speed-dials') && r.request().method() === 'POST');
+      await page.locator(sel('sd-save')).click();
+      const res = await saved;
+      if (res.status() === 409) continue; // taken: try another one
+      assert.equal(res.status(), 201, `create speed dial answered ${res.status()}`);
+      created = await res.json();
+    }
+    assert.ok(created, 'a speed dial was created');
+    assert.equal(created.number, '13900001111');
+    assert.equal(created.remark, `boss ${RUN}`);
+
+    // listed; edit its number
+    await input(page, 'sd-search').fill(created.short_number);
+    await page.locator(sel('sd-search-btn')).click();
+    const row = `${sel('sd-table')} tr:has(${sel(`sd-short-${created.short_number}`)})`;
+    await page.locator(row).waitFor();
+    assert.ok((await page.locator(row).innerText()).includes(`*${created.short_number}`));
+    await page.locator(`${row} ${sel('sd-edit')}`).click();
+    await visible(page, 'sd-dialog').waitFor();
+    assert.equal(await input(page, 'sd-short').inputValue(), created.short_number);
+    await input(page, 'sd-number').fill('+8613900002222');
+    const updated = page.waitForResponse((r) => r.url().includes(`/api/v1/speed-dials/${created.id}`) && r.request().method() === 'PATCH');
+    await page.locator(sel('sd-save')).click();
+    assert.equal((await updated).status(), 200);
+    await page.waitForFunction((sel) => {
+      const el = document.querySelector(sel);
+      return el && el.innerText.includes('+8613900002222');
+    }, row);
+
+    // English
+    await switchLang(page, 'en');
+    await page.waitForFunction(() => document.querySelector('[data-test="sd-title"]').innerText.trim() === 'Speed dial');
+    assert.equal((await page.locator(sel('menu-speed-dials')).innerText()).trim(), 'Speed dial');
+
+    // delete through the UI
+    await page.locator(`${row} ${sel('sd-delete')}`).click();
+    const removed = page.waitForResponse((r) => r.url().includes(`/api/v1/speed-dials/${created.id}`) && r.request().method() === 'DELETE');
+    await page.locator('.el-message-box__btns .el-button--primary').click();
+    assert.equal((await removed).status(), 204);
+    await page.locator(`${row}`).waitFor({ state: 'detached' });
     await switchLang(page, 'zh-CN');
   });
 });

@@ -328,6 +328,28 @@ def make_user(s, username=None, password="user-Pass-123", **fields):
     return u
 
 
+def make_extension(s, password, **fields):
+    """An extension with a random free 6-digit number (retries when it is taken)."""
+    for _ in range(20):
+        number = str(random.randrange(100000, 999999))
+        r = s.post("/api/v1/extensions", json={"number": number, "password": password, **fields})
+        if r.status_code != 409:
+            return expect(r, 201)
+    raise AssertionError(f"no free extension number: {describe(r)}")
+
+
+def call_record(s, **params):
+    """The newest call record matching the list filters (e.g. caller=...), with its
+    legs; waits up to 10 s for it to be written."""
+    end = time.time() + 10
+    while time.time() < end:
+        items = expect(s.get("/api/v1/calls", params=params), 200)["items"]
+        if items:
+            return expect(s.get(f"/api/v1/calls/{items[0]['id']}"), 200)
+        time.sleep(0.2)
+    raise AssertionError(f"no call record for {params}")
+
+
 def admin_role_id(s):
     b = expect(s.get("/api/v1/roles", params={"q": "Administrator", "page_size": 500}), 200)
     for r in b["items"]:

@@ -1,10 +1,9 @@
 """Do not disturb and call forwarding (always, busy, no answer) with sipp
 devices: where the call ends up, what the first device saw, and the call
 record."""
-import random
 import time
 
-from e2e_helpers import expect
+from e2e_helpers import call_record, expect, make_extension
 from peers import (Sipp, REGISTER, UAS_ANSWER, UAS_RING, uac_call_and_hangup, uac_expect,
                    uas_final, write_scenario)
 
@@ -13,12 +12,7 @@ PASSWORD = "s3cret-pass"
 
 
 def ext(admin, **kw):
-    for _ in range(20):
-        number = str(random.randrange(100000, 999999))
-        r = admin.post("/api/v1/extensions", json={"number": number, "password": PASSWORD, **kw})
-        if r.status_code == 201:
-            return r.json()
-    raise AssertionError(r.text)
+    return make_extension(admin, PASSWORD, **kw)
 
 
 def device(tmp_path, daemon, number, scenario_name, scenario):
@@ -31,13 +25,7 @@ def device(tmp_path, daemon, number, scenario_name, scenario):
 
 
 def record(admin, caller):
-    end = time.time() + 10
-    while time.time() < end:
-        items = expect(admin.get("/api/v1/calls", params={"caller": caller}), 200)["items"]
-        if items:
-            return expect(admin.get(f"/api/v1/calls/{items[0]['id']}"), 200)
-        time.sleep(0.2)
-    raise AssertionError("no call record")
+    return call_record(admin, caller=caller)
 
 
 def call(tmp_path, daemon, caller, callee, scenario):

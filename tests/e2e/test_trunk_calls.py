@@ -6,7 +6,8 @@ its own daemon, so routes of other tests cannot capture its numbers."""
 import random
 import time
 
-from e2e_helpers import ADMIN_PASSWORD, OPERATOR_PASSWORD, expect, free_sip_port
+from e2e_helpers import (ADMIN_PASSWORD, OPERATOR_PASSWORD, call_record as record, expect,
+                         free_sip_port)
 from peers import (Sipp, UAS_ANSWER, UAS_RING, REGISTER, uac_call_and_hangup, uac_expect,
                    uas_answer_checking, uas_final, write_scenario)
 
@@ -25,16 +26,6 @@ def carrier_trunk(admin, port, **kw):
             "peer_cidrs": ["127.0.0.1/32"]}
     body.update(kw)
     return expect(admin.post("/api/v1/trunks", json=body), 201)
-
-
-def record(admin, **params):
-    end = time.time() + 10
-    while time.time() < end:
-        items = expect(admin.get("/api/v1/calls", params=params), 200)["items"]
-        if items:
-            return expect(admin.get(f"/api/v1/calls/{items[0]['id']}"), 200)
-        time.sleep(0.2)
-    raise AssertionError(f"no call record for {params}")
 
 
 def start_daemon(make_daemon):

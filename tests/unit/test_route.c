@@ -3,7 +3,8 @@
  * patterns (every token and edge cases), strip/prepend, dial permissions,
  * caller-ID policies and formats, time groups across day boundaries and
  * holidays in Asia/Shanghai and America/New_York, route priority, black/
- * white list precedence, caller-prefix matching, trunks by source.
+ * white list precedence, caller-prefix matching, trunks by source, speed
+ * dial (short numbers per tenant, feature codes first).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,7 +139,18 @@ static const char *const TABLES =
 	"  \"entries\": [\"13800138000\"], \"enabled\": 1},"
 	" {\"id\": \"l5\", \"tenant_id\": \"t1\", \"name\": \"unused\","
 	"  \"direction\": \"inbound\", \"type\": \"black\","
-	"  \"entries\": [\"13700000000\"], \"enabled\": 0}]}";
+	"  \"entries\": [\"13700000000\"], \"enabled\": 0}],"
+	"\"speed_dials\": ["
+	" {\"tenant_id\": \"t1\", \"short_number\": \"9\","
+	"  \"number\": \"13800000000\"},"
+	" {\"tenant_id\": \"t1\", \"short_number\": \"12\","
+	"  \"number\": \"1002\"},"
+	" {\"tenant_id\": \"t1\", \"short_number\": \"123456\","
+	"  \"number\": \"+861088880000\"},"
+	" {\"tenant_id\": \"t2\", \"short_number\": \"1\","
+	"  \"number\": \"+12125550100\"},"
+	" {\"tenant_id\": \"t1\", \"short_number\": \"81\","
+	"  \"number\": \"1001\"}]}";
 
 static struct directory *dir;
 
@@ -505,6 +517,54 @@ static void lookups(void **state)
 	assert_non_null(directory_tenant(dir, "t3")->tz);
 }
 
+static void speed_dials(void **state)
+{
+	char num[33] = "x";
+
+	(void)state;
+	assert_string_equal(directory_speed_dial(dir, "t1", "12")->number,
+			    "1002");
+	assert_string_equal(directory_speed_dial(dir, "t1", "9")->number,
+			    "13800000000");
+	assert_null(directory_speed_dial(dir, "t2", "12"));  /* per tenant */
+	assert_null(directory_speed_dial(dir, "t1", "1234567"));
+
+	assert_true(route_speed_dial(dir, "t1", "*123456", num, sizeof(num)));
+	assert_string_equal(num, "+861088880000");
+	assert_true(route_speed_dial(dir, "t2", "*1", num, sizeof(num)));
+	assert_string_equal(num, "+12125550100");
+	/* '*' + 1-6 digits unknown to the tenant: a speed dial to nowhere */
+	assert_true(route_speed_dial(dir, "t1", "*1", num, sizeof(num)));
+	assert_string_equal(num, "");
+	assert_true(route_speed_dial(dir, "t2", "*12", num, sizeof(num)));
+	assert_string_equal(num, "");
+	/* not the speed-dial namespace: routed as dialled */
+	assert_false(route_speed_dial(dir, "t1", "12", num, sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*", num, sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*1234567", num,
+				      sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*12#", num, sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*+12", num, sizeof(num)));
+	/* feature codes win, even over a stored short number */
+	assert_false(route_speed_dial(dir, "t1", "*81", num, sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*8", num, sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*8411001", num,
+				      sizeof(num)));
+	assert_false(route_speed_dial(dir, "t1", "*853", num, sizeof(num)));
+
+	assert_true(route_short_number_reserved("8"));
+	assert_true(route_short_number_reserved("88"));
+	assert_true(route_short_number_reserved("841"));
+	assert_true(route_short_number_reserved("84399"));
+	assert_true(route_short_number_reserved("852"));
+	assert_false(route_short_number_reserved("84"));
+	assert_false(route_short_number_reserved("85"));
+	assert_false(route_short_number_reserved("89"));
+	assert_false(route_short_number_reserved("854"));
+	assert_false(route_short_number_reserved("8100"));
+	assert_false(route_short_number_reserved("1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +575,7 @@ int main(void)
 		cmocka_unit_test(outbound),
 		cmocka_unit_test(formats),
 		cmocka_unit_test(lookups),
+		cmocka_unit_test(speed_dials),
 	};
 
 	return cmocka_run_group_tests_name("route", tests, setup, teardown);

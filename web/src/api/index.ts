@@ -126,6 +126,14 @@ export const api = {
     update: (id: T.Id, body: T.NumberListWrite) => request<T.NumberList>('PATCH', `${B}/lists/${id}`, { body }),
     remove: (id: T.Id) => request<void>('DELETE', `${B}/lists/${id}`),
   },
+  speedDials: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.SpeedDial>>('GET', `${B}/speed-dials`, { query: q(query) }),
+    get: (id: T.Id) => request<T.SpeedDial>('GET', `${B}/speed-dials/${id}`),
+    create: (body: T.SpeedDialWrite) => request<T.SpeedDial>('POST', `${B}/speed-dials`, { body }),
+    update: (id: T.Id, body: T.SpeedDialWrite) => request<T.SpeedDial>('PATCH', `${B}/speed-dials/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/speed-dials/${id}`),
+  },
   calls: {
     list: (query?: T.CallQuery) => request<T.List<T.CallRecord>>('GET', `${B}/calls`, { query: q(query) }),
     get: (id: T.Id) => request<T.CallDetail>('GET', `${B}/calls/${id}`),

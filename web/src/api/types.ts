@@ -44,6 +44,7 @@ export type Access = 'rw' | 'ro'
 export type PermissionKey =
   | 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
   | 'extensions' | 'calls' | 'trunks' | 'numbers' | 'routes' | 'time_groups' | 'lists'
+  | 'speed_dials'
 /** Menu key → access; a key not present is not granted. */
 export type PermissionMap = Partial<Record<PermissionKey | string, Access>>
 export type DataScope = 'department' | 'department_tree' | 'tenant'
@@ -533,6 +534,19 @@ export interface NumberListWrite {
   enabled?: boolean
 }
 export interface NumberList extends Required<NumberListWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+/** Speed dial: a phone dials `*` + `short_number` to call `number`. */
+export interface SpeedDialWrite {
+  /** 1-6 digits, unique in the tenant; feature codes (8, 80-83, 86-88, 841…, 851-853) are refused. */
+  short_number?: string
+  /** Digits with an optional leading '+': an extension or an outside number. */
+  number?: string
+  remark?: string
+}
+export interface SpeedDial extends Required<SpeedDialWrite> {
   id: Id
   created_at: Millis
   updated_at: Millis

@@ -26,6 +26,7 @@ export default {
     api_keys: 'API keys', security: 'Security', logs: 'Logs', tenants: 'Tenants',
     telephony: 'Telephony', records: 'Records', extensions: 'Extensions', calls: 'Call records', live_calls: 'Live calls',
     trunks: 'Trunks', numbers: 'Numbers', routes: 'Routes', time_groups: 'Time groups', lists: 'Black/white lists',
+    speed_dials: 'Speed dial',
   },
   home: {
     welcome: 'Welcome, {name}', tenant: 'Tenant', timezone: 'Time zone', scope: 'Data scope',
@@ -176,6 +177,14 @@ export default {
     entriesHint: 'One per line: a number, or a prefix ending in * (e.g. 400*). A white list overrides every black list of its direction.',
     directions: { inbound: 'Inbound (callers)', outbound: 'Outbound (callees)' }, types: { black: 'Black list', white: 'White list' },
     createTitle: 'New list', editTitle: 'Edit list', entryCount: '{n} numbers', invalidEntry: 'Not a number or prefix: {v}',
+  },
+  speedDials: {
+    title: 'Speed dial', shortNumber: 'Short number', number: 'Number', remark: 'Remark', dial: 'Dial',
+    createTitle: 'New speed dial', editTitle: 'Edit speed dial', search: 'Short number, number or remark',
+    hint: 'Dial * before the short number, e.g. *12. Different short numbers may point to the same number.',
+    shortHint: '1-6 digits. Feature codes come first: 8, 80-83, 86-88, 851-853 and 841…/842…/843… cannot be used.',
+    numberHint: 'An extension, or an outside number (dialled through the outbound routes with the caller\'s dial permission).',
+    invalidShort: 'The short number must be 1-6 digits', invalidNumber: 'The number must be digits with an optional leading +',
   },
   errors: { forbidden: 'You have no permission for this page', network: 'Cannot reach the server', notFound: 'Page not found' },
 }

@@ -28,6 +28,7 @@ const zh: typeof en = {
     api_keys: 'API 密钥', security: '安全设置', logs: '日志管理', tenants: '租户管理',
     telephony: '电话', records: '记录', extensions: '分机管理', calls: '通话记录', live_calls: '实时通话',
     trunks: '中继管理', numbers: '号码管理', routes: '路由管理', time_groups: '时间组', lists: '黑白名单',
+    speed_dials: '快速拨号',
   },
   home: {
     welcome: '欢迎，{name}', tenant: '企业', timezone: '时区', scope: '数据范围',
@@ -178,6 +179,14 @@ const zh: typeof en = {
     entriesHint: '每行一个：号码，或以 * 结尾的前缀（如 400*）。白名单优先于同方向的所有黑名单。',
     directions: { inbound: '呼入（主叫）', outbound: '呼出（被叫）' }, types: { black: '黑名单', white: '白名单' },
     createTitle: '新增名单', editTitle: '编辑名单', entryCount: '{n} 个号码', invalidEntry: '不是号码或前缀：{v}',
+  },
+  speedDials: {
+    title: '快速拨号', shortNumber: '短号', number: '号码', remark: '备注', dial: '拨打',
+    createTitle: '添加快速拨号', editTitle: '编辑快速拨号', search: '短号、号码或备注',
+    hint: '拨打短号前请加“*”，如 *12。不同的短号可以添加相同的号码。',
+    shortHint: '1-6 位数字。功能码优先：8、80-83、86-88、851-853 以及 841…/842…/843… 不能使用。',
+    numberHint: '分机号，或外线号码（按呼出路由拨出，受主叫分机的拨打权限限制）。',
+    invalidShort: '短号须为 1-6 位数字', invalidNumber: '号码须为数字，可以 + 开头',
   },
   errors: { forbidden: '您没有此页面的权限', network: '无法连接服务器', notFound: '页面不存在' },
 }
