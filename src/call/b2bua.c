@@ -111,7 +111,7 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 }
 
 static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
-		     const char *prefer)
+		     const char *prefer, const char *allow)
 {
 	int err = media_endpoint_alloc(&leg->ep, b->deps.media,
 				       near ? near->ep : NULL, media_event,
@@ -122,7 +122,7 @@ static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
 		return err;
 	}
 	return leg_sdp_init(&leg->sdp, sip_stack_media_addr(b->deps.stack),
-			    media_endpoint_port(leg->ep), prefer);
+			    media_endpoint_port(leg->ep), prefer, allow);
 }
 
 /* Takes the far end's address and format from its SDP into the media
@@ -385,6 +385,7 @@ struct leg_target {
 	const char *route;       /* next hop "sip:host:port;transport=x", or
 				    NULL */
 	sip_auth_h *authh;       /* credentials for 401/407, or NULL */
+	const char *codecs;      /* allowed, "PCMU,PCMA"; NULL: all */
 };
 
 static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
@@ -396,7 +397,7 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 	int err;
 
 	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
-							  : NULL);
+							  : NULL, t->codecs);
 	if (!err)
 		err = leg_sdp_encode(&leg->sdp, &offer, true);
 	if (err)
@@ -420,12 +421,13 @@ out:
 /* A registered device: its Contact as the request URI, sent to where it
    registered from (it may be behind NAT). */
 static int connect_contact(struct b2bua *b, struct call *call,
-			   struct leg *leg, const struct reg_contact *c)
+			   struct leg *leg, const struct reg_contact *c,
+			   const char *codecs)
 {
 	char from_uri[256], route[160];
 	struct leg_target t = {c->uri, from_uri,
 			       call->caller_name[0] ? call->caller_name : NULL,
-			       route, NULL};
+			       route, NULL, codecs};
 
 	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
 		    sip_stack_contact_addr(b->deps.stack));
@@ -438,6 +440,7 @@ struct fork_ctx {
 	struct b2bua *b;
 	struct call *call;
 	const char *number;
+	char codecs[64];         /* the extension's */
 	unsigned started;
 };
 
@@ -449,7 +452,7 @@ static void fork_to_contact(const struct reg_contact *c, void *arg)
 	if (!leg)
 		return;
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
-	int err = connect_contact(fc->b, fc->call, leg, c);
+	int err = connect_contact(fc->b, fc->call, leg, c, fc->codecs);
 
 	if (err) {
 		log_warn("call", "call %s: cannot ring %s: %s", fc->call->id,
@@ -564,15 +567,17 @@ const struct b2bua_deps *b2bua_deps(const struct b2bua *b)
 /* Reads an incoming INVITE's SDP into a new leg and accepts it
    provisionally. near: a leg whose media thread it should share. */
 static int accept_leg(struct b2bua *b, struct leg *a, const struct leg *near,
-		      const struct sip_msg *msg)
+		      const struct sip_msg *msg, const json_t *codecs)
 {
+	char allow[64];
 	int err;
 
 	pl_strcpy(&msg->callid, a->sip_call_id, sizeof(a->sip_call_id));
 	stimer_request(a, msg);
 	re_snprintf(a->uri, sizeof(a->uri), "%H", uri_encode, &msg->from.uri);
+	route_codecs_text(codecs, allow, sizeof(allow));
 	err = leg_media(b, a, near, near && near->has_fmt ? near->fmt.name
-							: NULL);
+							: NULL, allow);
 	if (err)
 		return err;
 	if (leg_sdp_has_body(msg->mb)) {
@@ -591,14 +596,14 @@ static int accept_leg(struct b2bua *b, struct leg *a, const struct leg *near,
 }
 
 static int accept_a(struct b2bua *b, struct call *call,
-		    const struct sip_msg *msg)
+		    const struct sip_msg *msg, const json_t *codecs)
 {
 	struct leg *a = leg_new(call, false);
 
 	if (!a)
 		return ENOMEM;
 	str_ncpy(a->endpoint, call->caller, sizeof(a->endpoint));
-	return accept_leg(b, a, NULL, msg);
+	return accept_leg(b, a, NULL, msg, codecs);
 }
 
 int call_answer_alone(struct call *call)
@@ -642,7 +647,7 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 	if (!leg)
 		return ENOMEM;
 	str_ncpy(leg->endpoint, picker->number, sizeof(leg->endpoint));
-	err = accept_leg(b, leg, call->a, msg);
+	err = accept_leg(b, leg, call->a, msg, picker->codecs);
 	if (!err)
 		err = answer_leg(leg);
 	if (err) {
@@ -666,7 +671,7 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 			     const char *tenant_id, const char *direction,
 			     const char *caller, const char *caller_name,
-			     const char *callee)
+			     const char *callee, const json_t *codecs)
 {
 	struct call *call = call_new(b, tenant_id);
 	int err;
@@ -682,7 +687,7 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 	str_ncpy(call->caller_name, caller_name ? caller_name : "",
 		 sizeof(call->caller_name));
 	str_ncpy(call->callee, callee, sizeof(call->callee));
-	err = accept_a(b, call, msg);
+	err = accept_a(b, call, msg, codecs);
 	if (!err)
 		return call;
 	log_warn("call", "call %s: cannot take the INVITE from %s: %s",
@@ -699,8 +704,10 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 unsigned call_ring_extension(struct call *call,
 			     const struct dir_extension *ext)
 {
-	struct fork_ctx fc = {call->b2bua, call, ext->number, 0};
+	struct fork_ctx fc = {.b = call->b2bua, .call = call,
+			      .number = ext->number};
 
+	route_codecs_text(ext->codecs, fc.codecs, sizeof(fc.codecs));
 	if (ext->enabled)
 		registrar_contacts(call->b2bua->deps.reg, ext, fork_to_contact,
 				   &fc);
@@ -740,7 +747,8 @@ static int dial_trunk(struct call *call, struct leg *leg,
 {
 	struct b2bua *b = call->b2bua;
 	char uri[320], from_uri[320], route[320];
-	struct leg_target lt = {uri, from_uri, NULL, NULL, trunk_auth};
+	struct leg_target lt = {uri, from_uri, NULL, NULL, trunk_auth,
+				t->codecs};
 	bool tp_param = strcmp(t->transport, "udp") != 0;
 
 	re_snprintf(uri, sizeof(uri), "sip:%s@%s%s%u%s%s", call->out->dialed,

@@ -122,12 +122,13 @@ struct store *b2bua_store(const struct b2bua *b);
 struct sip *call_sip(const struct call *call);
 const struct sa *call_contact_addr(const struct call *call);
 const struct b2bua_deps *b2bua_deps(const struct b2bua *b);
-/* Takes an INVITE as a new call (answers 183 at once). NULL: refused
-   (already answered with an error, the record written). */
+/* Takes an INVITE as a new call (answers 183 at once); codecs: what the
+   caller's extension or trunk allows (a JSON array; NULL: any). NULL:
+   refused (already answered with an error, the record written). */
 struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 			     const char *tenant_id, const char *direction,
 			     const char *caller, const char *caller_name,
-			     const char *callee);
+			     const char *callee, const json_t *codecs);
 void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
 		  const char *reason);
 /* Rings every registered device of the extension; how many were rung. */

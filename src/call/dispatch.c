@@ -38,7 +38,7 @@ static void refuse(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	}
 	call = b2bua_take_call(b, msg, tenant_id, direction, caller, NULL,
-			       callee);
+			       callee, NULL);
 	if (!call)
 		return;
 	if (trunk)
@@ -228,7 +228,7 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	}
 	call = b2bua_take_call(b, msg, dec.tenant_id, "inbound", caller, NULL,
-			       called);
+			       called, trunk->codecs);
 	if (!call)
 		return;
 	str_ncpy(call->trunk_id, trunk->id, sizeof(call->trunk_id));
@@ -286,7 +286,8 @@ static void outbound(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	}
 	call = b2bua_take_call(b, msg, from->tenant_id, "outbound",
-			       from->number, from->display_name, dialed);
+			       from->number, from->display_name, dialed,
+			       from->codecs);
 	if (!call) {
 		free(dec);
 		return;
@@ -318,7 +319,8 @@ static void internal(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	}
 	call = b2bua_take_call(b, msg, from->tenant_id, "internal",
-			       from->number, from->display_name, to->number);
+			       from->number, from->display_name, to->number,
+			       from->codecs);
 	if (call)
 		ring_with_features(call, to);
 }
@@ -449,7 +451,8 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 	log_info("call", "extension %s: feature code %s (%s = '%s')",
 		 from->number, dialed, column, value);
 	call = b2bua_take_call(b, msg, from->tenant_id, "internal",
-			       from->number, from->display_name, dialed);
+			       from->number, from->display_name, dialed,
+			       from->codecs);
 	if (!call)
 		return true;
 	if (call_answer_alone(call)) {

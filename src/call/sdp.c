@@ -1,9 +1,10 @@
 /*
  * sdp.c — SDP offer/answer for a call leg, on libre's sdp module. Each leg
  * offers or answers with the media engine's port for that leg, so media is
- * always anchored through hotlined. Every leg offers all the codecs the
- * media engine transcodes (PCMU, PCMA, G722, opus, G729), so each leg gets
- * its own far end's first choice and the engine bridges any pair.
+ * always anchored through hotlined. A leg offers the codecs its extension
+ * or trunk allows (by default all the media engine transcodes: PCMU, PCMA,
+ * G722, opus, G729), so each leg gets its own far end's first choice
+ * within that list and the engine bridges any pair.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,27 +30,56 @@ static const struct {
 	{"18", "G729", 8000, 1, "annexb=no"},
 };
 
-static int add_codecs(struct sdp_media *m, const char *prefer)
+#define NCODECS (sizeof(codecs) / sizeof(codecs[0]))
+
+static int add_codec(struct sdp_media *m, size_t i, bool first)
 {
+	if (!media_codec_supported(codecs[i].name, codecs[i].srate))
+		return 0;
+	if (codecs[i].fmtp)
+		return sdp_format_add(NULL, m, first, codecs[i].pt,
+				      codecs[i].name, codecs[i].srate,
+				      codecs[i].ch, NULL, NULL, NULL, false,
+				      "%s", codecs[i].fmtp);
+	return sdp_format_add(NULL, m, first, codecs[i].pt, codecs[i].name,
+			      codecs[i].srate, codecs[i].ch, NULL, NULL, NULL,
+			      false, NULL);
+}
+
+static size_t codec_index(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NCODECS; i++) {
+		if (strlen(codecs[i].name) == len &&
+		    !strncasecmp(codecs[i].name, name, len))
+			return i;
+	}
+	return NCODECS;
+}
+
+/* The allowed codecs in their order (all when allow is empty), prefer
+   moved to the front; ENOENT when none is known. */
+static int add_codecs(struct sdp_media *m, const char *prefer,
+		      const char *allow)
+{
+	bool added[NCODECS] = {false};
+	unsigned n = 0;
 	int err = 0;
 
-	for (size_t i = 0; !err && i < sizeof(codecs) / sizeof(codecs[0]);
-	     i++) {
-		bool first = prefer && !strcasecmp(prefer, codecs[i].name);
+	while (!err && allow && *allow) {
+		size_t len = strcspn(allow, ","), i = codec_index(allow, len);
 
-		if (!media_codec_supported(codecs[i].name, codecs[i].srate))
-			continue;
-		if (codecs[i].fmtp)
-			err = sdp_format_add(NULL, m, first, codecs[i].pt,
-					     codecs[i].name, codecs[i].srate,
-					     codecs[i].ch, NULL, NULL, NULL,
-					     false, "%s", codecs[i].fmtp);
-		else
-			err = sdp_format_add(NULL, m, first, codecs[i].pt,
-					     codecs[i].name, codecs[i].srate,
-					     codecs[i].ch, NULL, NULL, NULL,
-					     false, NULL);
+		if (i < NCODECS && !added[i] &&
+		    media_codec_supported(codecs[i].name, codecs[i].srate)) {
+			added[i] = true;
+			n++;
+			err = add_codec(m, i, prefer &&
+				       !strcasecmp(prefer, codecs[i].name));
+		}
+		allow += len + (allow[len] == ',');
 	}
+	for (size_t i = 0; !err && !n && i < NCODECS; i++)
+		err = add_codec(m, i, prefer &&
+			       !strcasecmp(prefer, codecs[i].name));
 	if (!err)
 		err = sdp_format_add(NULL, m, false, "101", "telephone-event",
 				     8000, 1, NULL, NULL, NULL, false, "0-16");
@@ -60,7 +90,7 @@ static int add_codecs(struct sdp_media *m, const char *prefer)
 }
 
 int leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
-		 const char *prefer)
+		 const char *prefer, const char *allow)
 {
 	int err;
 
@@ -72,7 +102,7 @@ int leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
 	if (!err)
 		err = sdp_media_set_lattr(ls->audio, true, "ptime", "20");
 	if (!err)
-		err = add_codecs(ls->audio, prefer);
+		err = add_codecs(ls->audio, prefer, allow);
 	if (err)
 		leg_sdp_reset(ls);
 	return err;

@@ -20,9 +20,11 @@ struct leg_sdp {
 	struct sdp_media *audio;
 };
 
-/* prefer: a codec name to list first ("PCMA", "opus"), or NULL. */
+/* allow: the codecs this leg may use, comma-separated in preference
+   order ("PCMA,PCMU"; NULL or "": every codec the engine has); prefer: one
+   of them to list first (the other leg's, so no transcoding), or NULL. */
 int  leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
-		  const char *prefer);
+		  const char *prefer, const char *allow);
 void leg_sdp_reset(struct leg_sdp *ls);
 /* Reads the far end's SDP (offer: it offered; else: it answered). */
 int  leg_sdp_decode(struct leg_sdp *ls, struct mbuf *mb, bool offer);

@@ -447,6 +447,29 @@ static void copy_trunk(struct route_trunk *rt, const struct dir_trunk *t,
 	rt->max_calls = t->max_calls;
 	snprintf(rt->failover_group, sizeof(rt->failover_group), "%s",
 		 t->failover_group);
+	route_codecs_text(t->codecs, rt->codecs, sizeof(rt->codecs));
+}
+
+void route_codecs_text(const json_t *list, char *buf, size_t size)
+{
+	size_t i, used = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, v) {
+		const char *name = json_string_value(v);
+		int n;
+
+		if (!name)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "",
+			     name);
+		if (n < 0 || (size_t)n >= size - used) {
+			buf[used] = '\0';
+			return;
+		}
+		used += (size_t)n;
+	}
 }
 
 static void add_trunks(const struct directory *dir,

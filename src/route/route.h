@@ -54,6 +54,7 @@ struct route_trunk {
 	char caller_id[40];       /* the decision's caller ID, formatted */
 	unsigned max_calls;       /* 0: no limit (the B2BUA counts) */
 	char failover_group[64];
+	char codecs[64];          /* allowed, "PCMU,PCMA" (route_codecs_text) */
 };
 
 struct outbound_decision {
@@ -104,5 +105,8 @@ bool time_group_active(const struct dir_time_group *g, const struct tz *tz,
 /* Formats a number for a trunk's caller-ID format. */
 void route_format_number(enum dir_cid_format fmt, const char *country_code,
 			 const char *number, char *out, size_t size);
+
+/* A JSON array of codec names as "PCMU,PCMA" (empty: none given). */
+void route_codecs_text(const json_t *list, char *buf, size_t size);
 
 #endif

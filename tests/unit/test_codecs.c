@@ -496,7 +496,7 @@ static void test_sdp_offer(void **state)
 
 	(void)state;
 	assert_int_equal(sa_set_str(&laddr, "127.0.0.1", 0), 0);
-	assert_int_equal(leg_sdp_init(&ls, &laddr, 40000, "opus"), 0);
+	assert_int_equal(leg_sdp_init(&ls, &laddr, 40000, "opus", NULL), 0);
 	assert_int_equal(leg_sdp_encode(&ls, &mb, true), 0);
 	mb->pos = 0;
 	assert_int_equal(mbuf_strdup(mb, &txt, mbuf_get_left(mb)), 0);
@@ -533,7 +533,7 @@ static void test_sdp_offer(void **state)
 	leg_sdp_reset(&ls);
 
 	/* An offer of G.722 (static PT, no rtpmap) and 8 kHz events only */
-	assert_int_equal(leg_sdp_init(&ls, &laddr, 40002, NULL), 0);
+	assert_int_equal(leg_sdp_init(&ls, &laddr, 40002, NULL, NULL), 0);
 	ans = mbuf_alloc(512);
 	assert_int_equal(mbuf_printf(ans,
 		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
@@ -555,6 +555,43 @@ static void test_sdp_offer(void **state)
 	mem_deref(txt);
 	mem_deref(mb);
 	mem_deref(ans);
+	leg_sdp_reset(&ls);
+}
+
+/* A leg offers only its extension's or trunk's codecs, in their order,
+   the other leg's codec first when allowed; an offer with none of them
+   leaves no usable format. */
+static void test_sdp_allowed_codecs(void **state)
+{
+	struct leg_sdp ls;
+	struct mbuf *mb = NULL, *offer;
+	struct sa laddr, rtp;
+	struct media_format fmt;
+	char *txt = NULL;
+
+	(void)state;
+	assert_int_equal(sa_set_str(&laddr, "127.0.0.1", 0), 0);
+	assert_int_equal(leg_sdp_init(&ls, &laddr, 40004, "G722",
+				      "PCMA,bogus,G722,PCMA"), 0);
+	assert_int_equal(leg_sdp_encode(&ls, &mb, true), 0);
+	mb->pos = 0;
+	assert_int_equal(mbuf_strdup(mb, &txt, mbuf_get_left(mb)), 0);
+	assert_non_null(strstr(txt, "m=audio 40004 RTP/AVP 9 8 101 110\r\n"));
+	txt = mem_deref(txt);
+	mb = mem_deref(mb);
+	leg_sdp_reset(&ls);
+
+	/* PCMA only, and the far end offers PCMU only */
+	assert_int_equal(leg_sdp_init(&ls, &laddr, 40006, NULL, "PCMA"), 0);
+	offer = mbuf_alloc(512);
+	assert_int_equal(mbuf_printf(offer,
+		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio 30006 RTP/AVP 0\r\n"), 0);
+	offer->pos = 0;
+	assert_int_equal(leg_sdp_decode(&ls, offer, true), 0);
+	assert_int_not_equal(leg_sdp_remote(&ls, &rtp, &fmt), 0);
+	mem_deref(offer);
 	leg_sdp_reset(&ls);
 }
 
@@ -901,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_xcoder_event),
 		cmocka_unit_test(test_xcoder_cost),
 		cmocka_unit_test(test_sdp_offer),
+		cmocka_unit_test(test_sdp_allowed_codecs),
 		cmocka_unit_test_setup_teardown(test_bridge_pairs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_relay_transcoded, setup,
