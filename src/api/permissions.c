@@ -27,6 +27,8 @@ static const struct perm_def catalogue[] = {
 	{"time_groups", "telephony"},
 	{"lists", "telephony"},
 	{"calls", "records"},
+	{"voices", "media"},
+	{"moh", "media"},
 	{NULL, NULL},
 };
 

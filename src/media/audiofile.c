@@ -14,6 +14,7 @@
  * to -3 dBFS, unless the file is silent (peak under -60 dBFS: left as it
  * is, so hiss is not blown up into noise).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -520,4 +521,29 @@ int audiofile_voice_dir(char *out, size_t size, const char *data_dir,
 	if (mkdir(out, 0700) && errno != EEXIST)
 		return errno;
 	return 0;
+}
+
+int audiofile_remove_tenant(const char *data_dir, const char *tenant_id)
+{
+	char dir[1024], path[1400];
+	struct dirent *e;
+	DIR *d;
+	int n;
+
+	if (!data_dir || !id_safe(tenant_id))
+		return EINVAL;
+	n = snprintf(dir, sizeof(dir), "%s/voices/%s", data_dir, tenant_id);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return rmdir(dir) ? errno : 0;
 }

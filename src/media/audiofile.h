@@ -75,4 +75,7 @@ int  audiofile_voice_path(char *out, size_t size, const char *data_dir,
 int  audiofile_voice_dir(char *out, size_t size, const char *data_dir,
 			 const char *tenant_id);
 
+/* Removes DATA/voices/TENANT with its files (a deleted tenant). */
+int  audiofile_remove_tenant(const char *data_dir, const char *tenant_id);
+
 #endif
