@@ -497,6 +497,7 @@ void httpd_stream_end(struct httpd_conn *conn, bool complete)
 	tmr_cancel(&conn->notify);
 	if (!conn->tc || !conn->busy)
 		return;
+	tcp_set_send(conn->tc, NULL);
 	if (!complete)
 		conn->close_after = true;
 	reply_sent(conn);

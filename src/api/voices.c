@@ -107,6 +107,26 @@ static int refuse_in_use(struct db *db, struct api_req *req, const char *id,
 	return err;
 }
 
+/* The end of a change to voice req->id: the row after it, the operation
+   log, 200. Takes over before; err: the change's outcome so far. */
+static int answer_changed(struct db *db, struct api_req *req,
+			  const char *action, json_t *before, int err)
+{
+	json_t *after = NULL;
+
+	if (!err)
+		err = load(db, req, req->id, true, &after);
+	if (!err)
+		err = oplog_write(db, req, action, "voices", req->id, before,
+				  after);
+	json_decref(before);
+	if (err) {
+		json_decref(after);
+		return err;
+	}
+	return api_ok(req, 200, after);
+}
+
 /* ---- list and get ---- */
 
 static const char *const sortable[] = {"name", "status", "duration_ms",
@@ -351,7 +371,7 @@ static int update_audio(struct db *db, struct api_req *req,
 HANDLER(voices_replace)
 {
 	struct upload *u = req->stash;
-	json_t *before = NULL, *after = NULL;
+	json_t *before = NULL;
 	int err = load(db, req, req->id, false, &before);
 
 	if (!err)
@@ -360,18 +380,10 @@ HANDLER(voices_replace)
 		err = update_audio(db, req, u);
 	if (!err && rename(u->fresh, u->path))
 		err = errno;
-	if (!err)
-		err = load(db, req, req->id, false, &after);
-	if (!err)
-		err = oplog_write(db, req, "replace_audio", "voices", req->id,
-				  before, after);
-	json_decref(before);
-	if (err) {
+	err = answer_changed(db, req, "replace_audio", before, err);
+	if (err)
 		unlink(u->fresh);
-		json_decref(after);
-		return err;
-	}
-	return api_ok(req, 200, after);
+	return err;
 }
 
 /* ---- update, delete ---- */
@@ -384,7 +396,7 @@ static const struct field_spec update_fields[] = {
 
 HANDLER(voices_update)
 {
-	json_t *before = NULL, *after = NULL;
+	json_t *before = NULL;
 	int err = body_check(req, update_fields, false);
 
 	if (!err)
@@ -402,17 +414,7 @@ HANDLER(voices_update)
 	if (err == EEXIST)
 		err = api_fail(req, 409, "conflict", "voice name '%s' already "
 			       "exists", body_str(req, "name", ""));
-	if (!err)
-		err = load(db, req, req->id, false, &after);
-	if (!err)
-		err = oplog_write(db, req, "update", "voices", req->id, before,
-				  after);
-	json_decref(before);
-	if (err) {
-		json_decref(after);
-		return err;
-	}
-	return api_ok(req, 200, after);
+	return answer_changed(db, req, "update", before, err);
 }
 
 HANDLER(voices_delete)
@@ -473,7 +475,7 @@ HANDLER(voices_review)
 	const char *status = body_str(req, "status", "");
 	const char *reason = body_str(req, "reason", "");
 	char by[300];
-	json_t *before = NULL, *after = NULL;
+	json_t *before = NULL;
 	int err = body_check(req, review_fields, true);
 
 	if (!err)
@@ -492,17 +494,7 @@ HANDLER(voices_review)
 			      json_pack("[sssIIs]", status, reason, by,
 					(json_int_t)now_ms(),
 					(json_int_t)now_ms(), req->id));
-	if (!err)
-		err = load(db, req, req->id, true, &after);
-	if (!err)
-		err = oplog_write(db, req, "review", "voices", req->id, before,
-				  after);
-	json_decref(before);
-	if (err) {
-		json_decref(after);
-		return err;
-	}
-	return api_ok(req, 200, after);
+	return answer_changed(db, req, "review", before, err);
 }
 
 /* ---- the audio ---- */
