@@ -50,7 +50,13 @@ enum route_flags {
 	ROUTE_CONTROL  = 1 << 5,  /* after authentication, answered on the
 				     control thread by the function given to
 				     api_server_add_control() for its name */
+	ROUTE_UPLOAD   = 1 << 6,  /* the body is raw bytes of an audio file
+				     (not JSON), up to API_UPLOAD_MAX */
 };
+
+/* Bodies of ROUTE_UPLOAD routes: 5 MiB, the seeds' "5M" for audio. */
+enum { API_UPLOAD_MAX = 5 * 1024 * 1024 };
+#define API_UPLOAD_TOO_LARGE "audio files are limited to 5 MB"
 
 struct route {
 	const char *method;
@@ -65,6 +71,7 @@ struct route {
 struct api_settings {
 	long session_hours;
 	long max_body;
+	const char *data_dir;    /* --data: voice files live under it */
 	const char *db_name;
 	const char *version;
 };
@@ -79,8 +86,10 @@ struct api_req {
 	char *target;        /* path and query exactly as sent */
 	char *id;            /* the {id} path parameter, or NULL */
 	json_t *body;        /* parsed JSON object, or NULL */
-	char *raw_body;
+	char *raw_body;      /* JSON text, or an upload's bytes */
 	size_t body_len;
+	char *range;         /* Range header, or NULL */
+	char *if_range;      /* If-Range header, or NULL */
 	char ip[64];
 	char *session_token; /* from cookie or bearer header */
 	char *key_id, *key_ts, *key_sig;
@@ -93,6 +102,8 @@ struct api_req {
 	int login_failed;    /* 1: a failed login attempt (for throttling) */
 	void *stash;         /* handler-private data between the two stages */
 	void (*stash_free)(void *);
+	struct file_reply *file;  /* the reply is this file (files.h) */
+	char extra_headers[96];   /* more header lines for the reply */
 };
 
 /* Responses (store thread). api_fail returns API_HANDLED. */
@@ -202,6 +213,11 @@ HANDLER(calls_list); HANDLER(calls_get);
 CRUD_DECL(trunks); CRUD_DECL(numbers); CRUD_DECL(timegroups);
 CRUD_DECL(inroutes); CRUD_DECL(outroutes); CRUD_DECL(lists);
 CRUD_DECL(speeddials);
+HANDLER(voices_list); HANDLER(voices_get); HANDLER(voices_upload_prepare);
+HANDLER(voices_upload); HANDLER(voices_update); HANDLER(voices_delete);
+HANDLER(voices_replace_prepare); HANDLER(voices_replace);
+HANDLER(voices_review); HANDLER(voices_audio);
+CRUD_DECL(moh);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

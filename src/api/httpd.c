@@ -8,6 +8,14 @@
  * a body over the limit, 431 for oversized headers, keeps one request in
  * flight per connection (replies may come later, from store results), keeps
  * connections alive, and closes idle or stalled ones.
+ *
+ * The body limit may differ per request (an upload route takes more than
+ * a JSON one): a limit handler sees the headers and says. After a 413 for
+ * an announced body, the connection reads and drops the rest of it (up to
+ * DISCARD_MAX) before closing, so a client that sends its whole body
+ * before reading gets the answer instead of a reset. A reply may also be
+ * streamed: headers first, then the body in pieces as the caller has
+ * them, with a callback when libre's send queue has drained.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,6 +28,8 @@ enum {
 	MAX_HEADER = 16 * 1024,
 	IDLE_MS = 60 * 1000,
 	HEADER_MS = 15 * 1000,
+	DISCARD_MAX = 64 * 1024 * 1024,
+	KEEP_BUF = 256 * 1024,      /* larger receive buffers are let go */
 };
 
 struct httpd {
@@ -28,6 +38,8 @@ struct httpd {
 	size_t max_body;
 	httpd_req_h *reqh;
 	void *arg;
+	httpd_limit_h *limith;
+	void *limit_arg;
 };
 
 struct httpd_conn {
@@ -37,10 +49,25 @@ struct httpd_conn {
 	struct mbuf *buf;          /* received, not yet handled */
 	struct tmr tmr;            /* idle and stall timeouts */
 	struct tmr defer;          /* work after a reply, off the stack */
+	struct tmr notify;         /* a streamed reply's drained callback */
 	struct sa peer;
+	size_t limit;              /* body limit of the request being read */
+	size_t discard;            /* body bytes still to drop after a 413 */
 	bool busy;                 /* a request awaits its reply */
 	bool close_after;          /* close once the reply is sent */
+	httpd_drained_h *drainedh; /* a streamed reply waits for the queue */
+	void *drained_arg;
 };
+
+static void notify_handler(void *arg)
+{
+	struct httpd_conn *conn = arg;
+	httpd_drained_h *h = conn->drainedh;
+
+	conn->drainedh = NULL;
+	if (h)
+		h(conn->drained_arg);
+}
 
 static void conn_close(struct httpd_conn *conn)
 {
@@ -49,11 +76,18 @@ static void conn_close(struct httpd_conn *conn)
 	conn->tc = mem_deref(conn->tc);
 	conn->buf = mem_deref(conn->buf);
 	list_unlink(&conn->le);
+	/* A streamed reply waiting for the queue learns the news. */
+	if (conn->drainedh)
+		tmr_start(&conn->notify, 0, notify_handler, conn);
 }
 
 static void conn_destructor(void *arg)
 {
-	conn_close(arg);
+	struct httpd_conn *conn = arg;
+
+	conn->drainedh = NULL;
+	tmr_cancel(&conn->notify);
+	conn_close(conn);
 }
 
 static void timeout_handler(void *arg)
@@ -67,7 +101,8 @@ static void timeout_handler(void *arg)
 static void restart_timer(struct httpd_conn *conn)
 {
 	tmr_start(&conn->tmr, conn->busy ? IDLE_MS * 5
-			      : mbuf_get_left(conn->buf) ? HEADER_MS : IDLE_MS,
+			      : conn->discard || mbuf_get_left(conn->buf)
+			      ? HEADER_MS : IDLE_MS,
 		  timeout_handler, conn);
 }
 
@@ -96,10 +131,34 @@ static bool wants_close(const struct http_msg *msg)
 				       "keep-alive");
 }
 
+static struct httpd_limit limit_of(const struct httpd *srv,
+				   const struct http_msg *msg)
+{
+	struct httpd_limit lim = {srv->max_body, "body_too_large",
+				  "the request body is too large"};
+
+	if (srv->limith)
+		srv->limith(msg, &lim, srv->limit_arg);
+	return lim;
+}
+
+/* 413 from the headers; the body on its way is read and dropped. */
+static void refuse_body(struct httpd_conn *conn, const struct http_msg *msg,
+			const struct httpd_limit *lim)
+{
+	size_t here = mbuf_get_left(conn->buf);
+
+	if (msg->clen - here <= DISCARD_MAX)
+		conn->discard = msg->clen - here;
+	conn->buf->pos = conn->buf->end;
+	refuse(conn, 413, "Payload Too Large", lim->code, lim->message);
+}
+
 /* Handles the next complete request in the buffer, if there is one. */
 static void process(struct httpd_conn *conn)
 {
 	struct http_msg *msg = NULL;
+	struct httpd_limit lim;
 	size_t start;
 	int err;
 
@@ -121,13 +180,14 @@ static void process(struct httpd_conn *conn)
 		       "malformed HTTP request");
 		return;
 	}
-	if (msg->clen > conn->srv->max_body) {
+	lim = limit_of(conn->srv, msg);
+	if (msg->clen > lim.max_body) {
+		refuse_body(conn, msg, &lim);
 		mem_deref(msg);
-		refuse(conn, 413, "Payload Too Large", "body_too_large",
-		       "the request body is too large");
 		return;
 	}
 	if (mbuf_get_left(conn->buf) < msg->clen) {
+		conn->limit = lim.max_body;
 		conn->buf->pos = start;
 		mem_deref(msg);
 		return;
@@ -145,6 +205,9 @@ static void process(struct httpd_conn *conn)
 	if (msg->mb)
 		msg->mb->pos = 0;
 	conn->buf->pos += msg->clen;
+	conn->limit = conn->srv->max_body;
+	if (conn->buf->pos == conn->buf->end && conn->buf->size > KEEP_BUF)
+		conn->buf = mem_deref(conn->buf);
 	conn->busy = true;
 	conn->close_after = wants_close(msg);
 	restart_timer(conn);
@@ -154,11 +217,30 @@ static void process(struct httpd_conn *conn)
 	mem_deref(conn);
 }
 
+/* After a 413: drops the rest of the refused body, then closes. */
+static void discard_received(struct httpd_conn *conn, struct mbuf *mb)
+{
+	size_t n = mbuf_get_left(mb);
+
+	conn->discard -= n < conn->discard ? n : conn->discard;
+	if (conn->discard || conn->busy ||
+	    (conn->tc && tcp_conn_txqsz(conn->tc))) {
+		restart_timer(conn);
+		return;
+	}
+	conn_close(conn);
+	mem_deref(conn);
+}
+
 static void recv_handler(struct mbuf *mb, void *arg)
 {
 	struct httpd_conn *conn = arg;
 	size_t pos;
 
+	if (conn->discard) {
+		discard_received(conn, mb);
+		return;
+	}
 	if (!conn->buf) {
 		conn->buf = mbuf_alloc(mbuf_get_left(mb));
 		if (!conn->buf)
@@ -173,7 +255,7 @@ static void recv_handler(struct mbuf *mb, void *arg)
 		goto fail;
 	conn->buf->pos = pos;
 	if (!conn->busy &&
-	    mbuf_get_left(conn->buf) > conn->srv->max_body + MAX_HEADER) {
+	    mbuf_get_left(conn->buf) > conn->limit + MAX_HEADER) {
 		refuse(conn, 413, "Payload Too Large", "body_too_large",
 		       "the request body is too large");
 		return;
@@ -206,8 +288,10 @@ static void connect_handler(const struct sa *peer, void *arg)
 	}
 	conn->srv = srv;
 	conn->peer = *peer;
+	conn->limit = srv->max_body;
 	tmr_init(&conn->tmr);
 	tmr_init(&conn->defer);
+	tmr_init(&conn->notify);
 	if (tcp_accept(&conn->tc, srv->ts, NULL, recv_handler, close_handler,
 		       conn)) {
 		mem_deref(conn);
@@ -258,6 +342,12 @@ int httpd_listen(struct httpd **srvp, const struct sa *laddr,
 	return 0;
 }
 
+void httpd_set_limit_handler(struct httpd *srv, httpd_limit_h *h, void *arg)
+{
+	srv->limith = h;
+	srv->limit_arg = arg;
+}
+
 const struct sa *httpd_conn_peer(const struct httpd_conn *conn)
 {
 	return &conn->peer;
@@ -269,6 +359,11 @@ static void drained_handler(void *arg)
 
 	if (conn->tc && tcp_conn_txqsz(conn->tc))
 		return;
+	if (conn->discard) {
+		/* the refused body is still coming: recv closes at its end */
+		tcp_set_send(conn->tc, NULL);
+		return;
+	}
 	conn_close(conn);
 	mem_deref(conn);
 }
@@ -285,6 +380,10 @@ static void after_reply(void *arg)
 			tcp_set_send(conn->tc, drained_handler);
 			return;
 		}
+		if (conn->discard && conn->srv) {
+			restart_timer(conn);
+			return;
+		}
 		conn_close(conn);
 		mem_deref(conn);
 		return;
@@ -299,28 +398,107 @@ static void reply_sent(struct httpd_conn *conn)
 	tmr_start(&conn->defer, 0, after_reply, conn);
 }
 
-int httpd_reply(struct httpd_conn *conn, uint16_t status, const char *reason,
-		const char *fmt, ...)
+static int send_head(struct httpd_conn *conn, uint16_t status,
+		     const char *reason, const char *fmt, va_list ap)
 {
-	struct mbuf *mb;
-	va_list ap;
+	struct mbuf *mb = mbuf_alloc(512);
 	int err;
 
-	if (!conn->tc || !conn->busy)
-		return ENOTCONN;
-	mb = mbuf_alloc(512);
 	if (!mb)
 		return ENOMEM;
 	err = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n%s", status, reason,
 			  conn->close_after ? "Connection: close\r\n" : "");
-	va_start(ap, fmt);
 	err |= mbuf_vprintf(mb, fmt, ap);
-	va_end(ap);
 	if (!err) {
 		mb->pos = 0;
 		err = tcp_send(conn->tc, mb);
 	}
 	mem_deref(mb);
+	return err;
+}
+
+int httpd_reply(struct httpd_conn *conn, uint16_t status, const char *reason,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	if (!conn->tc || !conn->busy)
+		return ENOTCONN;
+	va_start(ap, fmt);
+	err = send_head(conn, status, reason, fmt, ap);
+	va_end(ap);
 	reply_sent(conn);
 	return err;
+}
+
+/* ---- streamed replies ---- */
+
+int httpd_stream_begin(struct httpd_conn *conn, uint16_t status,
+		       const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	if (!conn->tc || !conn->busy)
+		return ENOTCONN;
+	va_start(ap, fmt);
+	err = send_head(conn, status, reason, fmt, ap);
+	va_end(ap);
+	restart_timer(conn);
+	return err;
+}
+
+int httpd_stream_write(struct httpd_conn *conn, const uint8_t *data,
+		       size_t len)
+{
+	struct mbuf mb;
+
+	if (!conn->tc || !conn->busy)
+		return ENOTCONN;
+	if (!len)
+		return 0;
+	mbuf_init(&mb);
+	mb.buf = (uint8_t *)data;
+	mb.size = mb.end = len;
+	restart_timer(conn);
+	return tcp_send(conn->tc, &mb);
+}
+
+static void writable_handler(void *arg)
+{
+	struct httpd_conn *conn = arg;
+
+	/* called while the queue is empty and the socket writable: once */
+	tcp_set_send(conn->tc, NULL);
+	tmr_start(&conn->notify, 0, notify_handler, conn);
+}
+
+void httpd_stream_on_drained(struct httpd_conn *conn, httpd_drained_h *h,
+			     void *arg)
+{
+	conn->drainedh = h;
+	conn->drained_arg = arg;
+	if (conn->tc && tcp_conn_txqsz(conn->tc)) {
+		tcp_set_send(conn->tc, writable_handler);
+		return;
+	}
+	tmr_start(&conn->notify, 0, notify_handler, conn);
+}
+
+bool httpd_conn_open(const struct httpd_conn *conn)
+{
+	return conn->tc != NULL;
+}
+
+void httpd_stream_end(struct httpd_conn *conn, bool complete)
+{
+	conn->drainedh = NULL;
+	tmr_cancel(&conn->notify);
+	if (!conn->tc || !conn->busy)
+		return;
+	tcp_set_send(conn->tc, NULL);
+	if (!complete)
+		conn->close_after = true;
+	reply_sent(conn);
 }

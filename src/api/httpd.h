@@ -5,6 +5,7 @@
 #ifndef HOTLINE_API_HTTPD_H
 #define HOTLINE_API_HTTPD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,17 @@ struct sa;
 typedef void (httpd_req_h)(struct httpd_conn *conn,
 			   const struct http_msg *msg, void *arg);
 
+/* The largest body a request may have, decided from its headers; over it
+   the answer is 413 with code/message as the error. */
+struct httpd_limit {
+	size_t max_body;
+	const char *code;
+	const char *message;     /* no quotes: goes into JSON as is */
+};
+typedef void (httpd_limit_h)(const struct http_msg *msg,
+			     struct httpd_limit *lim, void *arg);
+typedef void (httpd_drained_h)(void *arg);
+
 /* The server is libre memory: mem_deref() it to stop listening. */
 int httpd_listen(struct httpd **srvp, const struct sa *laddr,
 		 size_t max_body, httpd_req_h *reqh, void *arg);
@@ -24,5 +36,22 @@ int httpd_listen(struct httpd **srvp, const struct sa *laddr,
 int httpd_reply(struct httpd_conn *conn, uint16_t status, const char *reason,
 		const char *fmt, ...);
 const struct sa *httpd_conn_peer(const struct httpd_conn *conn);
+/* lim starts as max_body of httpd_listen; h may raise or lower it. */
+void httpd_set_limit_handler(struct httpd *srv, httpd_limit_h *h, void *arg);
+
+/* A streamed reply, instead of httpd_reply: begin sends the status line
+   and headers (with the Content-Length of everything to come), write
+   queues body bytes (copied), end finishes it (complete false: the body
+   fell short, the connection closes). on_drained: h(arg) runs once from
+   the loop when libre's send queue is empty, or the connection closed
+   (httpd_conn_open says which). The caller holds a mem_ref on conn. */
+int  httpd_stream_begin(struct httpd_conn *conn, uint16_t status,
+			const char *reason, const char *fmt, ...);
+int  httpd_stream_write(struct httpd_conn *conn, const uint8_t *data,
+			size_t len);
+void httpd_stream_on_drained(struct httpd_conn *conn, httpd_drained_h *h,
+			     void *arg);
+void httpd_stream_end(struct httpd_conn *conn, bool complete);
+bool httpd_conn_open(const struct httpd_conn *conn);
 
 #endif

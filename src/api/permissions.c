@@ -28,6 +28,8 @@ static const struct perm_def catalogue[] = {
 	{"lists", "telephony"},
 	{"speed_dials", "telephony"},
 	{"calls", "records"},
+	{"voices", "media"},
+	{"moh", "media"},
 	{NULL, NULL},
 };
 

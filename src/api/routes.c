@@ -11,6 +11,7 @@
 #define SES ROUTE_SESSION
 #define W ROUTE_WRITE
 #define TEL ROUTE_TELEPHONY
+#define UP ROUTE_UPLOAD
 
 static const struct route routes[] = {
 	{"GET", "/api/v1/health", "health", NULL, P, NULL, health_get},
@@ -165,6 +166,32 @@ static const struct route routes[] = {
 	 "speed_dials", TEL, NULL, speeddials_update},
 	{"DELETE", "/api/v1/speed-dials/{id}", "speed_dials.delete",
 	 "speed_dials", TEL, NULL, speeddials_delete},
+
+	{"GET", "/api/v1/voices", "voices.list", "voices", 0, NULL,
+	 voices_list},
+	{"POST", "/api/v1/voices", "voices.create", "voices", UP,
+	 voices_upload_prepare, voices_upload},
+	{"GET", "/api/v1/voices/{id}", "voices.get", "voices", 0, NULL,
+	 voices_get},
+	{"PATCH", "/api/v1/voices/{id}", "voices.update", "voices", 0, NULL,
+	 voices_update},
+	{"DELETE", "/api/v1/voices/{id}", "voices.delete", "voices", 0, NULL,
+	 voices_delete},
+	{"GET", "/api/v1/voices/{id}/audio", "voices.audio", "voices", 0, NULL,
+	 voices_audio},
+	{"PUT", "/api/v1/voices/{id}/audio", "voices.replace", "voices", UP,
+	 voices_replace_prepare, voices_replace},
+	{"POST", "/api/v1/voices/{id}/review", "voices.review", "voices", 0,
+	 NULL, voices_review},
+	{"GET", "/api/v1/moh-classes", "moh.list", "moh", 0, NULL, moh_list},
+	{"POST", "/api/v1/moh-classes", "moh.create", "moh", 0, NULL,
+	 moh_create},
+	{"GET", "/api/v1/moh-classes/{id}", "moh.get", "moh", 0, NULL,
+	 moh_get},
+	{"PATCH", "/api/v1/moh-classes/{id}", "moh.update", "moh", 0, NULL,
+	 moh_update},
+	{"DELETE", "/api/v1/moh-classes/{id}", "moh.delete", "moh", 0, NULL,
+	 moh_delete},
 
 	{"GET", "/api/v1/calls", "calls.list", "calls", 0, NULL, calls_list},
 	{"GET", "/api/v1/calls/live", "calls.live", "calls", ROUTE_CONTROL,

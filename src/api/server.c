@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include "api.h"
+#include "files.h"
 #include "httpd.h"
 #include "server.h"
 #include "throttle.h"
@@ -44,6 +45,7 @@ struct api_server {
 	struct static_files *files;
 	struct throttle *throttle;
 	struct metrics *metrics;
+	struct file_sender *sender;
 	api_change_h *change_h;
 	void *change_arg;
 	struct control_route controls[MAX_CONTROL];
@@ -66,6 +68,7 @@ static const char *reason_phrase(uint16_t status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -74,6 +77,8 @@ static const char *reason_phrase(uint16_t status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
+	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default:  return status >= 500 ? "Internal Server Error" : "Error";
@@ -95,6 +100,9 @@ static void pending_free(struct pending *p)
 	free(req->target);
 	free(req->id);
 	free(req->raw_body);
+	free(req->range);
+	free(req->if_range);
+	file_reply_free(req->file);
 	free(req->session_token);
 	free(req->key_id);
 	free(req->key_ts);
@@ -105,7 +113,7 @@ static void pending_free(struct pending *p)
 }
 
 static void send_json(struct httpd_conn *conn, uint16_t status, json_t *body,
-		      const char *set_cookie)
+		      const char *set_cookie, const char *extra)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	size_t len = text ? strlen(text) : 0;
@@ -115,12 +123,12 @@ static void send_json(struct httpd_conn *conn, uint16_t status, json_t *body,
 		   "Content-Length: %zu\r\n"
 		   "Cache-Control: no-store\r\n"
 		   "X-Content-Type-Options: nosniff\r\n"
-		   "%s%s%s"
+		   "%s%s%s%s"
 		   "\r\n"
 		   "%b",
 		   len, set_cookie ? "Set-Cookie: " : "",
 		   set_cookie ? set_cookie : "", set_cookie ? "\r\n" : "",
-		   text ? text : "", len);
+		   extra ? extra : "", text ? text : "", len);
 	free(text);
 }
 
@@ -131,7 +139,13 @@ static void send_reply(struct pending *p)
 
 	if (!req->status)
 		api_status_for(EIO, req);
-	send_json(p->conn, req->status, req->resp, req->set_cookie);
+	if (req->file && req->status < 300) {
+		file_sender_start(p->srv->sender, p->conn, req->file);
+		req->file = NULL;
+	} else {
+		send_json(p->conn, req->status, req->resp, req->set_cookie,
+			  req->extra_headers);
+	}
 	metrics_count(p->srv->metrics, name, req->status);
 	if (req->route && !strcmp(req->route->name, "auth.login"))
 		throttle_result(p->srv->throttle, req->ip, req->login_failed);
@@ -364,18 +378,55 @@ static bool is_json(const struct http_msg *msg)
 	       !pl_strcasecmp(&msg->ctyp.subtype, "json");
 }
 
+/* An upload's type is sniffed from its bytes; the header only has to say
+   "some audio" or "some bytes", so a form or JSON is a mistake we name. */
+static bool is_upload_type(const struct http_msg *msg)
+{
+	return !msg->ctyp.type.l ||
+	       !pl_strcasecmp(&msg->ctyp.type, "audio") ||
+	       (!pl_strcasecmp(&msg->ctyp.type, "application") &&
+		!pl_strcasecmp(&msg->ctyp.subtype, "octet-stream"));
+}
+
+static int copy_body(struct api_req *req, const struct http_msg *msg,
+		     size_t len)
+{
+	req->raw_body = malloc(len + 1);
+	if (!req->raw_body) {
+		api_fail(req, 500, "internal", "out of memory");
+		return -1;
+	}
+	memcpy(req->raw_body, mbuf_buf(msg->mb), len);
+	req->raw_body[len] = '\0';
+	req->body_len = len;
+	return 0;
+}
+
 static int parse_body(struct pending *p, const struct http_msg *msg)
 {
 	struct api_req *req = &p->req;
 	size_t len = msg->mb ? mbuf_get_left(msg->mb) : 0;
+	bool upload = req->route->flags & ROUTE_UPLOAD;
+	size_t max = upload ? API_UPLOAD_MAX
+			    : (size_t)p->srv->settings.max_body;
 	json_error_t jerr;
 
-	if (msg->clen > (uint32_t)p->srv->settings.max_body ||
-	    len > (size_t)p->srv->settings.max_body) {
-		api_fail(req, 413, "body_too_large", "the body is over %ld "
-			 "bytes", p->srv->settings.max_body);
+	if (msg->clen > max || len > max) {
+		if (upload)
+			api_fail(req, 413, "too_large", API_UPLOAD_TOO_LARGE);
+		else
+			api_fail(req, 413, "body_too_large", "the body is over "
+				 "%ld bytes", p->srv->settings.max_body);
 		return -1;
 	}
+	if (upload && !is_upload_type(msg)) {
+		api_fail(req, 415, "unsupported_media_type", "send the audio "
+			 "file's bytes as the body (audio/mpeg, audio/wav or "
+			 "application/octet-stream), not a form or JSON");
+		return -1;
+	}
+	if (upload)
+		return len ? copy_body(req, msg, len) : 0;
 	if (len == 0)
 		return 0;
 	if (!is_json(msg)) {
@@ -383,12 +434,8 @@ static int parse_body(struct pending *p, const struct http_msg *msg)
 			 "send the body as application/json");
 		return -1;
 	}
-	req->raw_body = malloc(len + 1);
-	if (!req->raw_body)
+	if (copy_body(req, msg, len))
 		return -1;
-	memcpy(req->raw_body, mbuf_buf(msg->mb), len);
-	req->raw_body[len] = '\0';
-	req->body_len = len;
 	req->body = json_loadb(req->raw_body, len, JSON_REJECT_DUPLICATES,
 			       &jerr);
 	if (!req->body) {
@@ -469,6 +516,8 @@ static void api_request(struct api_server *srv, struct httpd_conn *conn,
 		return;
 	}
 	req->session_token = session_token(msg);
+	req->range = header_value(msg, "Range");
+	req->if_range = header_value(msg, "If-Range");
 	req->key_id = header_value(msg, "X-Hotline-Key");
 	req->key_ts = header_value(msg, "X-Hotline-Timestamp");
 	req->key_sig = header_value(msg, "X-Hotline-Signature");
@@ -509,6 +558,32 @@ static void metrics_request(struct api_server *srv, struct httpd_conn *conn)
 	free(text);
 }
 
+/* Upload routes take bigger bodies than the rest (decided from the
+   headers, before the body arrives). */
+static void body_limit(const struct http_msg *msg, struct httpd_limit *lim,
+		       void *arg)
+{
+	const struct route *r;
+	char method[8], *path, *id = NULL;
+	bool mismatch;
+
+	(void)arg;
+	if (msg->path.l < 5 || memcmp(msg->path.p, "/api/", 5))
+		return;
+	path = plain_dup(&msg->path);
+	if (!path)
+		return;
+	re_snprintf(method, sizeof(method), "%r", &msg->met);
+	r = route_match(method, path, &id, &mismatch);
+	if (r && (r->flags & ROUTE_UPLOAD)) {
+		lim->max_body = API_UPLOAD_MAX;
+		lim->code = "too_large";
+		lim->message = API_UPLOAD_TOO_LARGE;
+	}
+	free(id);
+	free(path);
+}
+
 static void request_handler(struct httpd_conn *conn, const struct http_msg *msg,
 			    void *arg)
 {
@@ -525,7 +600,7 @@ static void request_handler(struct httpd_conn *conn, const struct http_msg *msg,
 
 int api_server_start(struct api_server **srvp, const char *addr,
 		     struct store *store, const char *web_dir,
-		     long session_hours, long max_body)
+		     const char *data_dir, long session_hours, long max_body)
 {
 	struct api_server *srv = calloc(1, sizeof(*srv));
 	struct sa laddr;
@@ -536,6 +611,7 @@ int api_server_start(struct api_server **srvp, const char *addr,
 	srv->store = store;
 	srv->settings.session_hours = session_hours;
 	srv->settings.max_body = max_body;
+	srv->settings.data_dir = data_dir;
 	srv->settings.db_name = store_backend(store);
 	srv->settings.version = HOTLINE_VERSION;
 	err = sa_decode(&laddr, addr, strlen(addr));
@@ -550,9 +626,13 @@ int api_server_start(struct api_server **srvp, const char *addr,
 	if (!err)
 		err = metrics_alloc(&srv->metrics);
 	if (!err)
+		err = file_sender_alloc(&srv->sender, store);
+	if (!err)
 		err = httpd_listen(&srv->httpd, &laddr,
 				   (size_t)srv->settings.max_body,
 				   request_handler, srv);
+	if (!err)
+		httpd_set_limit_handler(srv->httpd, body_limit, srv);
 	if (err) {
 		log_error("http", "cannot listen on %s: %s", addr, strerror(err));
 		goto fail;
@@ -585,6 +665,7 @@ void api_server_stop(struct api_server *srv)
 	if (!srv)
 		return;
 	srv->httpd = mem_deref(srv->httpd);
+	file_sender_free(srv->sender);
 	static_files_free(srv->files);
 	throttle_free(srv->throttle);
 	metrics_free(srv->metrics);

@@ -7,9 +7,11 @@
 struct api_server;
 struct store;
 
+/* data_dir: --data; voice files live under it (must outlive srv). */
 int  api_server_start(struct api_server **srvp, const char *addr,
 		      struct store *store, const char *web_dir,
-		      long session_hours, long max_body);
+		      const char *data_dir, long session_hours,
+		      long max_body);
 /* After every successful change made through a route flagged
    ROUTE_TELEPHONY (extensions, trunks, routes...), h runs on the control
    thread before the reply is sent; the reply goes out when h calls

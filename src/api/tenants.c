@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "../core/log.h"
+#include "../media/audiofile.h"
 
 #define COLUMNS "id, code, name, timezone, enabled, max_calls, created_at, " \
 	"updated_at"
@@ -246,6 +248,9 @@ HANDLER(tenants_delete)
 		err = db_exec(db, "DELETE FROM api_keys WHERE tenant_id = ?",
 			      json_pack("[s]", req->id));
 	if (!err)
+		err = db_exec(db, "DELETE FROM moh_class_voices WHERE "
+			      "tenant_id = ?", json_pack("[s]", req->id));
+	if (!err)
 		err = db_exec(db, "DELETE FROM users WHERE tenant_id = ?",
 			      json_pack("[s]", req->id));
 	if (!err)
@@ -258,5 +263,12 @@ HANDLER(tenants_delete)
 		err = oplog_write(db, req, "delete", "tenants", req->id, before,
 				  NULL);
 	json_decref(before);
-	return err ? err : api_ok(req, 204, NULL);
+	if (err)
+		return err;
+	/* Its voice files go with it. */
+	err = audiofile_remove_tenant(req->settings->data_dir, req->id);
+	if (err)
+		log_warn("tenants", "removing the voice files of %s: %s",
+			 req->id, strerror(err));
+	return api_ok(req, 204, NULL);
 }

@@ -148,8 +148,8 @@ static void reload_directory(void *arg, void (*done)(void *ctx), void *ctx)
 static void serve(struct daemon *d)
 {
 	int err = api_server_start(&d->api, d->cfg.http_addr, d->store,
-				   d->cfg.web_dir, d->cfg.session_hours,
-				   d->cfg.max_body);
+				   d->cfg.web_dir, d->cfg.data_dir,
+				   d->cfg.session_hours, d->cfg.max_body);
 
 	if (err) {
 		fail_start(d, "the HTTP server", err);

@@ -8,7 +8,9 @@
  * `up` phases of `taps` coefficients each. Each output sample is one dot
  * product over the input history, so 8 kHz -> 48 kHz costs 32
  * multiply-adds an output sample and 48 kHz -> 8 kHz 192. The tables are
- * built once for every pair of 8/16/48 kHz and shared by all threads.
+ * built once for every pair of 8/16/48 kHz and shared by all threads;
+ * other pairs (uploaded files at 44.1 kHz...) get a table of their own
+ * from resampler_init_any().
  */
 #include <errno.h>
 #include <math.h>
@@ -365,11 +367,21 @@ static double bessel_i0(double x)
 	return sum;
 }
 
+/* Taps per phase: RS_TAPS per step of the slower side, rounded up to a
+   multiple of 4 (the dot product works in fours). */
+static unsigned taps_for(unsigned up, unsigned down)
+{
+	unsigned f = up > down ? up : down;
+	unsigned long taps = ((unsigned long)RS_TAPS * f + up - 1) / up;
+
+	return (unsigned)((taps + 3) / 4 * 4);
+}
+
 /* The prototype low-pass at up*in rate, stored as [phase][tap]. */
 static float *design(unsigned up, unsigned down)
 {
 	unsigned f = up > down ? up : down;
-	unsigned n = RS_TAPS * f, taps = n / up;
+	unsigned taps = taps_for(up, down), n = taps * up;
 	double wc = 0.94 * 0.5 / f;     /* cycles per prototype sample */
 	double beta = 7.0, c = (n - 1) / 2.0, sum = 0;
 	double *h = malloc(n * sizeof(*h));
@@ -432,11 +444,45 @@ int resampler_init(struct resampler *r, uint32_t in_rate, uint32_t out_rate)
 		if (!rs_tables[i])
 			return ENOMEM;
 		r->h = rs_tables[i];
-		r->taps = RS_TAPS * (r->up > r->down ? r->up : r->down) /
-			  r->up;
+		r->taps = taps_for(r->up, r->down);
 		return 0;
 	}
 	return ENOTSUP;
+}
+
+int resampler_init_any(struct resampler *r, uint32_t in_rate,
+		       uint32_t out_rate)
+{
+	int err = resampler_init(r, in_rate, out_rate);
+
+	if (err != ENOTSUP)
+		return err;
+	r->taps = taps_for(r->up, r->down);
+	if (r->taps > RS_TAPS_MAX || r->up > RS_PHASES_MAX)
+		return ENOTSUP;
+	r->own = design(r->up, r->down);
+	if (!r->own)
+		return ENOMEM;
+	r->h = r->own;
+	return 0;
+}
+
+void resampler_release(struct resampler *r)
+{
+	if (!r)
+		return;
+	free(r->own);
+	r->own = NULL;
+	r->h = NULL;
+}
+
+unsigned resampler_delay(const struct resampler *r)
+{
+	if (r->up == r->down)
+		return 0;
+	/* the prototype's centre, (taps*up - 1)/2 at up*in rate, in outputs */
+	return (unsigned)(((unsigned long)r->taps * r->up - 1) /
+			  (2UL * r->down));
 }
 
 static inline int16_t clip16(float v)

@@ -78,13 +78,14 @@ int  codec_payload_samples(enum codec_id id, const uint8_t *in, size_t len);
 
 /* ---- resampler --------------------------------------------------------- */
 
-enum { RS_TAPS_MAX = 256 };
+enum { RS_TAPS_MAX = 256, RS_PHASES_MAX = 16000 };
 
 struct resampler {
 	uint32_t in_rate, out_rate;
 	unsigned up, down;      /* out/in = up/down, reduced */
 	unsigned taps;          /* per phase */
-	const float *h;         /* [up][taps], shared table */
+	const float *h;         /* [up][taps], shared table (or own) */
+	float *own;             /* resampler_init_any()'s table, or NULL */
 	unsigned long t;        /* next output's position, in 1/up input units */
 	int16_t hist[RS_TAPS_MAX];  /* last taps-1 input samples */
 };
@@ -92,6 +93,16 @@ struct resampler {
 /* Rates among 8000, 16000, 48000 (and equal rates: a copy). */
 int    resampler_init(struct resampler *r, uint32_t in_rate,
 		      uint32_t out_rate);
+/* Any pair of rates whose reduced ratio has at most RS_PHASES_MAX phases
+   and needs at most RS_TAPS_MAX taps (ENOTSUP otherwise), for files
+   rather than packets: it may build a table of its own, which
+   resampler_release() frees. */
+int    resampler_init_any(struct resampler *r, uint32_t in_rate,
+			  uint32_t out_rate);
+void   resampler_release(struct resampler *r);
+/* The filter's delay in output samples (outputs to drop at the start to
+   line the output up with the input). */
+unsigned resampler_delay(const struct resampler *r);
 /* Resamples n input samples, appending at most max outputs; tmp holds at
    least n + RS_TAPS_MAX samples. Returns the number of outputs. */
 size_t resample(struct resampler *r, const int16_t *in, size_t n,

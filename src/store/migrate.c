@@ -354,6 +354,50 @@ static const char *const m6_speed_dials[] = {
 	NULL
 };
 
+static const char *const m7_voices[] = {
+	"CREATE TABLE voices ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" remark TEXT NOT NULL DEFAULT '',"
+	" format TEXT NOT NULL,"
+	" original_rate INTEGER NOT NULL,"
+	" original_channels INTEGER NOT NULL,"
+	" duration_ms BIGINT NOT NULL,"
+	" size_bytes BIGINT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" review_reason TEXT NOT NULL DEFAULT '',"
+	" reviewed_by TEXT NOT NULL DEFAULT '',"
+	" reviewed_at BIGINT,"
+	" created_by TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE moh_classes ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" remark TEXT NOT NULL DEFAULT '',"
+	" mode TEXT NOT NULL DEFAULT 'sequential',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	/* A voice in a class cannot be deleted (no ON DELETE on voice_id):
+	   "in use" is this table. */
+	"CREATE TABLE moh_class_voices ("
+	" class_id TEXT NOT NULL REFERENCES moh_classes(id) ON DELETE CASCADE,"
+	" voice_id TEXT NOT NULL REFERENCES voices(id),"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" position INTEGER NOT NULL,"
+	" PRIMARY KEY (class_id, position))",
+	"CREATE INDEX moh_class_voices_voice ON moh_class_voices(voice_id)",
+
+	ADD_PERM("voices"), ADD_PERM("moh"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -362,6 +406,7 @@ static const struct migration migrations[] = {
 	{4, m4_routing},
 	{5, m5_call_features},
 	{6, m6_speed_dials},
+	{7, m7_voices},
 };
 
 static long long now_ms(void)

@@ -7,6 +7,7 @@ import Login from './views/Login.vue'
 export const MENU_GROUPS = [
   { key: 'platform', icon: 'Setting' },
   { key: 'telephony', icon: 'Phone' },
+  { key: 'media', icon: 'Microphone' },
   { key: 'records', icon: 'Tickets' },
 ] as const
 export type MenuGroup = (typeof MENU_GROUPS)[number]['key']
@@ -28,6 +29,8 @@ export const MENU: readonly { path: string; perm: string; title?: string; test: 
   { path: '/time-groups', perm: 'time_groups', test: 'menu-time-groups', icon: 'Calendar', group: 'telephony' },
   { path: '/lists', perm: 'lists', test: 'menu-lists', icon: 'CircleCheck', group: 'telephony' },
   { path: '/speed-dials', perm: 'speed_dials', test: 'menu-speed-dials', icon: 'Lightning', group: 'telephony' },
+  { path: '/voices', perm: 'voices', test: 'menu-voices', icon: 'Mic', group: 'media' },
+  { path: '/moh', perm: 'moh', test: 'menu-moh', icon: 'Service', group: 'media' },
   { path: '/live-calls', perm: 'calls', title: 'live_calls', test: 'menu-live-calls', icon: 'Headset', group: 'records' },
   { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
 ]
@@ -53,6 +56,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'time-groups', component: () => import('./views/TimeGroups.vue'), meta: { perm: 'time_groups' } },
       { path: 'lists', component: () => import('./views/Lists.vue'), meta: { perm: 'lists' } },
       { path: 'speed-dials', component: () => import('./views/SpeedDials.vue'), meta: { perm: 'speed_dials' } },
+      { path: 'voices', component: () => import('./views/Voices.vue'), meta: { perm: 'voices' } },
+      { path: 'moh', component: () => import('./views/Moh.vue'), meta: { perm: 'moh' } },
       { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
       { path: 'live-calls', component: () => import('./views/LiveCalls.vue'), meta: { perm: 'calls' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },

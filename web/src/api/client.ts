@@ -17,6 +17,8 @@ export type Query = Record<string, string | number | boolean | null | undefined>
 export interface RequestOptions {
   query?: Query
   body?: unknown
+  /** A file sent as the raw body (uploads), instead of JSON. */
+  file?: Blob
   /** Do not send the user to the login page on 401 (login itself, password change). */
   noAuthRedirect?: boolean
 }
@@ -41,8 +43,11 @@ export function buildQuery(query?: Query): string {
 /** The one way the console talks to the daemon. */
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
-  let body: string | undefined
-  if (opts.body !== undefined) {
+  let body: string | Blob | undefined
+  if (opts.file !== undefined) {
+    headers['Content-Type'] = opts.file.type.startsWith('audio/') ? opts.file.type : 'application/octet-stream'
+    body = opts.file
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }

@@ -118,6 +118,26 @@ export const api = {
     update: (id: T.Id, body: T.OutboundRouteWrite) => request<T.OutboundRoute>('PATCH', `${B}/outbound-routes/${id}`, { body }),
     remove: (id: T.Id) => request<void>('DELETE', `${B}/outbound-routes/${id}`),
   },
+  voices: {
+    list: (query?: T.FilterQuery) => request<T.List<T.Voice>>('GET', `${B}/voices`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Voice>('GET', `${B}/voices/${id}`),
+    /** The file's bytes are the body; the daemon recognises WAV or MP3 from them. */
+    upload: (file: Blob, name: string, remark?: string) =>
+      request<T.Voice>('POST', `${B}/voices`, { file, query: { name, remark } }),
+    update: (id: T.Id, body: { name?: string; remark?: string }) =>
+      request<T.Voice>('PATCH', `${B}/voices/${id}`, { body }),
+    replace: (id: T.Id, file: Blob) => request<T.Voice>('PUT', `${B}/voices/${id}/audio`, { file }),
+    review: (id: T.Id, body: T.VoiceReview) => request<T.Voice>('POST', `${B}/voices/${id}/review`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/voices/${id}`),
+    audioUrl: (v: T.Voice, download = false) => v.audio_url + (download ? '?download=1' : ''),
+  },
+  moh: {
+    list: (query?: T.FilterQuery) => request<T.List<T.MohClass>>('GET', `${B}/moh-classes`, { query: q(query) }),
+    get: (id: T.Id) => request<T.MohClass>('GET', `${B}/moh-classes/${id}`),
+    create: (body: T.MohClassWrite) => request<T.MohClass>('POST', `${B}/moh-classes`, { body }),
+    update: (id: T.Id, body: T.MohClassWrite) => request<T.MohClass>('PATCH', `${B}/moh-classes/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/moh-classes/${id}`),
+  },
   lists: {
     list: (query?: T.ListQuery | T.FilterQuery) =>
       request<T.List<T.NumberList>>('GET', `${B}/lists`, { query: q(query) }),

@@ -551,5 +551,45 @@ export interface SpeedDial extends Required<SpeedDialWrite> {
   created_at: Millis
   updated_at: Millis
 }
+export type VoiceStatus = 'pending' | 'approved' | 'rejected'
+/** A voice of the library: the upload's facts; the stored audio is 16 kHz mono WAV. */
+export interface Voice {
+  id: Id
+  tenant_id: Id
+  name: string
+  remark: string
+  format: 'wav' | 'mp3'
+  original_rate: number
+  original_channels: number
+  duration_ms: number
+  size_bytes: number
+  status: VoiceStatus
+  review_reason: string
+  reviewed_by: string
+  reviewed_at: Millis | null
+  created_by: string
+  created_at: Millis
+  updated_at: Millis
+  /** Music-on-hold classes that play it. */
+  used_by: number
+  audio_url: string
+}
+export interface VoiceReview {
+  status: 'approved' | 'rejected'
+  reason?: string
+}
+export interface MohClassWrite {
+  name?: string
+  remark?: string
+  mode?: 'sequential' | 'random'
+  /** Approved voices, in playing order. */
+  voice_ids?: Id[]
+}
+export interface MohClass extends Required<MohClassWrite> {
+  id: Id
+  voices: { id: Id; name: string; status: VoiceStatus; duration_ms: number }[]
+  created_at: Millis
+  updated_at: Millis
+}
 /** List query with the endpoint's exact-match filters (e.g. `type`, `direction`, `enabled`). */
 export type FilterQuery = ListQuery & { [filter: string]: string | number | boolean | undefined }
