@@ -8,7 +8,9 @@
  * `up` phases of `taps` coefficients each. Each output sample is one dot
  * product over the input history, so 8 kHz -> 48 kHz costs 32
  * multiply-adds an output sample and 48 kHz -> 8 kHz 192. The tables are
- * built once for every pair of 8/16/48 kHz and shared by all threads.
+ * built once for every pair of 8/16/48 kHz, and for 22050 -> 16000 Hz
+ * (espeak-ng's voice into 16 kHz prompts: 320 phases of 48 taps), and
+ * shared by all threads.
  */
 #include <errno.h>
 #include <math.h>
@@ -344,10 +346,11 @@ int codec_conceal(struct codec_dec *d, const uint8_t *in, size_t len,
 
 /* ---- resampler --------------------------------------------------------- */
 
-enum { RS_TAPS = 32, RS_PAIRS = 6 };
+enum { RS_TAPS = 32, RS_PAIRS = 7 };
 
 static const struct { unsigned up, down; } rs_pairs[RS_PAIRS] = {
 	{2, 1}, {1, 2}, {3, 1}, {1, 3}, {6, 1}, {1, 6},
+	{320, 441},     /* 22050 -> 16000 */
 };
 static float *rs_tables[RS_PAIRS];
 static pthread_once_t rs_once = PTHREAD_ONCE_INIT;
@@ -365,11 +368,21 @@ static double bessel_i0(double x)
 	return sum;
 }
 
+/* Taps per phase: RS_TAPS periods of the lower rate, a multiple of 4
+   (resample() sums four at a time). */
+static unsigned phase_taps(unsigned up, unsigned down)
+{
+	unsigned f = up > down ? up : down;
+	unsigned taps = (RS_TAPS * f + up - 1) / up;
+
+	return (taps + 3) / 4 * 4;
+}
+
 /* The prototype low-pass at up*in rate, stored as [phase][tap]. */
 static float *design(unsigned up, unsigned down)
 {
 	unsigned f = up > down ? up : down;
-	unsigned n = RS_TAPS * f, taps = n / up;
+	unsigned taps = phase_taps(up, down), n = taps * up;
 	double wc = 0.94 * 0.5 / f;     /* cycles per prototype sample */
 	double beta = 7.0, c = (n - 1) / 2.0, sum = 0;
 	double *h = malloc(n * sizeof(*h));
@@ -432,8 +445,7 @@ int resampler_init(struct resampler *r, uint32_t in_rate, uint32_t out_rate)
 		if (!rs_tables[i])
 			return ENOMEM;
 		r->h = rs_tables[i];
-		r->taps = RS_TAPS * (r->up > r->down ? r->up : r->down) /
-			  r->up;
+		r->taps = phase_taps(r->up, r->down);
 		return 0;
 	}
 	return ENOTSUP;
