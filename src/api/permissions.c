@@ -26,6 +26,7 @@ static const struct perm_def catalogue[] = {
 	{"routes", "telephony"},
 	{"time_groups", "telephony"},
 	{"lists", "telephony"},
+	{"tts", "telephony"},
 	{"calls", "records"},
 	{NULL, NULL},
 };

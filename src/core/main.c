@@ -15,8 +15,10 @@
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
 #include "../api/server.h"
+#include "../api/tts_api.h"
 #include "../call/b2bua.h"
 #include "../media/media.h"
+#include "../media/tts.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
 #include "../sip/stack.h"
@@ -33,6 +35,7 @@ struct daemon {
 	struct registrar *reg;
 	struct trunk_reg *treg;
 	struct b2bua *b2bua;
+	struct tts *tts;
 	int exit_code;
 };
 
@@ -159,8 +162,10 @@ static void serve(struct daemon *d)
 		api_server_on_change(d->api, reload_directory, d);
 	if (d->b2bua)
 		err = live_calls_register(d->api, d->b2bua);
+	if (!err)
+		err = tts_api_register(d->api, d->tts);
 	if (err) {
-		fail_start(d, "the live calls API", err);
+		fail_start(d, "the API routes of live calls and TTS", err);
 		return;
 	}
 	log_info("main", "hotlined %s ready: console and API on http://%s/ "
@@ -206,6 +211,18 @@ static void booted(int err, void *arg)
 		fail_start(d, "the telephony directory", err);
 }
 
+/* Text to speech for prompts; without it the rest still runs. */
+static void start_tts(struct daemon *d)
+{
+	char dir[sizeof(d->cfg.data_dir) + 16];
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/tts-cache", d->cfg.data_dir);
+	err = tts_alloc(&d->tts, dir, 0);
+	if (err)
+		log_error("main", "text to speech is off: %s", strerror(err));
+}
+
 static int run(struct daemon *d)
 {
 	int err;
@@ -227,6 +244,7 @@ static int run(struct daemon *d)
 					: strerror(err));
 		return 1;
 	}
+	start_tts(d);
 	err = bootstrap_start(d->store, d->cfg.data_dir, d->cfg.demo, booted,
 			      d);
 	if (err) {
@@ -242,6 +260,7 @@ static int run(struct daemon *d)
 	trunk_reg_free(d->treg);
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);
+	tts_free(d->tts);         /* previews waiting get 503 */
 	store_close(d->store);
 	directory_free(d->dir);   /* answers requests waiting for a reload */
 	api_server_stop(d->api);

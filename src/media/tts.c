@@ -150,10 +150,28 @@ static void voice_list(char *out, size_t size)
 					i ? ", " : "", voices[i]);
 }
 
+int tts_check_voice(const char *voice, long long rate, char *why,
+		    size_t size)
+{
+	char known[64];
+
+	if (!tts_voice_known(voice)) {
+		voice_list(known, sizeof(known));
+		snprintf(why, size, "unknown voice '%.32s' (one of %s)",
+			 voice ? voice : "", known);
+		return EINVAL;
+	}
+	if (rate < TTS_RATE_MIN || rate > TTS_RATE_MAX) {
+		snprintf(why, size, "the rate must be from %d to %d words a "
+			 "minute", TTS_RATE_MIN, TTS_RATE_MAX);
+		return EINVAL;
+	}
+	return 0;
+}
+
 int tts_check(const char *text, const char *voice, unsigned rate, char *why,
 	      size_t size)
 {
-	char known[64];
 	long n;
 
 	if (!text || blank(text)) {
@@ -170,18 +188,7 @@ int tts_check(const char *text, const char *voice, unsigned rate, char *why,
 			 n, TTS_TEXT_MAX);
 		return EINVAL;
 	}
-	if (!tts_voice_known(voice)) {
-		voice_list(known, sizeof(known));
-		snprintf(why, size, "unknown voice '%.32s' (one of %s)",
-			 voice ? voice : "", known);
-		return EINVAL;
-	}
-	if (rate < TTS_RATE_MIN || rate > TTS_RATE_MAX) {
-		snprintf(why, size, "the rate must be from %d to %d words a "
-			 "minute", TTS_RATE_MIN, TTS_RATE_MAX);
-		return EINVAL;
-	}
-	return 0;
+	return tts_check_voice(voice, rate, why, size);
 }
 
 /* ---- requests and results ------------------------------------------------ */
@@ -569,6 +576,7 @@ static void run_job(struct tts *t, struct tts_job *job)
 static int make_dir(const char *path)
 {
 	char buf[PATH_MAX];
+	struct stat st;
 
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return ENAMETOOLONG;
@@ -580,7 +588,9 @@ static int make_dir(const char *path)
 			return errno;
 		*p = '/';
 	}
-	return mkdir(buf, 0700) && errno != EEXIST ? errno : 0;
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return errno;
+	return stat(buf, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
 static void set_ready(struct tts *t, int ready)

@@ -66,6 +66,9 @@ bool tts_voice_known(const char *voice);
    UTF-8, unknown voice, rate out of range). Any thread. */
 int  tts_check(const char *text, const char *voice, unsigned rate,
 	       char *why, size_t size);
+/* The same for voice and rate alone (a tenant's settings). */
+int  tts_check_voice(const char *voice, long long rate, char *why,
+		     size_t size);
 
 /* Queues a render; done(err, path, arg) follows on the control thread.
    Returns EINVAL (see tts_check), EBUSY (queue full), ESHUTDOWN or ENOMEM,
