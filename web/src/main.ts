@@ -3,7 +3,7 @@ import ElementPlus from 'element-plus'
 import 'element-plus/dist/index.css'
 import {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
-  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset,
+  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Microphone,
 } from '@element-plus/icons-vue'
 import App from './App.vue'
 import { i18n } from './i18n'
@@ -22,7 +22,7 @@ setUnauthenticatedHandler(() => {
 const app = createApp(App)
 const icons = {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
-  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset,
+  Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Microphone,
 }
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(ElementPlus).use(i18n).use(router).mount('#app')

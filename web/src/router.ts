@@ -27,6 +27,7 @@ export const MENU: readonly { path: string; perm: string; title?: string; test: 
   { path: '/routes', perm: 'routes', test: 'menu-routes', icon: 'Share', group: 'telephony' },
   { path: '/time-groups', perm: 'time_groups', test: 'menu-time-groups', icon: 'Calendar', group: 'telephony' },
   { path: '/lists', perm: 'lists', test: 'menu-lists', icon: 'CircleCheck', group: 'telephony' },
+  { path: '/tts', perm: 'tts', test: 'menu-tts', icon: 'Microphone', group: 'telephony' },
   { path: '/live-calls', perm: 'calls', title: 'live_calls', test: 'menu-live-calls', icon: 'Headset', group: 'records' },
   { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
 ]
@@ -51,6 +52,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'routes', component: () => import('./views/Routes.vue'), meta: { perm: 'routes' } },
       { path: 'time-groups', component: () => import('./views/TimeGroups.vue'), meta: { perm: 'time_groups' } },
       { path: 'lists', component: () => import('./views/Lists.vue'), meta: { perm: 'lists' } },
+      { path: 'tts', component: () => import('./views/Tts.vue'), meta: { perm: 'tts' } },
       { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
       { path: 'live-calls', component: () => import('./views/LiveCalls.vue'), meta: { perm: 'calls' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },
