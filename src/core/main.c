@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "config.h"
+#include "dirs.h"
 #include "log.h"
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
@@ -43,24 +43,6 @@ static void on_signal(int sig)
 {
 	log_info("main", "signal %d: shutting down", sig);
 	re_cancel();
-}
-
-static int make_dirs(const char *path)
-{
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return errno;
-	return 0;
 }
 
 static void fail_start(struct daemon *d, const char *what, int err)
@@ -227,7 +209,7 @@ static int run(struct daemon *d)
 {
 	int err;
 
-	err = make_dirs(d->cfg.data_dir);
+	err = dirs_make(d->cfg.data_dir);
 	if (err) {
 		log_error("main", "cannot create data directory %s: %s",
 			  d->cfg.data_dir, strerror(err));

@@ -33,6 +33,7 @@
 #include <espeak-ng/speak_lib.h>
 #include <sndfile.h>
 #include <sodium.h>
+#include "../core/dirs.h"
 #include "../core/libre.h"
 #include "../core/log.h"
 #include "codec.h"
@@ -573,26 +574,6 @@ static void run_job(struct tts *t, struct tts_job *job)
 		trim_cache(t);
 }
 
-static int make_dir(const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return errno;
-	return stat(buf, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
 static void set_ready(struct tts *t, int ready)
 {
 	pthread_mutex_lock(&t->lock);
@@ -605,7 +586,7 @@ static void *worker_main(void *arg)
 {
 	struct tts *t = arg;
 	struct tts_job *job;
-	int err = make_dir(t->dir);
+	int err = dirs_make(t->dir);
 
 	if (err) {
 		log_error("tts", "cannot create the cache %s: %s", t->dir,
