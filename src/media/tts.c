@@ -545,9 +545,8 @@ static int synthesize(struct tts *t, struct tts_job *job, const char *key,
 
 static void run_job(struct tts *t, struct tts_job *job)
 {
-	char key[KEY_HEX + 1];
-
 	size_t size = strlen(t->dir) + KEY_HEX + 6;
+	char key[KEY_HEX + 1];
 
 	cache_key(job, key);
 	job->path = malloc(size);
