@@ -47,9 +47,10 @@ enum route_flags {
 	ROUTE_WRITE    = 1 << 3,  /* runs on the writer even if GET */
 	ROUTE_TELEPHONY = 1 << 4, /* a change here reloads the telephony
 				     directory (see api_server_on_change) */
-	ROUTE_CONTROL  = 1 << 5,  /* after authentication, answered on the
-				     control thread by the function given to
-				     api_server_add_control() for its name */
+	ROUTE_CONTROL  = 1 << 5,  /* after authentication (and the prepare
+				     step, if any, on a reader), answered on
+				     the control thread by the function given
+				     to api_server_add_control() for its name */
 	ROUTE_UPLOAD   = 1 << 6,  /* the body is raw bytes of an audio file
 				     (not JSON), up to API_UPLOAD_MAX */
 };
@@ -98,6 +99,9 @@ struct api_req {
 	struct principal who;
 	uint16_t status;
 	json_t *resp;
+	void *bytes;         /* a binary answer instead of resp (api_ok_bytes) */
+	size_t bytes_len;
+	const char *bytes_type;
 	char *set_cookie;
 	int login_failed;    /* 1: a failed login attempt (for throttling) */
 	void *stash;         /* handler-private data between the two stages */
@@ -110,6 +114,10 @@ struct api_req {
 int  api_fail(struct api_req *req, uint16_t status, const char *code,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int  api_ok(struct api_req *req, uint16_t status, json_t *body);
+/* 200 with data (malloc'ed, taken over) as the body, of type ctype (a
+   string that outlives the request, e.g. a literal). */
+int  api_ok_bytes(struct api_req *req, const char *ctype, void *data,
+		  size_t len);
 int  api_status_for(int err, struct api_req *req);
 
 /* Authentication and permissions (auth.c), on a store thread. */
@@ -218,6 +226,8 @@ HANDLER(voices_upload); HANDLER(voices_update); HANDLER(voices_delete);
 HANDLER(voices_replace_prepare); HANDLER(voices_replace);
 HANDLER(voices_review); HANDLER(voices_audio);
 CRUD_DECL(moh);
+HANDLER(tts_settings_get); HANDLER(tts_settings_put);
+HANDLER(tts_preview_prepare);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

@@ -27,6 +27,7 @@ static const struct perm_def catalogue[] = {
 	{"time_groups", "telephony"},
 	{"lists", "telephony"},
 	{"speed_dials", "telephony"},
+	{"tts", "telephony"},
 	{"calls", "records"},
 	{"voices", "media"},
 	{"moh", "media"},

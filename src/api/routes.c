@@ -200,6 +200,13 @@ static const struct route routes[] = {
 	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/calls/{id}", "calls.get", "calls", 0, NULL,
 	 calls_get},
+
+	{"GET", "/api/v1/tts/settings", "tts.settings_get", "tts", 0, NULL,
+	 tts_settings_get},
+	{"PUT", "/api/v1/tts/settings", "tts.settings_put", "tts", 0, NULL,
+	 tts_settings_put},
+	{"POST", "/api/v1/tts/preview", "tts.preview", "tts", ROUTE_CONTROL,
+	 tts_preview_prepare, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -35,6 +35,19 @@ int api_ok(struct api_req *req, uint16_t status, json_t *body)
 	return 0;
 }
 
+int api_ok_bytes(struct api_req *req, const char *ctype, void *data,
+		 size_t len)
+{
+	json_decref(req->resp);
+	req->resp = NULL;
+	free(req->bytes);
+	req->status = 200;
+	req->bytes = data;
+	req->bytes_len = len;
+	req->bytes_type = ctype;
+	return 0;
+}
+
 /* Turns a store error a handler passed up into a response. */
 int api_status_for(int err, struct api_req *req)
 {

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include "../core/libre.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ struct pending {
 	struct tmr delay;
 	int64_t started;
 	bool reloading;      /* waits for the telephony directory */
+	bool deferred;       /* a control function answers later */
+	api_handler *resume; /* its store step before the answer */
 };
 
 static const char *reason_phrase(uint16_t status)
@@ -95,6 +98,7 @@ static void pending_free(struct pending *p)
 		req->stash_free(req->stash);
 	json_decref(req->body);
 	json_decref(req->resp);
+	free(req->bytes);
 	free(req->path);
 	free(req->query);
 	free(req->target);
@@ -132,6 +136,18 @@ static void send_json(struct httpd_conn *conn, uint16_t status, json_t *body,
 	free(text);
 }
 
+static void send_bytes(struct httpd_conn *conn, const struct api_req *req)
+{
+	httpd_reply(conn, req->status, reason_phrase(req->status),
+		   "Content-Type: %s\r\n"
+		   "Content-Length: %zu\r\n"
+		   "Cache-Control: no-store\r\n"
+		   "X-Content-Type-Options: nosniff\r\n"
+		   "\r\n"
+		   "%b",
+		   req->bytes_type, req->bytes_len, req->bytes, req->bytes_len);
+}
+
 static void send_reply(struct pending *p)
 {
 	struct api_req *req = &p->req;
@@ -142,6 +158,8 @@ static void send_reply(struct pending *p)
 	if (req->file && req->status < 300) {
 		file_sender_start(p->srv->sender, p->conn, req->file);
 		req->file = NULL;
+	} else if (req->bytes && req->status < 400) {
+		send_bytes(p->conn, req);
 	} else {
 		send_json(p->conn, req->status, req->resp, req->set_cookie,
 			  req->extra_headers);
@@ -247,7 +265,8 @@ static int run_first_stage(struct db *db, void *arg)
 	return api_status_for(err, req);
 }
 
-/* A ROUTE_CONTROL request, authenticated: answered on this thread. */
+/* A ROUTE_CONTROL request, authenticated: answered on this thread, now
+   or, when its function deferred it, at api_server_resume(). */
 static void run_control(struct pending *p)
 {
 	struct api_server *srv = p->srv;
@@ -255,11 +274,14 @@ static void run_control(struct pending *p)
 	for (unsigned i = 0; i < srv->ncontrols; i++) {
 		if (!strcmp(srv->controls[i].name, p->req.route->name)) {
 			srv->controls[i].fn(&p->req, srv->controls[i].arg);
+			if (!p->deferred)
+				finish(p);
 			return;
 		}
 	}
 	api_fail(&p->req, 503, "unavailable", "telephony is not running "
 		 "(start hotlined with --sip)");
+	finish(p);
 }
 
 static int run_second_stage(struct db *db, void *arg)
@@ -313,8 +335,10 @@ static void stage_done(int err, void *arg)
 
 	if (err && err != API_HANDLED && p->req.status < 400)
 		api_status_for(err, &p->req);
-	if (!err && (r->flags & ROUTE_CONTROL) && !p->req.status)
+	if (!err && (r->flags & ROUTE_CONTROL) && !p->req.status) {
 		run_control(p);
+		return;
+	}
 	if (!err && r->prepare && !p->req.status) {
 		int serr = store_submit(p->srv->store, STORE_WRITE,
 					run_second_stage, second_done, p);
@@ -642,6 +666,41 @@ int api_server_start(struct api_server **srvp, const char *addr,
 fail:
 	api_server_stop(srv);
 	return err;
+}
+
+static struct pending *pending_of(struct api_req *req)
+{
+	return (struct pending *)(void *)((char *)req -
+					  offsetof(struct pending, req));
+}
+
+void api_server_defer(struct api_req *req)
+{
+	pending_of(req)->deferred = true;
+}
+
+static int run_resumed(struct db *db, void *arg)
+{
+	struct pending *p = arg;
+
+	return api_status_for(p->resume(db, &p->req), &p->req);
+}
+
+void api_server_resume(struct api_req *req,
+		       int (*work)(struct db *db, struct api_req *req))
+{
+	struct pending *p = pending_of(req);
+
+	p->deferred = false;
+	if (!work) {
+		finish(p);
+		return;
+	}
+	p->resume = work;
+	if (store_submit(p->srv->store, STORE_READ, run_resumed, second_done,
+			 p))
+		reply_error(p, 503, "unavailable",
+			    "the store is shutting down");
 }
 
 int api_server_add_control(struct api_server *srv, const char *name,

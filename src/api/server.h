@@ -26,6 +26,16 @@ struct api_req;
 typedef void (api_control_h)(struct api_req *req, void *arg);
 int  api_server_add_control(struct api_server *srv, const char *name,
 			    api_control_h *fn, void *arg);
+/* A control function that cannot answer at once (it waits for a worker)
+   calls api_server_defer(req) before returning, and later, on the control
+   thread, api_server_resume(req, work): work (NULL: none) runs first on a
+   store reader, where it may read files or query, and sets the answer;
+   then the answer is sent. Resume only after the control function has
+   returned. */
+struct db;
+void api_server_defer(struct api_req *req);
+void api_server_resume(struct api_req *req,
+		       int (*work)(struct db *db, struct api_req *req));
 /* Call after store_close(): late results still reach their requests. */
 void api_server_stop(struct api_server *srv);
 

@@ -9,14 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "config.h"
+#include "dirs.h"
 #include "log.h"
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
 #include "../api/server.h"
+#include "../api/tts_api.h"
 #include "../call/b2bua.h"
 #include "../media/media.h"
+#include "../media/tts.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
 #include "../sip/stack.h"
@@ -33,6 +35,7 @@ struct daemon {
 	struct registrar *reg;
 	struct trunk_reg *treg;
 	struct b2bua *b2bua;
+	struct tts *tts;
 	int exit_code;
 };
 
@@ -40,24 +43,6 @@ static void on_signal(int sig)
 {
 	log_info("main", "signal %d: shutting down", sig);
 	re_cancel();
-}
-
-static int make_dirs(const char *path)
-{
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return errno;
-	return 0;
 }
 
 static void fail_start(struct daemon *d, const char *what, int err)
@@ -159,8 +144,10 @@ static void serve(struct daemon *d)
 		api_server_on_change(d->api, reload_directory, d);
 	if (d->b2bua)
 		err = live_calls_register(d->api, d->b2bua);
+	if (!err)
+		err = tts_api_register(d->api, d->tts);
 	if (err) {
-		fail_start(d, "the live calls API", err);
+		fail_start(d, "the API routes of live calls and TTS", err);
 		return;
 	}
 	log_info("main", "hotlined %s ready: console and API on http://%s/ "
@@ -206,11 +193,23 @@ static void booted(int err, void *arg)
 		fail_start(d, "the telephony directory", err);
 }
 
+/* Text to speech for prompts; without it the rest still runs. */
+static void start_tts(struct daemon *d)
+{
+	char dir[sizeof(d->cfg.data_dir) + 16];
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/tts-cache", d->cfg.data_dir);
+	err = tts_alloc(&d->tts, dir, 0);
+	if (err)
+		log_error("main", "text to speech is off: %s", strerror(err));
+}
+
 static int run(struct daemon *d)
 {
 	int err;
 
-	err = make_dirs(d->cfg.data_dir);
+	err = dirs_make(d->cfg.data_dir);
 	if (err) {
 		log_error("main", "cannot create data directory %s: %s",
 			  d->cfg.data_dir, strerror(err));
@@ -227,6 +226,7 @@ static int run(struct daemon *d)
 					: strerror(err));
 		return 1;
 	}
+	start_tts(d);
 	err = bootstrap_start(d->store, d->cfg.data_dir, d->cfg.demo, booted,
 			      d);
 	if (err) {
@@ -242,6 +242,7 @@ static int run(struct daemon *d)
 	trunk_reg_free(d->treg);
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);
+	tts_free(d->tts);         /* previews waiting get 503 */
 	store_close(d->store);
 	directory_free(d->dir);   /* answers requests waiting for a reload */
 	api_server_stop(d->api);

@@ -8,7 +8,8 @@
  * `up` phases of `taps` coefficients each. Each output sample is one dot
  * product over the input history, so 8 kHz -> 48 kHz costs 32
  * multiply-adds an output sample and 48 kHz -> 8 kHz 192. The tables are
- * built once for every pair of 8/16/48 kHz and shared by all threads;
+ * built once for every pair of 8/16/48 kHz, and for 22050 -> 16000 Hz
+ * (espeak-ng's voice into 16 kHz prompts), and shared by all threads;
  * other pairs (uploaded files at 44.1 kHz...) get a table of their own
  * from resampler_init_any().
  */
@@ -346,10 +347,11 @@ int codec_conceal(struct codec_dec *d, const uint8_t *in, size_t len,
 
 /* ---- resampler --------------------------------------------------------- */
 
-enum { RS_TAPS = 32, RS_PAIRS = 6 };
+enum { RS_TAPS = 32, RS_PAIRS = 7 };
 
 static const struct { unsigned up, down; } rs_pairs[RS_PAIRS] = {
 	{2, 1}, {1, 2}, {3, 1}, {1, 3}, {6, 1}, {1, 6},
+	{320, 441},     /* 22050 -> 16000 */
 };
 static float *rs_tables[RS_PAIRS];
 static pthread_once_t rs_once = PTHREAD_ONCE_INIT;

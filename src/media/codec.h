@@ -90,7 +90,8 @@ struct resampler {
 	int16_t hist[RS_TAPS_MAX];  /* last taps-1 input samples */
 };
 
-/* Rates among 8000, 16000, 48000 (and equal rates: a copy). */
+/* Rates among 8000, 16000, 48000, and 22050 -> 16000 (speech synthesis);
+   equal rates: a copy. Other pairs: ENOTSUP. */
 int    resampler_init(struct resampler *r, uint32_t in_rate,
 		      uint32_t out_rate);
 /* Any pair of rates whose reduced ratio has at most RS_PHASES_MAX phases

@@ -398,6 +398,18 @@ static const char *const m7_voices[] = {
 	NULL
 };
 
+/* Text to speech: each tenant's voice and rate (src/api/tts_api.c); no row
+   means the defaults. Versions 6 and 7 come from other branches. */
+static const char *const m8_tts[] = {
+	"CREATE TABLE tenant_tts ("
+	" tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+	" voice TEXT NOT NULL,"
+	" rate INTEGER NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	ADD_PERM("tts"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -407,6 +419,7 @@ static const struct migration migrations[] = {
 	{5, m5_call_features},
 	{6, m6_speed_dials},
 	{7, m7_voices},
+	{8, m8_tts},
 };
 
 static long long now_ms(void)

@@ -231,6 +231,9 @@ static void test_resampler(void **state)
 	/* 3 kHz, near the 8 kHz band edge, still passes */
 	check_resample(48000, 8000, 3000, 20);
 	check_resample(8000, 48000, 3000, 20);
+	/* espeak-ng's 22050 Hz into 16 kHz prompts */
+	check_resample(22050, 16000, 1000, 7);
+	check_resample(22050, 16000, 6000, 20);
 }
 
 /* Tones above the lower rate's Nyquist frequency must not alias back. */
@@ -256,6 +259,7 @@ static void test_resampler_alias(void **state)
 		assert_true(level < 0.01);      /* -40 dB */
 	}
 	assert_int_equal(resampler_init(&rs, 8000, 11025), ENOTSUP);
+	assert_int_equal(resampler_init(&rs, 16000, 22050), ENOTSUP);
 }
 
 /* ---- transcoder -------------------------------------------------------- */

@@ -31,6 +31,7 @@ export const MENU: readonly { path: string; perm: string; title?: string; test: 
   { path: '/speed-dials', perm: 'speed_dials', test: 'menu-speed-dials', icon: 'Lightning', group: 'telephony' },
   { path: '/voices', perm: 'voices', test: 'menu-voices', icon: 'Mic', group: 'media' },
   { path: '/moh', perm: 'moh', test: 'menu-moh', icon: 'Service', group: 'media' },
+  { path: '/tts', perm: 'tts', test: 'menu-tts', icon: 'Microphone', group: 'telephony' },
   { path: '/live-calls', perm: 'calls', title: 'live_calls', test: 'menu-live-calls', icon: 'Headset', group: 'records' },
   { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
 ]
@@ -58,6 +59,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'speed-dials', component: () => import('./views/SpeedDials.vue'), meta: { perm: 'speed_dials' } },
       { path: 'voices', component: () => import('./views/Voices.vue'), meta: { perm: 'voices' } },
       { path: 'moh', component: () => import('./views/Moh.vue'), meta: { perm: 'moh' } },
+      { path: 'tts', component: () => import('./views/Tts.vue'), meta: { perm: 'tts' } },
       { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
       { path: 'live-calls', component: () => import('./views/LiveCalls.vue'), meta: { perm: 'calls' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },

@@ -40,9 +40,8 @@ export function buildQuery(query?: Query): string {
   return s ? `?${s}` : ''
 }
 
-/** The one way the console talks to the daemon. */
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+async function send(method: string, path: string, opts: RequestOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept }
   let body: string | Blob | undefined
   if (opts.file !== undefined) {
     headers['Content-Type'] = opts.file.type.startsWith('audio/') ? opts.file.type : 'application/octet-stream'
@@ -51,9 +50,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }
-  let res: Response
   try {
-    res = await fetch(path + buildQuery(opts.query), {
+    return await fetch(path + buildQuery(opts.query), {
       method,
       headers,
       body,
@@ -62,7 +60,23 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   } catch (e) {
     throw new ApiError(0, 'network', (e as Error).message || 'network error')
   }
+}
+
+/** A binary answer (audio...); errors are the usual JSON errors. */
+export async function requestBlob(method: string, path: string, opts: RequestOptions = {}): Promise<Blob> {
+  const res = await send(method, path, opts, '*/*')
+  if (res.ok) return res.blob()
+  return parseAnswer<Blob>(res, opts)
+}
+
+/** The one way the console talks to the daemon. */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(method, path, opts, 'application/json')
   if (res.status === 204) return undefined as T
+  return parseAnswer<T>(res, opts)
+}
+
+async function parseAnswer<T>(res: Response, opts: RequestOptions): Promise<T> {
   const text = await res.text()
   let data: unknown = undefined
   if (text) {

@@ -1,5 +1,5 @@
 // Endpoint functions, one per operation of docs/openapi.yaml.
-import { request } from './client'
+import { request, requestBlob } from './client'
 import type * as T from './types'
 
 export * from './types'
@@ -161,6 +161,12 @@ export const api = {
     live: () => request<T.LiveCallList>('GET', `${B}/calls/live`),
     /** Hang a call in progress up (204); 404 when it is no longer in progress. */
     hangUp: (id: T.Id) => request<void>('DELETE', `${B}/calls/live/${id}`),
+  },
+  tts: {
+    getSettings: () => request<T.TtsSettingsView>('GET', `${B}/tts/settings`),
+    putSettings: (body: T.TtsSettings) => request<T.TtsSettingsSaved>('PUT', `${B}/tts/settings`, { body }),
+    /** The text rendered as a WAV file (16 kHz mono); 422 when it cannot be spoken. */
+    preview: (body: T.TtsPreview) => requestBlob('POST', `${B}/tts/preview`, { body }),
   },
 }
 

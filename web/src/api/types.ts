@@ -45,6 +45,7 @@ export type PermissionKey =
   | 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
   | 'extensions' | 'calls' | 'trunks' | 'numbers' | 'routes' | 'time_groups' | 'lists'
   | 'speed_dials'
+  | 'tts'
 /** Menu key → access; a key not present is not granted. */
 export type PermissionMap = Partial<Record<PermissionKey | string, Access>>
 export type DataScope = 'department' | 'department_tree' | 'tenant'
@@ -207,6 +208,26 @@ export interface ApiKeyQuery extends ListQuery {
 
 export interface IpAllowlist {
   cidrs: string[]
+}
+
+/** Text to speech: espeak-ng voice (`cmn`, `yue`, `en`, `en-us`) and words a minute. */
+export interface TtsSettings {
+  voice: string
+  rate: number
+}
+export interface TtsSettingsSaved extends TtsSettings {
+  updated_at: number
+}
+export interface TtsSettingsView extends TtsSettings {
+  updated_at: number | null
+  voices: string[]
+  rate_min: number
+  rate_max: number
+}
+export interface TtsPreview {
+  text: string
+  voice?: string
+  rate?: number
 }
 
 export interface OperationLog {

@@ -28,6 +28,7 @@ export default {
     trunks: 'Trunks', numbers: 'Numbers', routes: 'Routes', time_groups: 'Time groups', lists: 'Black/white lists',
     speed_dials: 'Speed dial',
     media: 'Voice & music', voices: 'Voice library', moh: 'Music on hold',
+    tts: 'Text to speech',
   },
   home: {
     welcome: 'Welcome, {name}', tenant: 'Tenant', timezone: 'Time zone', scope: 'Data scope',
@@ -172,6 +173,15 @@ export default {
     rulesHint: 'An end before the start runs past midnight. Times are in the tenant time zone.',
     holidaysHint: 'A holiday closes the whole day.', weekdays: { 1: 'Mon', 2: 'Tue', 3: 'Wed', 4: 'Thu', 5: 'Fri', 6: 'Sat', 7: 'Sun' },
     noRules: 'No opening hours: never open', count: '{n} rules, {h} holidays',
+  },
+  tts: {
+    title: 'Text to speech', settings: 'Tenant voice', voice: 'Voice', rate: 'Rate', wpm: '{n} words a minute',
+    settingsHint: 'Prompts that name no voice or rate are spoken with these. Save to apply them to the whole tenant.',
+    preview: 'Preview', text: 'Text', textPlaceholder: 'e.g. 您好，欢迎致电客服热线。',
+    previewHint: 'Write numbers as they should be read (按一转咨询, not 按1). The preview uses the voice and rate above, saved or not.',
+    play: 'Preview', tooLong: 'At most {max} characters', empty: 'Type a text first', lastSaved: 'Saved {time}',
+    defaults: 'Not saved yet: the defaults apply',
+    voices: { cmn: 'Mandarin (cmn)', yue: 'Cantonese (yue)', en: 'English, British (en)', 'en-us': 'English, American (en-us)' },
   },
   lists: {
     title: 'Black/white lists', name: 'Name', direction: 'Applies to', type: 'Type', entries: 'Numbers',

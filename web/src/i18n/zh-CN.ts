@@ -30,6 +30,7 @@ const zh: typeof en = {
     trunks: '中继管理', numbers: '号码管理', routes: '路由管理', time_groups: '时间组', lists: '黑白名单',
     speed_dials: '快速拨号',
     media: '语音管理', voices: '语音库', moh: '等待音乐',
+    tts: '语音合成',
   },
   home: {
     welcome: '欢迎，{name}', tenant: '企业', timezone: '时区', scope: '数据范围',
@@ -174,6 +175,15 @@ const zh: typeof en = {
     rulesHint: '结束早于开始表示跨过午夜。时间按企业时区计算。',
     holidaysHint: '节假日全天视为非工作时间。', weekdays: { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' },
     noRules: '没有工作时间：始终不在时间组内', count: '{n} 个时段，{h} 个节假日',
+  },
+  tts: {
+    title: '语音合成 (TTS)', settings: '企业默认发音', voice: '发音人', rate: '语速', wpm: '每分钟 {n} 词',
+    settingsHint: '未指定发音人或语速的提示音使用这里的设置，保存后对全企业生效。',
+    preview: '试听', text: '文本', textPlaceholder: '例如：您好，欢迎致电客服热线。',
+    previewHint: '数字请写成要读出的样子（"按一转咨询"而不是"按1"）。试听使用上方的发音人和语速，无论是否已保存。',
+    play: '点击试听', tooLong: '最多 {max} 个字', empty: '请先输入文本', lastSaved: '保存于 {time}',
+    defaults: '尚未保存：使用默认设置',
+    voices: { cmn: '普通话 (cmn)', yue: '粤语 (yue)', en: '英语，英式 (en)', 'en-us': '英语，美式 (en-us)' },
   },
   lists: {
     title: '黑白名单', name: '名称', direction: '适用于', type: '类型', entries: '号码',
