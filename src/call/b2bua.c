@@ -107,6 +107,7 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 	} else if (ev == MEDIA_DTMF) {
 		log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 			  leg->endpoint);
+		transfer_key(leg, digit);
 	}
 }
 

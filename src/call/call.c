@@ -39,6 +39,7 @@ struct leg *leg_new(struct call *call, bool outgoing)
 	leg->start_ms = now_ms();
 	leg->state = LEG_TRYING;
 	tmr_init(&leg->st.tmr);
+	tmr_init(&leg->keys_tmr);
 	if (outgoing)
 		list_append(&call->blegs, &leg->le, leg);
 	else
@@ -53,6 +54,7 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 	if (!leg || leg->state == LEG_ENDED)
 		return;
 	stimer_stop(leg);
+	tmr_cancel(&leg->keys_tmr);
 	if (leg->ep) {
 		media_endpoint_stats(leg->ep, &leg->stats);
 		media_unbridge(leg->ep);
@@ -81,6 +83,7 @@ static void leg_free(struct leg *leg)
 	if (!leg)
 		return;
 	stimer_stop(leg);
+	tmr_cancel(&leg->keys_tmr);
 	mem_deref(leg->sess);   /* sends BYE or CANCEL when still needed */
 	media_endpoint_free(leg->ep);
 	leg_sdp_reset(&leg->sdp);

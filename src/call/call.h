@@ -50,6 +50,8 @@ struct leg {
 	struct media_stats stats;  /* read when the leg ends */
 	const struct route_trunk *trunk;  /* the trunk it went out on */
 	struct leg_timer st;
+	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
+	struct tmr keys_tmr;       /* the pause that ends "##12" */
 };
 
 struct call {
@@ -116,6 +118,8 @@ struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
 
 /* transfer.c: REFER (blind and attended transfer) */
 void transfer_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
+/* A DTMF digit the leg's far end keyed (for ## + extension). */
+void transfer_key(struct leg *leg, char digit);
 
 void b2bua_forget(struct b2bua *b, struct call *call);
 struct store *b2bua_store(const struct b2bua *b);

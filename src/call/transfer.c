@@ -4,7 +4,9 @@
  * Attended (RFC 3891 Replaces in the Refer-To): the transferor has a
  * second call (the consultation) with the target; its two parties are
  * joined and the transferor leaves both calls. The transferor is told
- * how it went with a sipfrag NOTIFY.
+ * how it went with a sipfrag NOTIFY. In-call `##`+extension (ippbx.md
+ * §2.9): the party who keys it (RFC 4733 events) transfers the other one
+ * blind, as if it had sent a REFER.
  */
 #include <string.h>
 #include "../core/libre.h"
@@ -91,23 +93,23 @@ static void transferor_leaves(struct call *call, struct leg *transferor,
 	call->winner = NULL;
 }
 
-static void blind(struct sip *sip, const struct sip_msg *msg,
-		  struct leg *transferor, const struct refer *r)
+static const struct dir_extension *extension_of(const struct call *call,
+					       const struct pl *number)
+{
+	const struct dir_extension *ext =
+		directory_extension(b2bua_deps(call->b2bua)->dir,
+				    call->tenant_id, number);
+
+	return ext && ext->enabled ? ext : NULL;
+}
+
+/* The transferor leaves; the other party rings the target. */
+static void transfer_to(struct leg *transferor,
+			const struct dir_extension *target)
 {
 	struct call *call = transferor->call;
 	struct leg *transferee = call_other_leg(transferor);
-	const struct dir_extension *target =
-		directory_extension(b2bua_deps(call->b2bua)->dir,
-				    call->tenant_id, &r->user);
 
-	if (!target || !target->enabled) {
-		sip_reply(sip, msg, 404, "Not Found");
-		return;
-	}
-	if (notify_transferor(call, msg, transferor)) {
-		sip_reply(sip, msg, 500, "Server Internal Error");
-		return;
-	}
 	transferor_leaves(call, transferor, transferee);
 	str_ncpy(call->callee, target->number, sizeof(call->callee));
 	if (!call_ring_extension(call, target)) {
@@ -118,6 +120,82 @@ static void blind(struct sip *sip, const struct sip_msg *msg,
 	call_start_ring_timer(call);
 	log_info("call", "call %s: %s transfers %s to %s", call->id,
 		 transferor->endpoint, transferee->endpoint, target->number);
+}
+
+static void blind(struct sip *sip, const struct sip_msg *msg,
+		  struct leg *transferor, const struct refer *r)
+{
+	const struct dir_extension *target =
+		extension_of(transferor->call, &r->user);
+
+	if (!target) {
+		sip_reply(sip, msg, 404, "Not Found");
+		return;
+	}
+	if (notify_transferor(transferor->call, msg, transferor)) {
+		sip_reply(sip, msg, 500, "Server Internal Error");
+		return;
+	}
+	transfer_to(transferor, target);
+}
+
+/* ---- in-call ## + extension ---- */
+
+enum { DTMF_GAP_MS = 3000 };
+
+static void keyed_transfer(struct leg *leg)
+{
+	struct call *call = leg->call;
+	const struct dir_extension *target;
+	char digits[sizeof(leg->keys)];
+	struct pl number;
+
+	str_ncpy(digits, leg->keys + 2, sizeof(digits));
+	leg->keys[0] = '\0';
+	pl_set_str(&number, digits);
+	if (call->ended || leg->state != LEG_ANSWERED ||
+	    !call_other_leg(leg) || !number.l)
+		return;
+	target = extension_of(call, &number);
+	if (!target) {
+		log_info("call", "call %s: %s keyed ##%s: no such extension",
+			 call->id, leg->endpoint, digits);
+		return;
+	}
+	transfer_to(leg, target);
+}
+
+static void keys_timeout(void *arg)
+{
+	keyed_transfer(arg);
+}
+
+void transfer_key(struct leg *leg, char digit)
+{
+	size_t n = strlen(leg->keys);
+
+	if (leg->call->ended || !leg->call->answer_ms)
+		return;
+	/* Only a sequence that starts with ## is ours. */
+	if ((n < 2 && digit != '#') || n + 1 >= sizeof(leg->keys)) {
+		leg->keys[0] = '\0';
+		tmr_cancel(&leg->keys_tmr);
+		return;
+	}
+	if (n >= 3 && digit == '#') {           /* ##123# */
+		tmr_cancel(&leg->keys_tmr);
+		keyed_transfer(leg);
+		return;
+	}
+	if (n >= 2 && (digit < '0' || digit > '9')) {
+		leg->keys[0] = '\0';
+		tmr_cancel(&leg->keys_tmr);
+		return;
+	}
+	leg->keys[n] = digit;
+	leg->keys[n + 1] = '\0';
+	if (n + 1 > 2)
+		tmr_start(&leg->keys_tmr, DTMF_GAP_MS, keys_timeout, leg);
 }
 
 /* Takes `leg` out of its (ending) call into `call` as the answering
