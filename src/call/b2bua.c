@@ -20,6 +20,7 @@
 
 struct b2bua {
 	struct b2bua_deps deps;
+	struct moh *moh;
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
 	struct sipsess_sock *sock;
 	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
@@ -146,6 +147,9 @@ static int leg_apply_remote(struct leg *leg)
 void call_bridge(struct call *call, struct leg *b)
 {
 	int err;
+
+	moh_stop(call->a);      /* they hear each other now */
+	moh_stop(b);
 
 	if (!call->a->has_fmt || !b->has_fmt)
 		return;
@@ -499,6 +503,19 @@ static void a_closed(int err, const struct sip_msg *msg, void *arg)
 		 "caller", 487, "Request Terminated");
 }
 
+/* The party left waiting hears music on hold while the other holds. */
+static void hold_music(struct leg *holder)
+{
+	struct leg *other = call_other_leg(holder);
+
+	if (!other || holder->call->ended)
+		return;
+	if (holder->held)
+		moh_start(holder->call->b2bua->moh, other);
+	else
+		moh_stop(other);
+}
+
 /* A re-INVITE from either side: hold, resume, new address. We answer from
    our own media; the other leg needs no renegotiation. */
 static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
@@ -520,6 +537,7 @@ static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
 			      leg_sdp_remote_sends(&leg->sdp));
 	log_info("call", "call %s: %s %s", leg->call->id, leg->endpoint,
 		 leg->held ? "holds" : "resumes");
+	hold_music(leg);
 	return leg_sdp_encode(&leg->sdp, descp, false);
 }
 
@@ -902,6 +920,11 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		return ENOMEM;
 	b->deps = *deps;
 	list_init(&b->calls);
+	err = moh_alloc(&b->moh, deps->store, deps->data_dir);
+	if (err) {
+		free(b);
+		return err;
+	}
 	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
 			 update_handler, b);
 	if (!err)
@@ -913,6 +936,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 	if (err) {
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
+		moh_free(b->moh);
 		free(b);
 		return err;
 	}
@@ -939,6 +963,7 @@ void b2bua_free(struct b2bua *b)
 	b->evsock = mem_deref(b->evsock);
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
+	moh_free(b->moh);
 	free(b);
 }
 

@@ -20,6 +20,7 @@ struct b2bua_deps {
 	struct media_engine *media;
 	struct store *store;
 	unsigned ring_timeout_ms;
+	const char *data_dir;       /* voices for music on hold */
 };
 
 int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);

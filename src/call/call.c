@@ -55,6 +55,7 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 		return;
 	stimer_stop(leg);
 	tmr_cancel(&leg->keys_tmr);
+	moh_stop(leg);
 	if (leg->ep) {
 		media_endpoint_stats(leg->ep, &leg->stats);
 		media_unbridge(leg->ep);
@@ -84,6 +85,7 @@ static void leg_free(struct leg *leg)
 		return;
 	stimer_stop(leg);
 	tmr_cancel(&leg->keys_tmr);
+	moh_stop(leg);
 	mem_deref(leg->sess);   /* sends BYE or CANCEL when still needed */
 	media_endpoint_free(leg->ep);
 	leg_sdp_reset(&leg->sdp);

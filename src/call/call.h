@@ -52,6 +52,9 @@ struct leg {
 	struct leg_timer st;
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
+	bool moh;                  /* hears music on hold (moh.c) */
+	bool moh_waiting;          /* ... once it is loaded */
+	struct le moh_le;
 };
 
 struct call {
@@ -103,6 +106,13 @@ void stimer_stop(struct leg *leg);
 void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg);
 void stimer_update(struct leg *leg, const struct sip_msg *msg,
 		   struct mbuf *answer);
+
+/* moh.c: music on hold */
+struct moh;
+int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);
+void moh_free(struct moh *m);
+void moh_start(struct moh *m, struct leg *listener);
+void moh_stop(struct leg *listener);
 
 /* cdr.c */
 void cdr_write(struct b2bua *b, const struct call *call);

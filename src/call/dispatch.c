@@ -416,6 +416,26 @@ static void feature_hangup(void *arg)
 
 /* Sets DND or a forwarding target for the dialling extension, then answers
    and hangs up (the confirmation tone comes with the media engine). */
+/* *43: the echo test — answered, and what the phone sends comes back
+   (agents check their headset and the network). Ends when they hang up. */
+static void echo_test(struct b2bua *b, const struct sip_msg *msg,
+		      const struct dir_extension *from)
+{
+	struct call *call = b2bua_take_call(b, msg, from->tenant_id,
+					    "internal", from->number,
+					    from->display_name, "*43",
+					    from->codecs);
+
+	if (!call)
+		return;
+	if (call_answer_alone(call)) {
+		call_end(call, "system_error", "system", 500, "Server Error");
+		return;
+	}
+	media_endpoint_echo(call->a->ep, true);
+	log_info("call", "extension %s: echo test", from->number);
+}
+
 static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 			 const struct dir_extension *from, const char *dialed)
 {
@@ -424,6 +444,10 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 	const char *column;
 	char value[33];
 
+	if (!strcmp(dialed, "*43")) {
+		echo_test(b, msg, from);
+		return true;
+	}
 	if (!strcmp(dialed, "*8")) {
 		if (b2bua_pickup(b, msg, from) == ENOENT)
 			refuse(b, msg, from->tenant_id, "internal",

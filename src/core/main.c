@@ -115,7 +115,8 @@ static int start_telephony(struct daemon *d)
 	directory_on_change(d->dir, directory_changed, d);
 	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
 				   d->store,
-				   (unsigned)d->cfg.ring_timeout * 1000};
+				   (unsigned)d->cfg.ring_timeout * 1000,
+				   d->cfg.data_dir};
 	err = b2bua_alloc(&d->b2bua, &deps);
 	if (!err)
 		err = sip_stack_finish(d->sip);

@@ -42,6 +42,9 @@ static void ep_destroy(struct media_endpoint *ep)
 		(void)close(ep->fd_rtcp);
 	me->used[(ep->port - me->port_base) / 2] = false;
 	relay_free_codec(ep);   /* normally gone with release() already */
+	player_release(ep);
+	media_sound_unref(ep->want.sound);
+	media_sound_unref(ep->play.sound);
 	list_unlink(&ep->ctl_le);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
@@ -79,6 +82,15 @@ static void dispatch(struct qnode *n)
 	case Q_EV_DTMF:
 		if (!ep->freed && ep->eventh)
 			ep->eventh(ep, MEDIA_DTMF, n->digit, ep->arg);
+		break;
+	case Q_EV_PLAYED:
+		/* Only the end of the play asked for last. */
+		if (!ep->freed && ep->eventh && n->gen == ep->play.gen &&
+		    ep->play.sound) {
+			ep->play.sound = (media_sound_unref(ep->play.sound),
+					  NULL);
+			ep->eventh(ep, MEDIA_PLAY_DONE, 0, ep->arg);
+		}
 		break;
 	default:
 		break;
@@ -308,6 +320,15 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.owner = ep->thr;
 	ep->want.peer = ep->peer;
 	ep->want.peer_thr = ep->peer ? ep->peer->thr : NULL;
+	if (ep->want.sound != ep->play.sound) {
+		media_sound_unref(ep->want.sound);
+		ep->want.sound = media_sound_ref(ep->play.sound);
+	}
+	ep->want.loops = ep->play.loops;
+	ep->want.gap_ms = ep->play.gap_ms;
+	ep->want.wall = ep->play.wall;
+	ep->want.play_gen = ep->play.gen;
+	ep->want.echo = ep->play.echo;
 	pthread_mutex_unlock(&ep->lock);
 	if (!push || !ep->thr)
 		return;
@@ -413,6 +434,42 @@ int media_endpoint_set_remote(struct media_endpoint *ep, const struct sa *rtp,
 	ep->has_fmt = true;
 	want_publish(ep, true);
 	return 0;
+}
+
+int media_play(struct media_endpoint *ep, const struct media_play *p)
+{
+	if (!ep || ep->freed || !p || !p->sound)
+		return EINVAL;
+	media_sound_unref(ep->play.sound);
+	ep->play.sound = media_sound_ref(p->sound);
+	ep->play.loops = p->loops;
+	ep->play.gap_ms = p->gap_ms;
+	ep->play.wall = p->wall_clock;
+	ep->play.gen++;
+	want_publish(ep, true);
+	return 0;
+}
+
+void media_play_stop(struct media_endpoint *ep)
+{
+	if (!ep || ep->freed || !ep->play.sound)
+		return;
+	ep->play.sound = (media_sound_unref(ep->play.sound), NULL);
+	ep->play.gen++;
+	want_publish(ep, true);
+}
+
+bool media_playing(const struct media_endpoint *ep)
+{
+	return ep && ep->play.sound != NULL;
+}
+
+void media_endpoint_echo(struct media_endpoint *ep, bool on)
+{
+	if (!ep || ep->freed || ep->play.echo == on)
+		return;
+	ep->play.echo = on;
+	want_publish(ep, true);
 }
 
 void media_endpoint_mute(struct media_endpoint *ep, bool muted)

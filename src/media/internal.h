@@ -30,6 +30,7 @@ enum qkind {
 	Q_ATTACH, Q_DETACH, Q_SYNC, Q_QUIT,
 	/* media thread -> control */
 	Q_EV_FIRST, Q_EV_TIMEOUT, Q_EV_DTMF, Q_EV_DETACHED, Q_EV_FREED,
+	Q_EV_PLAYED,
 };
 
 struct qnode {
@@ -37,6 +38,7 @@ struct qnode {
 	enum qkind kind;
 	struct media_endpoint *ep;
 	char digit;
+	uint32_t gen;           /* Q_EV_PLAYED: which play ended */
 	bool heap;              /* malloc'ed: free after use */
 };
 
@@ -65,6 +67,39 @@ struct want {
 	struct media_thread *owner;     /* where it should be, NULL: moving */
 	struct media_endpoint *peer;
 	struct media_thread *peer_thr;  /* where peer is attached, NULL: moving */
+	/* player.c: what to play (a reference of its own), or nothing */
+	struct media_sound *sound;
+	unsigned loops, gap_ms;
+	bool wall;
+	uint32_t play_gen;
+	bool echo;
+};
+
+/* A play in progress on the media thread (player.c). */
+struct player {
+	struct le le;                   /* in media_thread.players */
+	bool listed;
+	bool active;
+	uint32_t gen;
+	struct media_sound *snd;        /* the thread's reference */
+	unsigned loops_left;            /* 0: until stopped */
+	size_t gap, pos;                /* in sound samples */
+	int64_t next_ms;                /* monotonic: the next packet */
+	struct codec_enc *enc;
+	enum codec_id enc_id;
+	struct resampler rs;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	bool mark;
+};
+
+/* What the control thread asked to play (ctl). */
+struct play_req {
+	struct media_sound *sound;      /* a reference, or NULL */
+	unsigned loops, gap_ms;
+	bool wall;
+	uint32_t gen;
+	bool echo;
 };
 
 struct rx_seq {
@@ -100,6 +135,7 @@ struct media_endpoint {
 	bool has_fmt;
 	bool muted;
 	bool freed;
+	struct play_req play;
 
 	/* control -> media */
 	pthread_mutex_t lock;
@@ -132,6 +168,8 @@ struct media_endpoint {
 	double jitter;                  /* in timestamp units */
 	bool dtmf_seen;
 	uint32_t dtmf_ts;
+	bool w_echo;
+	struct player pl;
 
 	struct ep_stats st;
 };
@@ -144,6 +182,8 @@ struct media_thread {
 	struct nodeq q;
 	struct qnode n_quit;
 	struct list eps;        /* attached endpoints (media) */
+	struct list players;    /* endpoints playing (player.c) */
+	struct tmr play_tmr;
 	struct tmr scan;
 	pthread_mutex_t ready_lock;
 	pthread_cond_t ready_cond;
@@ -186,6 +226,15 @@ void relay_free_codec(struct media_endpoint *ep);
 void relay_rtp_handler(int flags, void *arg);
 void relay_rtcp_handler(int flags, void *arg);
 void relay_scan(struct media_thread *mt, int64_t now);
+/* Sends an RTP packet of the endpoint's own (player) to its far end. */
+void relay_send_own(struct media_endpoint *ep, const uint8_t *pkt,
+		    size_t len);
+
+/* player.c (media thread) */
+void player_apply(struct media_thread *mt, struct media_endpoint *ep,
+		  const struct want *w);
+void player_release(struct media_endpoint *ep);
+bool player_active(const struct media_endpoint *ep);
 int64_t mono_ms(void);
 
 /* thread.c */
@@ -194,6 +243,8 @@ void media_thread_stop(struct media_thread *mt);
 void media_thread_push(struct media_thread *mt, struct qnode *n,
 		       enum qkind kind, struct media_endpoint *ep);
 void thread_event(struct media_endpoint *ep, enum qkind kind, char digit);
+void thread_event_gen(struct media_endpoint *ep, enum qkind kind,
+		      uint32_t gen);
 
 static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)
 {

@@ -17,6 +17,7 @@
 #define HOTLINE_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct sa;
@@ -48,6 +49,7 @@ enum media_event {
 	MEDIA_FIRST_PACKET,     /* the first RTP packet arrived */
 	MEDIA_TIMEOUT,          /* no RTP for the inactivity timeout */
 	MEDIA_DTMF,             /* an RFC 4733 digit ended; see digit */
+	MEDIA_PLAY_DONE,        /* what media_play() played has ended */
 };
 
 typedef void (media_event_h)(struct media_endpoint *ep, enum media_event ev,
@@ -102,5 +104,42 @@ void media_unbridge(struct media_endpoint *a);
    bridge takes effect a moment after media_bridge, when both endpoints are
    on one thread). */
 bool media_endpoint_relaying(const struct media_endpoint *ep);
+
+/* ---- audio the engine sends itself (src/media/player.c) ---- */
+
+/* A sound: decoded once to 16 kHz mono, immutable, shared by reference
+   (the references are thread-safe). */
+struct media_sound;
+
+/* Reads and decodes an audio file (WAV, MP3... anything libsndfile reads;
+   mixed down and resampled). Blocking file I/O: never on the control
+   thread. */
+int  media_sound_load(struct media_sound **sp, const char *path);
+int  media_sound_from_pcm(struct media_sound **sp, const int16_t *pcm,
+			  size_t n);   /* 16 kHz mono samples, copied */
+struct media_sound *media_sound_ref(struct media_sound *s);
+void media_sound_unref(struct media_sound *s);      /* NULL: nothing */
+unsigned media_sound_ms(const struct media_sound *s);
+size_t media_sound_samples(const struct media_sound *s);   /* 16 kHz */
+void media_sound_copy(const struct media_sound *s, int16_t *out, size_t n);
+
+struct media_play {
+	struct media_sound *sound;  /* referenced while it plays */
+	unsigned loops;             /* times to play it; 0: until stopped */
+	unsigned gap_ms;            /* silence after each time */
+	bool wall_clock;            /* start where the wall clock says, so
+				       every listener hears the same point
+				       (music on hold) */
+};
+
+/* Plays to the endpoint's far end, in its codec, instead of what its
+   bridge peer says (which goes on again when the play ends). A new play
+   replaces the old; MEDIA_PLAY_DONE reports the end of the last one asked
+   for (not of one stopped or replaced). */
+int  media_play(struct media_endpoint *ep, const struct media_play *p);
+void media_play_stop(struct media_endpoint *ep);
+bool media_playing(const struct media_endpoint *ep);
+/* Echo test: what the far end sends comes straight back to it. */
+void media_endpoint_echo(struct media_endpoint *ep, bool on);
 
 #endif

@@ -362,8 +362,8 @@ static void relay_rtp(struct media_endpoint *a, uint8_t *p, size_t len,
 	struct media_endpoint *b = a->wpeer;
 	const struct addr *to;
 
-	if (!b || a->w_muted || b->w_muted)
-		return;
+	if (!b || a->w_muted || b->w_muted || b->pl.active)
+		return;         /* b's far end hears b's player meanwhile */
 	to = b->latch_rtp.len ? &b->latch_rtp : &b->w_remote;
 	if (!to->len)
 		return;
@@ -408,7 +408,21 @@ static void rx_rtp(struct media_endpoint *ep, uint8_t *p, size_t len,
 		dtmf_check(ep, p, &r);
 	else if (ep->w_has_fmt && r.pt == ep->w_fmt.pt)
 		jitter_update(ep, &r, now_us);
+	if (ep->w_echo) {
+		relay_send_own(ep, p, len);     /* an echo test */
+		return;
+	}
 	relay_rtp(ep, p, len, &r);
+}
+
+void relay_send_own(struct media_endpoint *ep, const uint8_t *pkt,
+		    size_t len)
+{
+	const struct addr *to = ep->latch_rtp.len ? &ep->latch_rtp
+						  : &ep->w_remote;
+
+	if (to->len)
+		send_to(ep, ep->fd_rtp, to, pkt, len, true);
 }
 
 static int receive(struct media_thread *mt, int fd)

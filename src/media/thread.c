@@ -23,7 +23,22 @@
 enum { SCAN_MS = 250, MAX_FDS = 65536 };
 
 /* Queues an event for the control thread (media thread). */
+static void event_push(struct media_endpoint *ep, enum qkind kind, char digit,
+		       uint32_t gen);
+
 void thread_event(struct media_endpoint *ep, enum qkind kind, char digit)
+{
+	event_push(ep, kind, digit, 0);
+}
+
+void thread_event_gen(struct media_endpoint *ep, enum qkind kind,
+		      uint32_t gen)
+{
+	event_push(ep, kind, 0, gen);
+}
+
+static void event_push(struct media_endpoint *ep, enum qkind kind, char digit,
+		       uint32_t gen)
 {
 	struct qnode *n;
 
@@ -44,6 +59,7 @@ void thread_event(struct media_endpoint *ep, enum qkind kind, char digit)
 	n->kind = kind;
 	n->ep = ep;
 	n->digit = digit;
+	n->gen = gen;
 	nodeq_push(&ep->me->events, n);
 }
 
@@ -82,6 +98,10 @@ static void unregister(struct media_endpoint *ep)
 	if (ep->fd_rtcp >= 0)
 		fd_close(ep->fd_rtcp);
 	list_unlink(&ep->le);
+	if (ep->pl.listed) {            /* it goes on where ep lands */
+		list_unlink(&ep->pl.le);
+		ep->pl.listed = false;
+	}
 	ep->owner = NULL;
 }
 
@@ -89,6 +109,7 @@ static void release(struct media_endpoint *ep)
 {
 	unregister(ep);
 	relay_free_codec(ep);
+	player_release(ep);
 	(void)close(ep->fd_rtp);
 	(void)close(ep->fd_rtcp);
 	ep->fd_rtp = ep->fd_rtcp = -1;
@@ -112,10 +133,14 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 
 	pthread_mutex_lock(&ep->lock);
 	w = ep->want;
+	w.sound = media_sound_ref(w.sound);     /* ours, for player_apply */
 	pthread_mutex_unlock(&ep->lock);
-	if (w.owner != mt)
+	if (w.owner != mt) {
+		media_sound_unref(w.sound);
 		return;
+	}
 	if (w.dead) {
+		media_sound_unref(w.sound);
 		/* Not while a SYNC is queued again (the control thread may
 		   have pushed it while this one ran): that one releases. */
 		if (!atomic_load(&ep->sync_queued))
@@ -137,6 +162,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 		unlink_peer(ep);
 		set_peer(ep, peer);
 	}
+	player_apply(mt, ep, &w);
 }
 
 static void attach(struct media_thread *mt, struct media_endpoint *ep)
@@ -244,6 +270,8 @@ static int loop_setup(struct media_thread *mt)
 	if (err)
 		return err;
 	tmr_init(&mt->scan);
+	tmr_init(&mt->play_tmr);
+	list_init(&mt->players);
 	tmr_start(&mt->scan, SCAN_MS, scan_handler, mt);
 	return 0;
 }
@@ -265,6 +293,7 @@ static void *thread_main(void *arg)
 		log_error("media", "thread %u: loop ended: %d", mt->idx, err);
 	release_all(mt);
 	tmr_cancel(&mt->scan);
+	tmr_cancel(&mt->play_tmr);
 	nodeq_close(&mt->q);
 	re_thread_close();
 	return NULL;

@@ -561,8 +561,8 @@ int route_outbound(const struct directory *dir,
 
 bool route_short_number_reserved(const char *short_number)
 {
-	static const char *const codes[] = {"8", "80", "81", "82", "83", "86",
-		"87", "88", "851", "852", "853"};
+	static const char *const codes[] = {"8", "43", "80", "81", "82", "83",
+		"86", "87", "88", "851", "852", "853"};
 	static const char *const prefixes[] = {"841", "842", "843"};
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {

@@ -1,0 +1,387 @@
+/*
+ * player.c — audio the media engine itself sends to an endpoint's far end:
+ * sounds (decoded once into 16 kHz mono PCM, shared read-only by every
+ * endpoint that plays them) and echo.
+ *
+ * A playing endpoint sends one packet every ptime from its media thread's
+ * clock, in its own RTP stream (own SSRC, sequence and timestamps),
+ * encoded in the endpoint's codec; meanwhile what its bridge peer says is
+ * not relayed to it. The control thread starts and stops a play through
+ * `want` (a generation number tells a new play from the old one); the end
+ * of a play comes back as MEDIA_PLAY_DONE for that generation. With the
+ * wall clock as position, every endpoint playing one sound hears the same
+ * point of it (music on hold: one decoded sound for all the callers).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sndfile.h>
+#include "internal.h"
+#include "../core/log.h"
+
+enum { SOUND_RATE = 16000, TICK_MS = 10, MAX_LAG_MS = 200 };
+
+struct media_sound {
+	atomic_int refs;
+	size_t n;               /* samples at SOUND_RATE */
+	int16_t pcm[];
+};
+
+/* ---- sounds (any thread) ------------------------------------------- */
+
+static struct media_sound *sound_alloc(size_t n)
+{
+	struct media_sound *s = malloc(sizeof(*s) + n * sizeof(int16_t));
+
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	s->n = n;
+	return s;
+}
+
+int media_sound_from_pcm(struct media_sound **sp, const int16_t *pcm,
+			 size_t n)
+{
+	struct media_sound *s;
+
+	if (!sp || !pcm || !n)
+		return EINVAL;
+	s = sound_alloc(n);
+	if (!s)
+		return ENOMEM;
+	memcpy(s->pcm, pcm, n * sizeof(int16_t));
+	*sp = s;
+	return 0;
+}
+
+/* Mixes interleaved frames down to mono, in place. */
+static void mix_down(int16_t *pcm, size_t frames, int channels)
+{
+	for (size_t i = 0; i < frames; i++) {
+		int32_t sum = 0;
+
+		for (int c = 0; c < channels; c++)
+			sum += pcm[i * (size_t)channels + (size_t)c];
+		pcm[i] = (int16_t)(sum / channels);
+	}
+}
+
+static int to_sound_rate(struct media_sound **sp, const int16_t *pcm,
+			 size_t n, uint32_t rate)
+{
+	struct resampler rs;
+	struct media_sound *s;
+	int16_t *tmp;
+	size_t max = (size_t)((uint64_t)n * SOUND_RATE / rate) + 64;
+	int err;
+
+	if (rate == SOUND_RATE)
+		return media_sound_from_pcm(sp, pcm, n);
+	err = resampler_init_any(&rs, rate, SOUND_RATE);
+	if (err)
+		return err;
+	s = sound_alloc(max);
+	tmp = malloc((n + RS_TAPS_MAX) * sizeof(int16_t));
+	if (!s || !tmp) {
+		free(s);
+		free(tmp);
+		resampler_release(&rs);
+		return ENOMEM;
+	}
+	s->n = resample(&rs, pcm, n, s->pcm, max, tmp);
+	free(tmp);
+	resampler_release(&rs);
+	*sp = s;
+	return s->n ? 0 : EINVAL;
+}
+
+int media_sound_load(struct media_sound **sp, const char *path)
+{
+	SF_INFO info = {0};
+	SNDFILE *f;
+	int16_t *pcm;
+	sf_count_t got;
+	int err;
+
+	if (!sp || !path)
+		return EINVAL;
+	f = sf_open(path, SFM_READ, &info);
+	if (!f)
+		return ENOENT;
+	if (info.frames <= 0 || info.channels < 1 || info.channels > 8 ||
+	    info.samplerate < 4000 || info.frames > 60LL * 60 * 48000) {
+		sf_close(f);
+		return EINVAL;
+	}
+	pcm = malloc((size_t)info.frames * (size_t)info.channels *
+		     sizeof(int16_t));
+	if (!pcm) {
+		sf_close(f);
+		return ENOMEM;
+	}
+	got = sf_readf_short(f, pcm, info.frames);
+	sf_close(f);
+	if (got <= 0) {
+		free(pcm);
+		return EINVAL;
+	}
+	mix_down(pcm, (size_t)got, info.channels);
+	err = to_sound_rate(sp, pcm, (size_t)got, (uint32_t)info.samplerate);
+	free(pcm);
+	return err;
+}
+
+struct media_sound *media_sound_ref(struct media_sound *s)
+{
+	if (s)
+		atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+void media_sound_unref(struct media_sound *s)
+{
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+		free(s);
+}
+
+size_t media_sound_samples(const struct media_sound *s)
+{
+	return s ? s->n : 0;
+}
+
+void media_sound_copy(const struct media_sound *s, int16_t *out, size_t n)
+{
+	if (s)
+		memcpy(out, s->pcm, (n < s->n ? n : s->n) * sizeof(int16_t));
+}
+
+unsigned media_sound_ms(const struct media_sound *s)
+{
+	return s ? (unsigned)(s->n * 1000 / SOUND_RATE) : 0;
+}
+
+/* ---- playing (media thread) ------------------------------------------ */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned play_ptime(const struct media_endpoint *ep)
+{
+	const struct codec_info *ci = codec_get(ep->codec);
+	unsigned ptime = ep->w_fmt.ptime;
+
+	if (ptime < 10 || ptime > 60)
+		ptime = 20;
+	if (ci && ci->frame_ms)
+		ptime -= ptime % ci->frame_ms;
+	if (ep->codec == CODEC_OPUS && ptime != 10 && ptime != 20 &&
+	    ptime != 40 && ptime != 60)
+		ptime = 20;
+	return ptime;
+}
+
+static void player_unlink(struct player *pl)
+{
+	if (pl->listed) {
+		list_unlink(&pl->le);
+		pl->listed = false;
+	}
+}
+
+static void player_reset(struct player *pl)
+{
+	player_unlink(pl);
+	media_sound_unref(pl->snd);
+	pl->snd = NULL;
+	codec_enc_free(pl->enc);
+	pl->enc = NULL;
+	pl->active = false;
+}
+
+void player_release(struct media_endpoint *ep)
+{
+	player_reset(&ep->pl);
+}
+
+static void tick(void *arg);
+
+static void list_player(struct media_thread *mt, struct media_endpoint *ep)
+{
+	struct player *pl = &ep->pl;
+
+	if (pl->listed || !pl->active)
+		return;
+	list_append(&mt->players, &pl->le, ep);
+	pl->listed = true;
+	if (!tmr_isrunning(&mt->play_tmr))
+		tmr_start(&mt->play_tmr, TICK_MS, tick, mt);
+}
+
+/* Sets up the encoder for the endpoint's codec; false: cannot play. */
+static bool player_codec(struct media_endpoint *ep)
+{
+	struct player *pl = &ep->pl;
+	const struct codec_info *ci = codec_get(ep->codec);
+
+	if (!ci)
+		return false;
+	if (pl->enc && pl->enc_id == ep->codec)
+		return true;
+	codec_enc_free(pl->enc);
+	pl->enc = NULL;
+	if (codec_enc_alloc(&pl->enc, ep->codec) ||
+	    resampler_init(&pl->rs, SOUND_RATE, ci->srate)) {
+		codec_enc_free(pl->enc);
+		pl->enc = NULL;
+		return false;
+	}
+	if (ep->codec == CODEC_OPUS)
+		codec_enc_source_rate(pl->enc, SOUND_RATE);
+	pl->enc_id = ep->codec;
+	return true;
+}
+
+/* A new play from `want` (apply(), media thread; w.sound referenced for
+   us by the caller). */
+void player_apply(struct media_thread *mt, struct media_endpoint *ep,
+		  const struct want *w)
+{
+	struct player *pl = &ep->pl;
+	size_t period;
+
+	ep->w_echo = w->echo;
+	if (w->play_gen == pl->gen) {
+		media_sound_unref(w->sound);
+		if (pl->active)
+			list_player(mt, ep);
+		return;
+	}
+	player_reset(pl);
+	pl->gen = w->play_gen;
+	pl->snd = w->sound;
+	if (!pl->snd)
+		return;
+	pl->loops_left = w->loops;
+	pl->gap = (size_t)w->gap_ms * SOUND_RATE / 1000;
+	period = pl->snd->n + pl->gap;
+	pl->pos = w->wall ? (size_t)((uint64_t)wall_ms() * (SOUND_RATE / 1000)
+				     % period) : 0;
+	pl->ssrc = (uint32_t)rand_u32();
+	pl->seq = (uint16_t)rand_u32();
+	pl->ts = rand_u32();
+	pl->mark = true;
+	pl->next_ms = mono_ms();
+	pl->active = true;
+	list_player(mt, ep);
+}
+
+/* The next n samples of the sound (silence in the gaps between loops);
+   false once the last loop has ended. */
+static bool player_fill(struct player *pl, int16_t *out, size_t n)
+{
+	size_t period = pl->snd->n + pl->gap;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pl->pos >= period) {
+			if (pl->loops_left == 1)
+				return false;
+			if (pl->loops_left)
+				pl->loops_left--;
+			pl->pos = 0;
+		}
+		out[i] = pl->pos < pl->snd->n ? pl->snd->pcm[pl->pos] : 0;
+		pl->pos++;
+	}
+	return true;
+}
+
+static void player_send(struct media_endpoint *ep, unsigned ptime)
+{
+	struct player *pl = &ep->pl;
+	const struct codec_info *ci = codec_get(ep->codec);
+	struct xcode_scratch *xs = &ep->owner->xs;
+	size_t n16 = (size_t)ptime * (SOUND_RATE / 1000), n;
+	uint8_t *pkt = xs->pkt;
+	int len;
+
+	if (!player_fill(pl, xs->dec, n16)) {
+		pl->active = false;
+		return;
+	}
+	n = resample(&pl->rs, xs->dec, n16, xs->work, CODEC_PCM_MAX, xs->tmp);
+	len = codec_encode(pl->enc, xs->work, n, pkt + 12,
+			   sizeof(xs->pkt) - 12);
+	if (len <= 0)
+		return;
+	pkt[0] = 0x80;
+	pkt[1] = (uint8_t)((pl->mark ? 0x80 : 0) | (ep->w_fmt.pt & 0x7f));
+	pkt[2] = (uint8_t)(pl->seq >> 8);
+	pkt[3] = (uint8_t)pl->seq;
+	pkt[4] = (uint8_t)(pl->ts >> 24);
+	pkt[5] = (uint8_t)(pl->ts >> 16);
+	pkt[6] = (uint8_t)(pl->ts >> 8);
+	pkt[7] = (uint8_t)pl->ts;
+	pkt[8] = (uint8_t)(pl->ssrc >> 24);
+	pkt[9] = (uint8_t)(pl->ssrc >> 16);
+	pkt[10] = (uint8_t)(pl->ssrc >> 8);
+	pkt[11] = (uint8_t)pl->ssrc;
+	pl->mark = false;
+	pl->seq++;
+	pl->ts += ptime * ci->clock / 1000;
+	relay_send_own(ep, pkt, (size_t)len + 12);
+}
+
+/* Sends what is due for one endpoint; false: its play has ended. */
+static bool player_run(struct media_endpoint *ep, int64_t now)
+{
+	struct player *pl = &ep->pl;
+	unsigned ptime;
+
+	if (!ep->w_has_fmt || !player_codec(ep)) {
+		pl->next_ms = now + 20;     /* no format yet: wait */
+		return true;
+	}
+	ptime = play_ptime(ep);
+	if (now - pl->next_ms > MAX_LAG_MS)
+		pl->next_ms = now;          /* the thread was held up */
+	while (pl->active && pl->next_ms <= now) {
+		if (!ep->w_muted)
+			player_send(ep, ptime);
+		else if (!player_fill(pl, ep->owner->xs.dec,
+				      (size_t)ptime * (SOUND_RATE / 1000)))
+			pl->active = false;
+		pl->next_ms += ptime;
+	}
+	return pl->active;
+}
+
+static void tick(void *arg)
+{
+	struct media_thread *mt = arg;
+	int64_t now = mono_ms();
+	struct le *le = mt->players.head;
+
+	while (le) {
+		struct media_endpoint *ep = le->data;
+
+		le = le->next;
+		if (player_run(ep, now))
+			continue;
+		player_unlink(&ep->pl);
+		thread_event_gen(ep, Q_EV_PLAYED, ep->pl.gen);
+	}
+	if (mt->players.head)
+		tmr_start(&mt->play_tmr, TICK_MS, tick, mt);
+}
+
+bool player_active(const struct media_endpoint *ep)
+{
+	return ep->pl.active;
+}
