@@ -5,7 +5,9 @@
 
 VERSION  := 0.1.0
 CC       ?= cc
-PKGS     := libre librem jansson sqlite3 libpq libsodium spandsp opus libbcg729 sndfile espeak-ng
+# spandsp before librem: both export goertzel_init/_reset/_result, and
+# spandsp's DTMF receiver only works with its own (src/media/dtmf_detect.c).
+PKGS     := spandsp libre librem jansson sqlite3 libpq libsodium opus libbcg729 sndfile espeak-ng
 CFLAGS   += -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H \
 	    -Wall -Wextra -Werror -g -MMD -MP -DHOTLINE_VERSION=\"$(VERSION)\" \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
