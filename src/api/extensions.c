@@ -2,8 +2,8 @@
  * extensions.c — the tenant's SIP extensions (phones): number, digest
  * password, allowed transports and source addresses, contact limit, codec
  * preference, dial permission and whether its calls are recorded
- * (inherit the tenant's policy, always, never). Every change reloads the telephony
- * directory (ROUTE_TELEPHONY). The password is shown by create and by GET
+ * (inherit the tenant's policy, always, never). Every change reloads the
+ * telephony directory (ROUTE_TELEPHONY). The password is shown by create and by GET
  * of one extension, never in lists or the operation log. Lists show the
  * live registration state from the registrations table.
  */

@@ -282,6 +282,31 @@ static json_t *merged(struct api_req *req, json_t *before, const char *name)
 	return json_incref(v ? v : json_object_get(before, name));
 }
 
+static int flag(json_t *row, const char *name)
+{
+	return json_is_true(json_object_get(row, name));
+}
+
+static int save_policy(struct db *db, const char *tenant_id, json_t *p,
+		       json_int_t now)
+{
+	return db_exec(db, "INSERT INTO recording_policies (tenant_id, "
+		       "record_inbound, record_outbound, record_internal, "
+		       "format, mode, retention_days, updated_at) VALUES (?, ?, "
+		       "?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET "
+		       "record_inbound = excluded.record_inbound, "
+		       "record_outbound = excluded.record_outbound, "
+		       "record_internal = excluded.record_internal, "
+		       "format = excluded.format, mode = excluded.mode, "
+		       "retention_days = excluded.retention_days, "
+		       "updated_at = excluded.updated_at",
+		       json_pack("[sbbbssII]", tenant_id, flag(p, "inbound"),
+				 flag(p, "outbound"), flag(p, "internal"),
+				 row_str(p, "format"), row_str(p, "mode"),
+				 json_integer_value(json_object_get(
+					 p, "retention_days")), now));
+}
+
 HANDLER(recording_policy_put)
 {
 	json_t *before = NULL, *after = NULL;
@@ -300,31 +325,7 @@ HANDLER(recording_policy_put)
 			  "mode", merged(req, before, "mode"),
 			  "retention_days", merged(req, before,
 						   "retention_days"));
-	err = after ? 0 : ENOMEM;
-	if (!err)
-		err = db_exec(db, "INSERT INTO recording_policies (tenant_id, "
-			      "record_inbound, record_outbound, "
-			      "record_internal, format, mode, retention_days, "
-			      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-			      "ON CONFLICT (tenant_id) DO UPDATE SET "
-			      "record_inbound = excluded.record_inbound, "
-			      "record_outbound = excluded.record_outbound, "
-			      "record_internal = excluded.record_internal, "
-			      "format = excluded.format, mode = excluded.mode, "
-			      "retention_days = excluded.retention_days, "
-			      "updated_at = excluded.updated_at",
-			      json_pack("[sbbbssII]", req->who.tenant_id,
-					json_is_true(json_object_get(after,
-								     "inbound")),
-					json_is_true(json_object_get(after,
-								     "outbound")),
-					json_is_true(json_object_get(after,
-								     "internal")),
-					row_str(after, "format"),
-					row_str(after, "mode"),
-					json_integer_value(json_object_get(
-						after, "retention_days")),
-					now));
+	err = after ? save_policy(db, req->who.tenant_id, after, now) : ENOMEM;
 	if (!err)
 		json_object_set_new(after, "updated_at", json_integer(now));
 	if (!err)

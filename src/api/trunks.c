@@ -14,7 +14,8 @@
 #define SELECT "id, name, type, host, port, transport, username, " \
 	"auth_username, realm, expires, outbound_proxy, peer_cidrs, codecs, " \
 	"caller_id_format, country_code, max_calls, failover_group, enabled, " \
-	"record, has_password, status_state, status_code, status_reason, status_at, " \
+	"record, has_password, status_state, status_code, status_reason, " \
+	"status_at, " \
 	"created_at, updated_at"
 #define FROM "(SELECT t.*, CASE WHEN t.password <> '' THEN 1 ELSE 0 END " \
 	"AS has_password, s.state AS status_state, s.code AS status_code, " \

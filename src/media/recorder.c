@@ -107,7 +107,7 @@ static int64_t clock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- the wake-up ---------------------------------------------------------- */
+/* ---- the wake-up --------------------------------------------------------- */
 
 static struct kick *kick_new(void)
 {
@@ -156,7 +156,7 @@ static void wait_kick(struct kick *k, int ms)
 		(void)count;
 }
 
-/* ---- recorders ------------------------------------------------------------ */
+/* ---- recorders ----------------------------------------------------------- */
 
 static void recorder_unref(struct recorder *r)
 {
@@ -325,7 +325,7 @@ void recorder_detach(struct recorder *r)
 		recorder_unref(r);
 }
 
-/* ---- files (writer thread) ------------------------------------------------ */
+/* ---- files (writer thread) ----------------------------------------------- */
 
 static char *join_path(const char *dir, const char *path, const char *suffix)
 {
@@ -541,7 +541,7 @@ static void finalise(struct recorder *r)
 	r->info.dropped = atomic_load(&r->dropped);
 }
 
-/* ---- the writer ----------------------------------------------------------- */
+/* ---- the writer ---------------------------------------------------------- */
 
 static void unlink_active(struct rec_writer *w, struct recorder *r)
 {
@@ -705,7 +705,7 @@ unsigned recorder_writer_open_count(const struct rec_writer *w)
 	return w ? atomic_load(&((struct rec_writer *)w)->open) : 0;
 }
 
-/* ---- recovery after a crash ----------------------------------------------- */
+/* ---- recovery after a crash ---------------------------------------------- */
 
 static uint32_t le32(const uint8_t *p)
 {

@@ -86,7 +86,7 @@ struct recorder_cfg {
 
 /* What was written, handed to done. Strings live during the call. */
 struct recording_info {
-	const char *path;       /* as in the cfg, but ".wav" when MP3 fell back */
+	const char *path;       /* as in the cfg; ".wav" if MP3 fell back */
 	enum rec_format format; /* what the file is */
 	bool mp3_fallback;      /* MP3 was asked for and could not be written */
 	uint64_t bytes;         /* file size */

@@ -30,7 +30,7 @@ struct record_choice {
 	bool record;
 	enum rec_format format;
 	enum rec_mode mode;
-	unsigned rate;                  /* 8000; the call module may set 16000 */
+	unsigned rate;                  /* 8000 (the call module: or 16000) */
 	const char *why;                /* static: "policy", "extension", ... */
 };
 

@@ -83,7 +83,7 @@ static const char *format_name(enum rec_format f)
 	return f == REC_MP3 ? "mp3" : "wav";
 }
 
-/* ---- paths ---------------------------------------------------------------- */
+/* ---- paths --------------------------------------------------------------- */
 
 static bool id_like(const char *s)
 {
@@ -117,7 +117,7 @@ int record_file_path(char *out, size_t size, const char *data_dir,
 	       ? 0 : ENAMETOOLONG;
 }
 
-/* ---- rows ----------------------------------------------------------------- */
+/* ---- rows ---------------------------------------------------------------- */
 
 static int insert_work(struct db *db, void *arg)
 {
@@ -170,7 +170,7 @@ static void update_done(int err, void *arg)
 	free(j);
 }
 
-/* ---- one recording -------------------------------------------------------- */
+/* ---- one recording ------------------------------------------------------- */
 
 int recordings_start(struct recordings *rs, const struct record_choice *ch,
 		     const char *tenant_id, const char *call_id,
@@ -301,7 +301,7 @@ void recording_stop(struct recording *rec, recording_stopped_h *stopped,
 	recorder_close(rec->r, closed, rec);
 }
 
-/* ---- crash repair --------------------------------------------------------- */
+/* ---- crash repair -------------------------------------------------------- */
 
 /* The same path with ".wav" (a recording whose MP3 fell back to WAV). */
 static bool wav_variant(char *out, size_t size, const char *path)
@@ -401,7 +401,7 @@ static int submit_recovery(struct recordings *rs)
 	return err;
 }
 
-/* ---- retention ------------------------------------------------------------ */
+/* ---- retention ----------------------------------------------------------- */
 
 int record_cleanup(struct db *db, const char *data_dir, const char *tenant_id,
 		   int64_t now, long *deleted)
@@ -485,7 +485,7 @@ static void cleanup_tick(void *arg)
 	rs->cleanup = j;
 }
 
-/* ---- the service ---------------------------------------------------------- */
+/* ---- the service --------------------------------------------------------- */
 
 int recordings_alloc(struct recordings **rsp, struct store *store,
 		     const char *data_dir, const struct recordings_opts *opts)

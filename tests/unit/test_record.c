@@ -31,7 +31,7 @@
 #include "sip/directory.h"
 #include "store/store.h"
 
-/* ---- the decision ----------------------------------------------------------- */
+/* ---- the decision -------------------------------------------------------- */
 
 static const char *const TABLES =
 	"{\"tenants\": ["
@@ -144,7 +144,7 @@ static void test_decide(void **state)
 	directory_free(dir);
 }
 
-/* ---- the service on a store ---------------------------------------------------- */
+/* ---- the service on a store ---------------------------------------------- */
 
 struct env {
 	char dir[64];

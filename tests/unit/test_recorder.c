@@ -8,9 +8,9 @@
  * MP3 decodes to the right length), pause (audio dropped, duration
  * excludes it, paused time counted), overflow of the ring (counted, never
  * blocking; a burst bigger than the ring, as a writer stalled for four
- * seconds would see), stopping the writer with recordings still open (valid final
- * files, close answers at once) and the repair of a .part file left by a
- * crash.
+ * seconds would see), stopping the writer with recordings still open
+ * (valid final files, close answers at once) and the repair of a .part
+ * file left by a crash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +86,7 @@ static int64_t mono_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- the media thread ------------------------------------------------------ */
+/* ---- the media thread ---------------------------------------------------- */
 
 struct producer {
 	struct recorder *r;
@@ -132,7 +132,7 @@ static struct producer push_tones(struct recorder *r, double seconds,
 	return p;
 }
 
-/* ---- reading the files ------------------------------------------------------ */
+/* ---- reading the files --------------------------------------------------- */
 
 struct audio {
 	SF_INFO info;
@@ -181,7 +181,7 @@ static bool exists(const char *rel, const char *suffix)
 	return access(path, F_OK) == 0;
 }
 
-/* ---- fixtures ----------------------------------------------------------------- */
+/* ---- fixtures ------------------------------------------------------------ */
 
 static int setup(void **state)
 {
@@ -225,7 +225,7 @@ static struct result close_rec(struct recorder *r)
 	return res;
 }
 
-/* ---- tests -------------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 static void test_stereo_sides(void **state)
 {
