@@ -49,13 +49,16 @@
  *     recorder_detach() once and never touches the pointer again.
  *  3. Pause/resume: recording_pause(rec, true/false) (control thread).
  *  4. When the call ends (or the recording should stop), on the control
- *     thread: recording_stop(rec). The writer finalises the file, and a
+ *     thread: recording_stop(rec, NULL, NULL) (or a callback that runs once
+ *     the row is updated, e.g. for a "recording ready" event). The writer finalises the file, and a
  *     store job updates the row (status 'done' or 'failed', path, format,
  *     duration_ms, size_bytes, ended_at); GET /api/v1/calls/{id} lists the
  *     call's recordings by call_id, so no CDR change is needed.
  *  Every recordings_start is matched by one recording_stop (control side)
  *  and one recorder_detach (producer side, also when the tap was never
- *  attached); the memory goes when both happened.
+ *  attached); the memory goes when both happened. The service is
+ *  src/core/main.c's d->recs (started after the store, freed after
+ *  b2bua_free and before store_close): hand it to the B2BUA in its deps.
  */
 #ifndef HOTLINE_MEDIA_RECORDER_H
 #define HOTLINE_MEDIA_RECORDER_H

@@ -36,7 +36,10 @@ struct recordings_opts {
 int  recordings_alloc(struct recordings **rsp, struct store *store,
 		      const char *data_dir, const struct recordings_opts *opts);
 /* Finalises every open recording (their rows are updated by store jobs,
-   so call it before store_close) and stops the writer. */
+   so call it before store_close) and stops the writer. Call it after the
+   calls have ended; a recording still open has its file finalised and its
+   row repaired at the next start, and its recording_stop (still needed to
+   free it) calls stopped with ESHUTDOWN. */
 void recordings_free(struct recordings *rs);
 
 /* Opens a recording of the call as chosen by record_decide(); leg_id may

@@ -6,7 +6,9 @@
  * crash repair at start ('.part' file repaired, no file: 'failed'), the
  * retention clean-up run by the timer (old rows and files go, recent ones
  * and tenants that keep forever stay), and paths outside recordings/
- * refused.
+ * refused. The service tests run on SQLite and, when HOTLINE_TEST_PG holds
+ * a postgres:// URI, on PostgreSQL too (in a schema of their own, dropped
+ * at the end).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +31,7 @@
 #include "record/policy.h"
 #include "record/record.h"
 #include "sip/directory.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 /* ---- the decision -------------------------------------------------------- */
@@ -152,6 +155,11 @@ struct env {
 	struct recordings *rs;
 };
 
+/* The store the service tests open: "sqlite", or a postgres:// URI with
+   the test's schema (set by the group set-up). */
+static char store_spec[2048];
+static char pg_schema[64];
+
 static const char *TENANT = "01900000-0000-7000-8000-000000000001";
 static const char *CALL = "01900000-0000-7000-8000-0000000000c1";
 
@@ -254,6 +262,67 @@ static bool file_exists(struct env *e, const char *rel)
 	return access(path, F_OK) == 0;
 }
 
+static int pg_admin(const char *sql)
+{
+	struct db *db;
+	int err = db_postgres.connect(&db, getenv("HOTLINE_TEST_PG"), NULL);
+
+	if (err)
+		return err;
+	err = db_exec(db, sql, NULL);
+	if (err)
+		fprintf(stderr, "%s: %s\n", sql, db_errmsg(db));
+	db_postgres.close(db);
+	return err;
+}
+
+static int pg_reset(void)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
+		 pg_schema);
+	if (pg_admin(sql))
+		return -1;
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", pg_schema);
+	return pg_admin(sql);
+}
+
+static int sqlite_group(void **state)
+{
+	(void)state;
+	snprintf(store_spec, sizeof(store_spec), "sqlite");
+	pg_schema[0] = '\0';
+	return 0;
+}
+
+static int pg_group(void **state)
+{
+	const char *uri = getenv("HOTLINE_TEST_PG");
+
+	(void)state;
+	snprintf(pg_schema, sizeof(pg_schema), "unit_record_%ld",
+		 (long)getpid());
+	if (pg_reset())
+		return -1;
+	if (snprintf(store_spec, sizeof(store_spec), "%s%coptions="
+		     "-csearch_path%%3D%s", uri, strchr(uri, '?') ? '&' : '?',
+		     pg_schema) >= (int)sizeof(store_spec))
+		return -1;
+	return 0;
+}
+
+static int pg_group_end(void **state)
+{
+	char sql[128];
+
+	(void)state;
+	if (!pg_schema[0])
+		return 0;
+	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", pg_schema);
+	return pg_admin(sql);
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -263,7 +332,7 @@ static int setup(void **state)
 	assert_non_null(e);
 	snprintf(e->dir, sizeof(e->dir), "/tmp/hotline-record-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
-	assert_int_equal(store_open(&e->store, "sqlite", e->dir, 1), 0);
+	assert_int_equal(store_open(&e->store, store_spec, e->dir, 1), 0);
 	rows = sql(e, "INSERT INTO tenants (id, code, name, timezone, "
 		   "created_at, updated_at) VALUES (?, 'acme', 'Acme', 'UTC', "
 		   "0, 0)", json_pack("[s]", TENANT));
@@ -280,6 +349,8 @@ static int teardown(void **state)
 
 	recordings_free(e->rs);
 	store_close(e->store);
+	if (pg_schema[0])       /* the next test starts from an empty schema */
+		assert_int_equal(pg_reset(), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
 	assert_int_equal(system(cmd), 0);
 	free(e);
@@ -521,9 +592,11 @@ static void test_paths(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_paths),
+	};
+	const struct CMUnitTest service[] = {
 		cmocka_unit_test_setup_teardown(test_recording_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_repair, setup,
@@ -535,7 +608,14 @@ int main(void)
 
 	if (libre_init())
 		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("decision", pure, NULL, NULL);
+	rc |= cmocka_run_group_tests_name("sqlite", service, sqlite_group,
+					  NULL);
+	if (getenv("HOTLINE_TEST_PG") && *getenv("HOTLINE_TEST_PG"))
+		rc |= cmocka_run_group_tests_name("postgres", service,
+						  pg_group, pg_group_end);
+	else
+		print_message("postgres: HOTLINE_TEST_PG is not set, skipped\n");
 	libre_close();
 	return rc;
 }
