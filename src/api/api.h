@@ -228,6 +228,12 @@ HANDLER(voices_review); HANDLER(voices_audio);
 CRUD_DECL(moh);
 HANDLER(tts_settings_get); HANDLER(tts_settings_put);
 HANDLER(tts_preview_prepare);
+HANDLER(recordings_list); HANDLER(recordings_get); HANDLER(recordings_audio);
+HANDLER(recordings_delete); HANDLER(recordings_cleanup);
+HANDLER(recording_policy_get); HANDLER(recording_policy_put);
+/* The call's recordings (recordings.c), for calls_get. */
+int  recordings_of_call(struct db *db, struct api_req *req,
+			const char *call_id, json_t **itemsp);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

@@ -1,6 +1,7 @@
 /*
  * calls.c — call records: the list (with the shared filters) and one call
- * with its legs. Records are written by the call engine when a call ends.
+ * with its legs and, for callers allowed to see recordings, its
+ * recordings. Records are written by the call engine when a call ends.
  */
 #include <errno.h>
 #include "api.h"
@@ -36,7 +37,7 @@ HANDLER(calls_list)
 
 HANDLER(calls_get)
 {
-	json_t *call = NULL, *legs = NULL;
+	json_t *call = NULL, *legs = NULL, *recs = NULL;
 	int err = db_query_one(db, &call, "SELECT " COLUMNS " FROM calls "
 			       "WHERE id = ? AND tenant_id = ?",
 			       json_pack("[ss]", req->id, req->who.tenant_id));
@@ -48,10 +49,15 @@ HANDLER(calls_get)
 			       "tx_packets, lost, jitter_ms FROM call_legs "
 			       "WHERE call_id = ? AND tenant_id = ? ORDER BY seq",
 			       json_pack("[ss]", req->id, req->who.tenant_id));
+	if (!err && principal_can(&req->who, "recordings", false))
+		err = recordings_of_call(db, req, req->id, &recs);
 	if (err) {
 		json_decref(call);
+		json_decref(legs);
 		return err;
 	}
 	json_object_set_new(call, "legs", legs);
+	if (recs)
+		json_object_set_new(call, "recordings", recs);
 	return api_ok(req, 200, call);
 }

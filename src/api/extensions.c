@@ -1,8 +1,9 @@
 /*
  * extensions.c — the tenant's SIP extensions (phones): number, digest
  * password, allowed transports and source addresses, contact limit, codec
- * preference and dial permission. Every change reloads the telephony
- * directory (ROUTE_TELEPHONY). The password is shown by create and by GET
+ * preference, dial permission and whether its calls are recorded
+ * (inherit the tenant's policy, always, never). Every change reloads the
+ * telephony directory (ROUTE_TELEPHONY). The password is shown by create and by GET
  * of one extension, never in lists or the operation log. Lists show the
  * live registration state from the registrations table.
  */
@@ -13,7 +14,7 @@
 #define COLUMNS "id, number, display_name, transports, allowed_cidrs, " \
 	"max_contacts, codecs, dial_permission, auth_algorithms, enabled, " \
 	"dnd, forward_always, forward_busy, forward_no_answer, " \
-	"no_answer_seconds, created_at, updated_at, contacts"
+	"no_answer_seconds, record, created_at, updated_at, contacts"
 #define FROM_X "(SELECT e.*, (SELECT COUNT(*) FROM registrations r WHERE " \
 	"r.extension_id = e.id) AS contacts FROM extensions e) x"
 
@@ -44,6 +45,7 @@ static const struct field_spec fields[] = {
 	{"forward_busy", F_STRING, false, 0, 32},
 	{"forward_no_answer", F_STRING, false, 0, 32},
 	{"no_answer_seconds", F_INTEGER, false, 5, 300},
+	{"record", F_STRING, false, 0, 0},
 	{NULL, 0, false, 0, 0},
 };
 
@@ -55,6 +57,8 @@ static const char *const digest_algs[] = {"SHA-256", "MD5", NULL};
 static const char *const dial_permissions[] = {"internal", "local",
 					       "long_distance",
 					       "international", NULL};
+static const char *const record_modes[] = {"inherit", "always", "never",
+					   NULL};
 
 static void fix_row(json_t *row)
 {
@@ -222,15 +226,17 @@ static int set_features(struct db *db, struct api_req *req, const char *id)
 		       "forward_always = COALESCE(?, forward_always), "
 		       "forward_busy = COALESCE(?, forward_busy), "
 		       "forward_no_answer = COALESCE(?, forward_no_answer), "
-		       "no_answer_seconds = COALESCE(?, no_answer_seconds) "
+		       "no_answer_seconds = COALESCE(?, no_answer_seconds), "
+		       "record = COALESCE(?, record) "
 		       "WHERE id = ? AND tenant_id = ?",
-		       json_pack("[os?s?s?oss]",
+		       json_pack("[os?s?s?os?ss]",
 				 dnd ? json_integer(json_is_true(dnd))
 				     : json_null(),
 				 body_str(req, "forward_always", NULL),
 				 body_str(req, "forward_busy", NULL),
 				 body_str(req, "forward_no_answer", NULL),
-				 secs ? json_incref(secs) : json_null(), id,
+				 secs ? json_incref(secs) : json_null(),
+				 body_str(req, "record", NULL), id,
 				 req->who.tenant_id));
 }
 
@@ -238,6 +244,7 @@ static int check_body(struct api_req *req, bool creating)
 {
 	const char *number = body_str(req, "number", NULL);
 	const char *dial = body_str(req, "dial_permission", NULL);
+	const char *record = body_str(req, "record", NULL);
 	int err = body_check(req, fields, creating);
 
 	if (!err)
@@ -257,6 +264,10 @@ static int check_body(struct api_req *req, bool creating)
 		return api_fail(req, 400, "invalid_field",
 				"field 'dial_permission': must be internal, "
 				"local, long_distance or international");
+	if (record && !in_set(record_modes, record))
+		return api_fail(req, 400, "invalid_field",
+				"field 'record': must be inherit (the "
+				"tenant's recording policy), always or never");
 	err = check_password(req);
 	if (!err)
 		err = check_list(req, "transports", transports, false);

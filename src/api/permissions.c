@@ -29,6 +29,7 @@ static const struct perm_def catalogue[] = {
 	{"speed_dials", "telephony"},
 	{"tts", "telephony"},
 	{"calls", "records"},
+	{"recordings", "records"},
 	{"voices", "media"},
 	{"moh", "media"},
 	{NULL, NULL},

@@ -3,7 +3,9 @@
  * registers to the carrier with credentials) and "peer" trunks (IP
  * peering: calls accepted from peer_cidrs). The password is write-only;
  * reads show has_password and the live registration state (trunk_status,
- * written by src/sip/trunk_reg.c). Changes reload the directory.
+ * written by src/sip/trunk_reg.c). `record` says whether its calls are
+ * recorded (inherit the tenant's policy, always, never). Changes reload
+ * the directory.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,7 +14,8 @@
 #define SELECT "id, name, type, host, port, transport, username, " \
 	"auth_username, realm, expires, outbound_proxy, peer_cidrs, codecs, " \
 	"caller_id_format, country_code, max_calls, failover_group, enabled, " \
-	"has_password, status_state, status_code, status_reason, status_at, " \
+	"record, has_password, status_state, status_code, status_reason, " \
+	"status_at, " \
 	"created_at, updated_at"
 #define FROM "(SELECT t.*, CASE WHEN t.password <> '' THEN 1 ELSE 0 END " \
 	"AS has_password, s.state AS status_state, s.code AS status_code, " \
@@ -38,6 +41,7 @@ static const struct crud_col cols[] = {
 	{"max_calls", C_INT, false, 0, 100000, "0", false, false},
 	{"failover_group", C_TEXT, false, 0, 64, "\"\"", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
+	{"record", C_TEXT, false, 0, 0, "\"inherit\"", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
 
@@ -46,6 +50,8 @@ static const char *const transports[] = {"udp", "tcp", "tls", NULL};
 static const char *const formats[] = {"as_is", "e164", "national", NULL};
 static const char *const codecs[] = {"PCMU", "PCMA", "G722", "opus", "G729",
 				     NULL};
+static const char *const record_modes[] = {"inherit", "always", "never",
+					   NULL};
 
 static const char *str(json_t *row, const char *name)
 {
@@ -118,6 +124,10 @@ static int check(struct db *db, struct api_req *req, json_t *row,
 		return api_fail(req, 400, "invalid_field", "field "
 				"'caller_id_format': must be e164, national "
 				"or as_is");
+	if (!crud_in_set(record_modes, str(row, "record")))
+		return api_fail(req, 400, "invalid_field", "field 'record': "
+				"must be inherit (the tenant's recording "
+				"policy), always or never");
 	if (!host_valid(str(row, "host")))
 		return api_fail(req, 400, "invalid_field", "field 'host': a "
 				"host name or IP address");

@@ -19,6 +19,7 @@
 #include "../call/b2bua.h"
 #include "../media/media.h"
 #include "../media/tts.h"
+#include "../record/record.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
 #include "../sip/stack.h"
@@ -36,6 +37,7 @@ struct daemon {
 	struct trunk_reg *treg;
 	struct b2bua *b2bua;
 	struct tts *tts;
+	struct recordings *recs;
 	int exit_code;
 };
 
@@ -206,6 +208,16 @@ static void start_tts(struct daemon *d)
 		log_error("main", "text to speech is off: %s", strerror(err));
 }
 
+/* Call recordings: the writer, crash repair, retention. Without it calls
+   are not recorded, but the rest runs. */
+static void start_recordings(struct daemon *d)
+{
+	int err = recordings_alloc(&d->recs, d->store, d->cfg.data_dir, NULL);
+
+	if (err)
+		log_error("main", "call recording is off: %s", strerror(err));
+}
+
 static int run(struct daemon *d)
 {
 	int err;
@@ -228,6 +240,7 @@ static int run(struct daemon *d)
 		return 1;
 	}
 	start_tts(d);
+	start_recordings(d);
 	err = bootstrap_start(d->store, d->cfg.data_dir, d->cfg.demo, booted,
 			      d);
 	if (err) {
@@ -243,6 +256,7 @@ static int run(struct daemon *d)
 	trunk_reg_free(d->treg);
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);
+	recordings_free(d->recs); /* files final; rows updated by the store */
 	tts_free(d->tts);         /* previews waiting get 503 */
 	store_close(d->store);
 	directory_free(d->dir);   /* answers requests waiting for a reload */

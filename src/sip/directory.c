@@ -111,6 +111,13 @@ static void data_free(struct dir_data *d)
 	free(d);
 }
 
+static bool str_is(json_t *row, const char *name, const char *value)
+{
+	const char *s = json_string_value(json_object_get(row, name));
+
+	return s && !strcmp(s, value);
+}
+
 static void copy_str(char *dst, size_t size, json_t *row, const char *name)
 {
 	const char *s = json_string_value(json_object_get(row, name));
@@ -193,6 +200,13 @@ static void digest_algs_of(struct dir_extension *e, json_t *row)
 	e->digest_algs[n] = 0;
 }
 
+static enum dir_record record_of(json_t *row)
+{
+	return str_is(row, "record", "always") ? DIR_RECORD_ALWAYS
+	       : str_is(row, "record", "never") ? DIR_RECORD_NEVER
+	       : DIR_RECORD_INHERIT;
+}
+
 static void ext_from_row(struct dir_extension *e, json_t *row)
 {
 	json_t *transports = parse_array(row, "transports");
@@ -226,6 +240,7 @@ static void ext_from_row(struct dir_extension *e, json_t *row)
 		json_object_get(row, "no_answer_seconds"));
 	if (e->no_answer_seconds < 5)
 		e->no_answer_seconds = 20;
+	e->record = record_of(row);
 }
 
 static int cmp_tenant_domain(const void *a, const void *b)
@@ -256,6 +271,21 @@ static long long row_int(json_t *row, const char *name)
 		return json_is_true(v);
 	return json_is_real(v) ? (long long)json_real_value(v)
 			       : json_integer_value(v);
+}
+
+/* Columns of recording_policies joined to the tenant; NULL: defaults. */
+static void rec_policy_from_row(struct dir_rec_policy *p, json_t *row)
+{
+	json_t *days = json_object_get(row, "retention_days");
+
+	p->inbound = row_int(row, "record_inbound");
+	p->outbound = row_int(row, "record_outbound");
+	p->internal = row_int(row, "record_internal");
+	p->mp3 = str_is(row, "rec_format", "mp3");
+	p->mono = str_is(row, "rec_mode", "mono");
+	p->retention_days = json_is_integer(days) || json_is_real(days)
+			    ? (unsigned)row_int(row, "retention_days")
+			    : DIR_REC_RETENTION_DEFAULT;
 }
 
 /* Each tenant's zone, loaded once per distinct name. */
@@ -304,6 +334,7 @@ static int build_tenants(struct dir_data *d, json_t *rows)
 		copy_str(t->timezone, sizeof(t->timezone), row, "timezone");
 		t->enabled = row_int(row, "enabled");
 		t->max_calls = (unsigned)row_int(row, "max_calls");
+		rec_policy_from_row(&t->rec, row);
 	}
 	qsort(d->tenants, d->ntenants, sizeof(*d->tenants), cmp_tenant_domain);
 	for (i = 0; i < d->ntenants; i++)
@@ -315,9 +346,14 @@ static int build_tenants(struct dir_data *d, json_t *rows)
 static int load_tenants(struct db *db, struct dir_data *d)
 {
 	json_t *rows = NULL;
-	int err = db_query(db, &rows, "SELECT id, code, COALESCE(sip_domain, "
-			   "code) AS sip_domain, enabled, timezone, max_calls "
-			   "FROM tenants", NULL);
+	int err = db_query(db, &rows, "SELECT t.id, t.code, "
+			   "COALESCE(t.sip_domain, t.code) AS sip_domain, "
+			   "t.enabled, t.timezone, t.max_calls, "
+			   "p.record_inbound, p.record_outbound, "
+			   "p.record_internal, p.format AS rec_format, "
+			   "p.mode AS rec_mode, p.retention_days FROM tenants t "
+			   "LEFT JOIN recording_policies p ON p.tenant_id = "
+			   "t.id", NULL);
 
 	if (!err)
 		err = build_tenants(d, rows);
@@ -348,8 +384,8 @@ static int load_extensions(struct db *db, struct dir_data *d)
 			   "display_name, transports, allowed_cidrs, "
 			   "max_contacts, codecs, dial_permission, enabled, "
 			   "auth_algorithms, dnd, forward_always, "
-			   "forward_busy, forward_no_answer, no_answer_seconds "
-			   "FROM extensions", NULL);
+			   "forward_busy, forward_no_answer, no_answer_seconds, "
+			   "record FROM extensions", NULL);
 
 	if (!err)
 		err = build_extensions(d, rows);
@@ -358,13 +394,6 @@ static int load_extensions(struct db *db, struct dir_data *d)
 }
 
 /* ------------------------------------------------ trunks, numbers, routes */
-
-static bool str_is(json_t *row, const char *name, const char *value)
-{
-	const char *s = json_string_value(json_object_get(row, name));
-
-	return s && !strcmp(s, value);
-}
 
 /* Digits of a number: without a leading '+' (and '*' of list prefixes). */
 static void digits_of(char *dst, size_t size, const char *s)
@@ -404,6 +433,7 @@ static void trunk_from_row(struct dir_trunk *t, json_t *row)
 	copy_str(t->failover_group, sizeof(t->failover_group), row,
 		 "failover_group");
 	t->enabled = row_int(row, "enabled");
+	t->record = record_of(row);
 }
 
 static void number_from_row(struct dir_number *n, json_t *row)

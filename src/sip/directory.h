@@ -32,6 +32,19 @@ enum dial_permission {
 
 struct tz;
 
+/* Recording: a tenant's policy (recording_policies; no row: records
+   nothing, WAV, stereo, kept 90 days) and an extension's or trunk's own
+   setting (src/record/policy.h applies them). */
+enum dir_record { DIR_RECORD_INHERIT, DIR_RECORD_ALWAYS, DIR_RECORD_NEVER };
+
+struct dir_rec_policy {
+	bool inbound, outbound, internal;   /* record calls of the direction */
+	bool mp3;               /* format: MP3, else WAV */
+	bool mono;              /* mode: mixed mono, else stereo */
+	unsigned retention_days;   /* 0: kept forever */
+};
+#define DIR_REC_RETENTION_DEFAULT 90
+
 struct dir_tenant {
 	char id[ID_LEN];
 	char code[64];
@@ -40,6 +53,7 @@ struct dir_tenant {
 	char timezone[64];
 	const struct tz *tz;    /* the zone's offsets (src/route/tz.h); NULL: UTC */
 	unsigned max_calls;     /* concurrent calls; 0: no limit */
+	struct dir_rec_policy rec;
 };
 
 struct dir_extension {
@@ -63,6 +77,7 @@ struct dir_extension {
 	char forward_busy[33];
 	char forward_no_answer[33];
 	unsigned no_answer_seconds;
+	enum dir_record record;
 };
 enum { DIR_DIGEST_MD5 = 1, DIR_DIGEST_SHA256 = 2 };
 
@@ -91,6 +106,7 @@ struct dir_trunk {
 	unsigned max_calls;     /* 0: no limit */
 	char failover_group[64];
 	bool enabled;
+	enum dir_record record;
 };
 
 struct dir_number {
@@ -242,7 +258,9 @@ const struct dir_speed_dial *directory_speed_dial(
 /* Builds a directory synchronously from rows shaped like the tables
    ({"tenants": [...], "extensions": [...], "trunks": [...], "numbers":
    [...], "time_groups": [...], "inbound_routes": [...], "outbound_routes":
-   [...], "number_lists": [...], "speed_dials": [...]}, JSON columns as text or as JSON). For
+   [...], "number_lists": [...], "speed_dials": [...]}, JSON columns as text or as JSON;
+   a tenant's recording policy as columns record_inbound, record_outbound,
+   record_internal, rec_format, rec_mode, retention_days). For
    tests and tools; reads zoneinfo files. */
 int  directory_from_json(struct directory **dirp, json_t *tables);
 

@@ -410,6 +410,50 @@ static const char *const m8_tts[] = {
 	NULL
 };
 
+/* Call recordings (src/record, src/media/recorder.c): one row per file,
+   inserted when recording starts; each tenant's policy (no row: record
+   nothing, WAV, stereo, 90 days); extensions and trunks may say always or
+   never. call_id has no foreign key: the call's row is written when the
+   call ends, after its recordings started. */
+static const char *const m9_recordings[] = {
+	"CREATE TABLE recordings ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" call_id TEXT NOT NULL,"
+	" leg_id TEXT,"
+	" seq INTEGER NOT NULL DEFAULT 1,"
+	" path TEXT NOT NULL,"
+	" format TEXT NOT NULL,"
+	" channels TEXT NOT NULL,"
+	" rate INTEGER NOT NULL,"
+	" duration_ms BIGINT NOT NULL DEFAULT 0,"
+	" paused_ms BIGINT NOT NULL DEFAULT 0,"
+	" size_bytes BIGINT NOT NULL DEFAULT 0,"
+	" started_at BIGINT NOT NULL,"
+	" ended_at BIGINT,"
+	" status TEXT NOT NULL DEFAULT 'recording',"
+	" note TEXT NOT NULL DEFAULT '')",
+	"CREATE INDEX recordings_call ON recordings(tenant_id, call_id)",
+	"CREATE INDEX recordings_time ON recordings(tenant_id, started_at)",
+	"CREATE INDEX recordings_status ON recordings(status)",
+
+	"CREATE TABLE recording_policies ("
+	" tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+	" record_inbound INTEGER NOT NULL DEFAULT 0,"
+	" record_outbound INTEGER NOT NULL DEFAULT 0,"
+	" record_internal INTEGER NOT NULL DEFAULT 0,"
+	" format TEXT NOT NULL DEFAULT 'wav',"
+	" mode TEXT NOT NULL DEFAULT 'stereo',"
+	" retention_days INTEGER NOT NULL DEFAULT 90,"
+	" updated_at BIGINT NOT NULL)",
+
+	"ALTER TABLE extensions ADD COLUMN record TEXT NOT NULL "
+	"DEFAULT 'inherit'",
+	"ALTER TABLE trunks ADD COLUMN record TEXT NOT NULL DEFAULT 'inherit'",
+	ADD_PERM("recordings"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -420,6 +464,7 @@ static const struct migration migrations[] = {
 	{6, m6_speed_dials},
 	{7, m7_voices},
 	{8, m8_tts},
+	{9, m9_recordings},
 };
 
 static long long now_ms(void)

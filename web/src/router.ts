@@ -34,6 +34,8 @@ export const MENU: readonly { path: string; perm: string; title?: string; test: 
   { path: '/tts', perm: 'tts', test: 'menu-tts', icon: 'Microphone', group: 'telephony' },
   { path: '/live-calls', perm: 'calls', title: 'live_calls', test: 'menu-live-calls', icon: 'Headset', group: 'records' },
   { path: '/calls', perm: 'calls', test: 'menu-calls', icon: 'PhoneFilled', group: 'records' },
+  { path: '/recordings', perm: 'recordings', test: 'menu-recordings', icon: 'VideoPlay', group: 'records' },
+  { path: '/recording-policy', perm: 'recordings', title: 'recording_policy', test: 'menu-recording-policy', icon: 'Setting', group: 'records' },
 ]
 
 const routes: RouteRecordRaw[] = [
@@ -62,6 +64,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'tts', component: () => import('./views/Tts.vue'), meta: { perm: 'tts' } },
       { path: 'calls', component: () => import('./views/Calls.vue'), meta: { perm: 'calls' } },
       { path: 'live-calls', component: () => import('./views/LiveCalls.vue'), meta: { perm: 'calls' } },
+      { path: 'recordings', component: () => import('./views/Recordings.vue'), meta: { perm: 'recordings' } },
+      { path: 'recording-policy', component: () => import('./views/RecordingPolicy.vue'), meta: { perm: 'recordings' } },
       { path: ':rest(.*)*', component: () => import('./views/Home.vue') },
     ],
   },

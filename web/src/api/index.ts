@@ -162,6 +162,15 @@ export const api = {
     /** Hang a call in progress up (204); 404 when it is no longer in progress. */
     hangUp: (id: T.Id) => request<void>('DELETE', `${B}/calls/live/${id}`),
   },
+  recordings: {
+    list: (query?: T.RecordingQuery) => request<T.List<T.Recording>>('GET', `${B}/recordings`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Recording>('GET', `${B}/recordings/${id}`),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/recordings/${id}`),
+    /** Runs the retention clean-up of the tenant now. */
+    cleanup: () => request<{ deleted: number }>('POST', `${B}/recordings/cleanup`),
+    getPolicy: () => request<T.RecordingPolicyView>('GET', `${B}/recording-policy`),
+    putPolicy: (body: Partial<T.RecordingPolicy>) => request<T.RecordingPolicyView>('PUT', `${B}/recording-policy`, { body }),
+  },
   tts: {
     getSettings: () => request<T.TtsSettingsView>('GET', `${B}/tts/settings`),
     putSettings: (body: T.TtsSettings) => request<T.TtsSettingsSaved>('PUT', `${B}/tts/settings`, { body }),

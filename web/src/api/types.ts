@@ -210,6 +210,55 @@ export interface IpAllowlist {
   cidrs: string[]
 }
 
+/** Whether an extension's or trunk's calls are recorded: follow the tenant's policy, always, never (never wins). */
+export type RecordSetting = 'inherit' | 'always' | 'never'
+export type RecordingStatus = 'recording' | 'done' | 'failed'
+export interface Recording {
+  id: Id
+  call_id: Id
+  leg_id: Id | null
+  seq: number
+  format: 'wav' | 'mp3'
+  /** stereo: customer left, agent right; mono: mixed. */
+  channels: 'stereo' | 'mono'
+  rate: number
+  /** Audio in the file, pauses excluded. */
+  duration_ms: number
+  paused_ms: number
+  size_bytes: number
+  started_at: Millis
+  ended_at: Millis | null
+  status: RecordingStatus | string
+  note: string
+  /** From the call record; null until it is written. */
+  caller: string | null
+  callee: string | null
+  direction: CallDirection | null
+  audio_url: string
+  download_url: string
+}
+export interface RecordingQuery extends ListQuery {
+  call_id?: Id
+  from?: Millis
+  to?: Millis
+  status?: string
+  format?: string
+  direction?: string
+}
+export interface RecordingPolicy {
+  inbound: boolean
+  outbound: boolean
+  internal: boolean
+  format: 'wav' | 'mp3'
+  mode: 'stereo' | 'mono'
+  /** 0 keeps recordings forever. */
+  retention_days: number
+}
+export interface RecordingPolicyView extends RecordingPolicy {
+  updated_at: Millis | null
+  mp3_available: boolean
+}
+
 /** Text to speech: espeak-ng voice (`cmn`, `yue`, `en`, `en-us`) and words a minute. */
 export interface TtsSettings {
   voice: string
@@ -294,6 +343,7 @@ export interface ExtensionWrite {
   forward_no_answer?: string
   /** 5-300, default 20. */
   no_answer_seconds?: number
+  record?: RecordSetting
 }
 export interface Extension {
   id: Id
@@ -311,6 +361,7 @@ export interface Extension {
   forward_busy: string
   forward_no_answer: string
   no_answer_seconds: number
+  record: RecordSetting
   /** At least one live contact. */
   registered: boolean
   contacts: number
@@ -393,6 +444,8 @@ export interface CallLeg {
 }
 export interface CallDetail extends CallRecord {
   legs: CallLeg[]
+  /** Only for users who hold the `recordings` menu. */
+  recordings?: Recording[]
 }
 export type LiveCallState = 'trying' | 'ringing' | 'talking'
 /** A call in progress (GET /calls/live). */
@@ -457,6 +510,7 @@ export interface TrunkWrite {
   max_calls?: number
   failover_group?: string
   enabled?: boolean
+  record?: RecordSetting
 }
 export interface Trunk extends Required<Omit<TrunkWrite, 'password'>> {
   id: Id

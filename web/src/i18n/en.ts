@@ -28,7 +28,7 @@ export default {
     trunks: 'Trunks', numbers: 'Numbers', routes: 'Routes', time_groups: 'Time groups', lists: 'Black/white lists',
     speed_dials: 'Speed dial',
     media: 'Voice & music', voices: 'Voice library', moh: 'Music on hold',
-    tts: 'Text to speech',
+    tts: 'Text to speech', recordings: 'Recordings', recording_policy: 'Recording policy',
   },
   home: {
     welcome: 'Welcome, {name}', tenant: 'Tenant', timezone: 'Time zone', scope: 'Data scope',
@@ -100,6 +100,8 @@ export default {
     noAnswerHint: 'Also used when no device is registered. 5-300 seconds.',
     forwardRule: 'Digits with an optional leading +', forwardSelf: 'An extension cannot forward to itself',
     tagDnd: 'DND', tagAlways: 'Always → {n}', tagBusy: 'Busy → {n}', tagNoAnswer: 'No answer → {n}',
+    record: 'Recording', recordHint: 'Inherit follows the tenant\'s recording policy; Never wins over Always.',
+    tagRecordAlways: 'Recorded', tagRecordNever: 'Not recorded',
   },
   calls: {
     title: 'Call records', start: 'Start time', direction: 'Direction', caller: 'Caller', callee: 'Callee',
@@ -121,6 +123,7 @@ export default {
     },
     sides: { caller: 'Caller', callee: 'Callee', system: 'System', admin: 'Administrator' },
     roles: { caller: 'Caller', callee: 'Callee' },
+    recordings: 'Recordings', noRecordings: 'This call was not recorded',
   },
   liveCalls: {
     title: 'Live calls', liveHint: 'Refreshed every 2 s', count: 'No calls in progress | {n} call in progress | {n} calls in progress',
@@ -142,6 +145,7 @@ export default {
     types: { register: 'Registers to the carrier', peer: 'IP peering' },
     states: { registered: 'Registered', registering: 'Registering', failed: 'Failed', disabled: 'Disabled', none: 'Not yet', peer: 'Peering' },
     formats: { as_is: 'As is', e164: 'E.164 (+86…)', national: 'National (0…)' },
+    record: 'Recording', recordHint: 'Calls on this trunk: Inherit follows the tenant\'s recording policy; Never wins over Always.',
   },
   numbers: {
     title: 'Numbers', number: 'Number', trunk: 'Trunk', anyTrunk: '(any trunk)', description: 'Description',
@@ -182,6 +186,28 @@ export default {
     play: 'Preview', tooLong: 'At most {max} characters', empty: 'Type a text first', lastSaved: 'Saved {time}',
     defaults: 'Not saved yet: the defaults apply',
     voices: { cmn: 'Mandarin (cmn)', yue: 'Cantonese (yue)', en: 'English, British (en)', 'en-us': 'English, American (en-us)' },
+  },
+  record: { inherit: 'Inherit (policy)', always: 'Always record', never: 'Never record' },
+  recordings: {
+    title: 'Recordings', start: 'Started', direction: 'Direction', caller: 'Caller', callee: 'Callee',
+    duration: 'Duration', size: 'Size', format: 'Format', status: 'Status', play: 'Play', download: 'Download',
+    allDirections: 'All directions', allFormats: 'All formats', allStatuses: 'All statuses',
+    searchPlaceholder: 'Caller or callee number', callId: 'Call id', paused: 'paused {s}',
+    confirmDelete: 'Delete this recording ({caller} → {callee})? The file is removed and cannot be recovered.',
+    inProgress: 'Still recording', note: 'Note', mono: 'Mono (mixed)', stereo: 'Stereo (customer L / agent R)',
+    statuses: { recording: 'Recording', done: 'Done', failed: 'Failed' },
+    channels: { stereo: 'Stereo', mono: 'Mono' },
+    empty: 'No recordings yet. Calls are recorded as the recording policy says.',
+  },
+  recordingPolicy: {
+    title: 'Recording policy', which: 'Record calls', inbound: 'Inbound (from trunks)', outbound: 'Outbound (to trunks)',
+    internal: 'Internal (between extensions)', whichHint: 'Extensions and trunks can override this: Always or Never (Never wins).',
+    format: 'File format', wav: 'WAV (16-bit PCM, 16-32 KB/s)', mp3: 'MP3 (24 kbit/s, about 3 KB/s)',
+    mp3Missing: 'This server cannot write MP3: MP3 recordings are saved as WAV.',
+    mode: 'Channels', stereo: 'Stereo: customer left, agent right', mono: 'Mono: both sides mixed',
+    retention: 'Keep recordings for', days: 'days', retentionHint: '0 keeps them forever. Older recordings are deleted every hour, files and rows.',
+    cleanup: 'Clean up now', cleaned: '{n} recordings deleted', lastSaved: 'Saved {time}',
+    defaults: 'Not saved yet: nothing is recorded',
   },
   lists: {
     title: 'Black/white lists', name: 'Name', direction: 'Applies to', type: 'Type', entries: 'Numbers',

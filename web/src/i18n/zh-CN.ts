@@ -30,7 +30,7 @@ const zh: typeof en = {
     trunks: '中继管理', numbers: '号码管理', routes: '路由管理', time_groups: '时间组', lists: '黑白名单',
     speed_dials: '快速拨号',
     media: '语音管理', voices: '语音库', moh: '等待音乐',
-    tts: '语音合成',
+    tts: '语音合成', recordings: '录音记录', recording_policy: '录音策略',
   },
   home: {
     welcome: '欢迎，{name}', tenant: '企业', timezone: '时区', scope: '数据范围',
@@ -102,6 +102,8 @@ const zh: typeof en = {
     noAnswerHint: '无设备注册时也会转移。范围 5-300 秒。',
     forwardRule: '数字，可以 + 开头', forwardSelf: '分机不能转移给自己',
     tagDnd: '免打扰', tagAlways: '无条件 → {n}', tagBusy: '遇忙 → {n}', tagNoAnswer: '无应答 → {n}',
+    record: '录音', recordHint: '“继承”按企业录音策略；“从不”优先于“总是”。',
+    tagRecordAlways: '录音', tagRecordNever: '不录音',
   },
   calls: {
     title: '通话记录', start: '开始时间', direction: '方向', caller: '主叫', callee: '被叫',
@@ -123,6 +125,7 @@ const zh: typeof en = {
     },
     sides: { caller: '主叫', callee: '被叫', system: '系统', admin: '管理员' },
     roles: { caller: '主叫', callee: '被叫' },
+    recordings: '通话录音', noRecordings: '该通话没有录音',
   },
   liveCalls: {
     title: '实时通话', liveHint: '每 2 秒刷新', count: '当前没有通话 | 当前 {n} 路通话 | 当前 {n} 路通话',
@@ -144,6 +147,7 @@ const zh: typeof en = {
     types: { register: '向运营商注册', peer: 'IP 对接' },
     states: { registered: '已注册', registering: '注册中', failed: '失败', disabled: '已停用', none: '尚未注册', peer: '对接' },
     formats: { as_is: '原样', e164: 'E.164（+86…）', national: '国内格式（0…）' },
+    record: '录音', recordHint: '经此中继的通话：“继承”按企业录音策略；“从不”优先于“总是”。',
   },
   numbers: {
     title: '号码管理', number: '号码', trunk: '中继', anyTrunk: '（任意中继）', description: '描述',
@@ -184,6 +188,28 @@ const zh: typeof en = {
     play: '点击试听', tooLong: '最多 {max} 个字', empty: '请先输入文本', lastSaved: '保存于 {time}',
     defaults: '尚未保存：使用默认设置',
     voices: { cmn: '普通话 (cmn)', yue: '粤语 (yue)', en: '英语，英式 (en)', 'en-us': '英语，美式 (en-us)' },
+  },
+  record: { inherit: '继承（按策略）', always: '总是录音', never: '从不录音' },
+  recordings: {
+    title: '录音记录', start: '开始时间', direction: '方向', caller: '主叫', callee: '被叫',
+    duration: '时长', size: '大小', format: '格式', status: '状态', play: '播放', download: '下载',
+    allDirections: '全部方向', allFormats: '全部格式', allStatuses: '全部状态',
+    searchPlaceholder: '主叫或被叫号码', callId: '通话 ID', paused: '暂停 {s}',
+    confirmDelete: '删除这条录音（{caller} → {callee}）？文件将被删除且无法恢复。',
+    inProgress: '录音中', note: '备注', mono: '单声道（混音）', stereo: '双声道（左客户 / 右座席）',
+    statuses: { recording: '录音中', done: '完成', failed: '失败' },
+    channels: { stereo: '双声道', mono: '单声道' },
+    empty: '暂无录音。通话按录音策略录音。',
+  },
+  recordingPolicy: {
+    title: '录音策略', which: '录音范围', inbound: '呼入（来自中继）', outbound: '呼出（经中继外呼）',
+    internal: '内部（分机之间）', whichHint: '分机和中继可单独设置“总是”或“从不”录音（“从不”优先）。',
+    format: '文件格式', wav: 'WAV（16 位 PCM，16-32 KB/秒）', mp3: 'MP3（24 kbit/s，约 3 KB/秒）',
+    mp3Missing: '本服务器无法写 MP3：MP3 录音将保存为 WAV。',
+    mode: '声道', stereo: '双声道：左声道客户，右声道座席', mono: '单声道：双方混音',
+    retention: '录音保存', days: '天', retentionHint: '0 表示永久保存。过期录音每小时清理一次（文件和记录）。',
+    cleanup: '立即清理', cleaned: '已删除 {n} 条录音', lastSaved: '保存于 {time}',
+    defaults: '尚未保存：不录音',
   },
   lists: {
     title: '黑白名单', name: '名称', direction: '适用于', type: '类型', entries: '号码',
