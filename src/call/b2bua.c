@@ -21,6 +21,7 @@
 struct b2bua {
 	struct b2bua_deps deps;
 	struct moh *moh;
+	struct media_sound *confirm;    /* feature codes' confirmation tone */
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
 	struct sipsess_sock *sock;
 	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
@@ -58,6 +59,11 @@ void b2bua_forget(struct b2bua *b, struct call *call)
 {
 	(void)b;
 	list_unlink(&call->le);
+}
+
+struct media_sound *b2bua_confirm_tone(const struct b2bua *b)
+{
+	return b->confirm;
 }
 
 struct sipevent_sock *b2bua_evsock(const struct b2bua *b)
@@ -346,6 +352,7 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	call->answer_ms = call->a->answer_ms;
 	log_info("call", "call %s answered by %s (%s/%s)", call->id,
 		 b->endpoint, call->a->fmt.name, b->fmt.name);
+	callrec_start(call);
 }
 
 static void b_closed(int err, const struct sip_msg *msg, void *arg)
@@ -684,6 +691,7 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 		return 0;
 	}
 	log_info("call", "call %s picked up by %s", call->id, picker->number);
+	callrec_start(call);
 	return 0;
 }
 
@@ -925,6 +933,8 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		free(b);
 		return err;
 	}
+	if (media_sound_tone(&b->confirm, "CN", "confirm"))
+		log_warn("call", "no confirmation tone");
 	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
 			 update_handler, b);
 	if (!err)
@@ -937,6 +947,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
 		moh_free(b->moh);
+		media_sound_unref(b->confirm);
 		free(b);
 		return err;
 	}
@@ -964,6 +975,7 @@ void b2bua_free(struct b2bua *b)
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
 	moh_free(b->moh);
+	media_sound_unref(b->confirm);
 	free(b);
 }
 

@@ -12,6 +12,7 @@ struct directory;
 struct registrar;
 struct media_engine;
 struct store;
+struct recordings;
 
 struct b2bua_deps {
 	struct sip_stack *stack;
@@ -21,6 +22,7 @@ struct b2bua_deps {
 	struct store *store;
 	unsigned ring_timeout_ms;
 	const char *data_dir;       /* voices for music on hold */
+	struct recordings *recs;    /* call recording, or NULL: off */
 };
 
 int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);

@@ -155,6 +155,7 @@ void call_end(struct call *call, const char *status, const char *side,
 		 sizeof(call->sip_reason));
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
+	callrec_stop(call);
 	reject_unanswered(call->a, code, reason);
 	leg_stop(call->a, code, reason);
 	LIST_FOREACH(&call->blegs, le)

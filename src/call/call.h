@@ -17,6 +17,7 @@
 
 struct b2bua;
 struct sipsess;
+struct recording;
 
 enum leg_state { LEG_TRYING, LEG_RINGING, LEG_ANSWERED, LEG_ENDED };
 
@@ -83,6 +84,8 @@ struct call {
 	struct tmr noanswer_tmr;   /* forward-on-no-answer */
 	struct outbound_decision *out;  /* outbound: trunks to try, owned */
 	size_t next_trunk;         /* the next of out->trunks to try */
+	struct recording *rec;     /* being recorded (callrec.c), or NULL */
+	unsigned rec_seq;          /* recordings of the call so far */
 };
 
 /* call.c */
@@ -107,6 +110,11 @@ void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg);
 void stimer_update(struct leg *leg, const struct sip_msg *msg,
 		   struct mbuf *answer);
 
+/* callrec.c: recording, as the tenant's policy says */
+void callrec_start(struct call *call);     /* when the call is answered */
+void callrec_pause(struct call *call, bool paused);
+void callrec_stop(struct call *call);
+
 /* moh.c: music on hold */
 struct moh;
 int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);
@@ -122,6 +130,7 @@ struct leg *call_other_leg(const struct leg *leg);   /* NULL: none yet */
 void call_bridge(struct call *call, struct leg *b);  /* a <-> b media */
 void call_ring_timeout(void *arg);
 struct sipevent_sock *b2bua_evsock(const struct b2bua *b);
+struct media_sound *b2bua_confirm_tone(const struct b2bua *b);
 /* The leg of a call in progress with this SIP Call-ID, or NULL. */
 struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
 			   const struct pl *sip_call_id);

@@ -414,8 +414,6 @@ static void feature_hangup(void *arg)
 	call_end(call, "feature_code", "system", 0, NULL);
 }
 
-/* Sets DND or a forwarding target for the dialling extension, then answers
-   and hangs up (the confirmation tone comes with the media engine). */
 /* *43: the echo test — answered, and what the phone sends comes back
    (agents check their headset and the network). Ends when they hang up. */
 static void echo_test(struct b2bua *b, const struct sip_msg *msg,
@@ -436,6 +434,8 @@ static void echo_test(struct b2bua *b, const struct sip_msg *msg,
 	log_info("call", "extension %s: echo test", from->number);
 }
 
+/* Sets DND or a forwarding target for the dialling extension, then answers
+   with a confirmation tone and hangs up. */
 static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 			 const struct dir_extension *from, const char *dialed)
 {
@@ -483,6 +483,8 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 		call_end(call, "system_error", "system", 500, "Server Error");
 		return true;
 	}
+	media_play(call->a->ep, &(struct media_play){
+		.sound = b2bua_confirm_tone(b), .loops = 1});
 	tmr_start(&call->ring_tmr, 1000, feature_hangup, call);
 	return true;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "internal.h"
+#include "mos.h"
 #include "../core/log.h"
 
 enum { MAX_THREADS = 64, TOS_EF = 0xb8 };
@@ -329,6 +330,8 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.wall = ep->play.wall;
 	ep->want.play_gen = ep->play.gen;
 	ep->want.echo = ep->play.echo;
+	ep->want.rec = ep->rec;
+	ep->want.rec_stop = ep->rec_stop;
 	pthread_mutex_unlock(&ep->lock);
 	if (!push || !ep->thr)
 		return;
@@ -408,6 +411,19 @@ static bool formats_compatible(const struct media_format *a,
 	       a->channels == b->channels;
 }
 
+double media_mos(const struct media_format *fmt, const struct media_stats *st)
+{
+	const struct codec_info *ci = fmt ? codec_find(fmt->name, fmt->rate)
+					  : NULL;
+	double expected;
+
+	if (!ci || !st || !st->rx_packets)
+		return 0;
+	expected = (double)st->rx_packets + (double)st->lost;
+	return mos_estimate(ci->id, 100.0 * (double)st->lost / expected,
+			    st->jitter_ms, st->rtt_ms);
+}
+
 bool media_codec_supported(const char *name, uint32_t rate)
 {
 	return codec_find(name, rate) != NULL;
@@ -462,6 +478,23 @@ void media_play_stop(struct media_endpoint *ep)
 bool media_playing(const struct media_endpoint *ep)
 {
 	return ep && ep->play.sound != NULL;
+}
+
+int media_record(struct media_endpoint *ep, struct recorder *rec)
+{
+	if (!ep || ep->freed || !rec || ep->rec)
+		return EINVAL;
+	ep->rec = rec;
+	want_publish(ep, true);
+	return 0;
+}
+
+void media_record_stop(struct media_endpoint *ep)
+{
+	if (!ep || ep->freed || !ep->rec || ep->rec_stop)
+		return;
+	ep->rec_stop = true;
+	want_publish(ep, true);
 }
 
 void media_endpoint_echo(struct media_endpoint *ep, bool on)

@@ -73,6 +73,33 @@ struct want {
 	bool wall;
 	uint32_t play_gen;
 	bool echo;
+	/* tap.c: the call's recorder (set once), and whether to stop */
+	struct recorder *rec;
+	bool rec_stop;
+};
+
+/* tap.c: decoded received audio, 8 kHz, for a recording. */
+enum { TAP_FIFO = 1600 };       /* 200 ms */
+struct tap_fifo {
+	int16_t buf[TAP_FIFO];
+	size_t r, n;
+	bool waiting;           /* filling up again before it is read */
+};
+
+struct dtmf_detect;
+struct dtmf_detect;
+struct tap {
+	struct le le;                   /* in media_thread.taps */
+	bool listed;
+	struct recorder *rec;           /* what this endpoint feeds, or NULL */
+	bool detached;                  /* recorder_detach() done */
+	int64_t next_ms;
+	struct codec_dec *dec;
+	enum codec_id dec_id;
+	struct resampler rs;
+	struct tap_fifo fifo;
+	struct dtmf_detect *dtmf;       /* in-band digits, or NULL */
+	bool dtmf_off;                  /* the detector cannot run */
 };
 
 /* A play in progress on the media thread (player.c). */
@@ -136,6 +163,8 @@ struct media_endpoint {
 	bool muted;
 	bool freed;
 	struct play_req play;
+	struct recorder *rec;
+	bool rec_stop;
 
 	/* control -> media */
 	pthread_mutex_t lock;
@@ -170,6 +199,7 @@ struct media_endpoint {
 	uint32_t dtmf_ts;
 	bool w_echo;
 	struct player pl;
+	struct tap tap;
 
 	struct ep_stats st;
 };
@@ -183,7 +213,8 @@ struct media_thread {
 	struct qnode n_quit;
 	struct list eps;        /* attached endpoints (media) */
 	struct list players;    /* endpoints playing (player.c) */
-	struct tmr play_tmr;
+	struct list taps;       /* endpoints recorded (tap.c) */
+	struct tmr clock;       /* 10 ms while something plays or records */
 	struct tmr scan;
 	pthread_mutex_t ready_lock;
 	pthread_cond_t ready_cond;
@@ -235,6 +266,16 @@ void player_apply(struct media_thread *mt, struct media_endpoint *ep,
 		  const struct want *w);
 void player_release(struct media_endpoint *ep);
 bool player_active(const struct media_endpoint *ep);
+void player_tick(struct media_thread *mt, int64_t now);
+bool player_unlist(struct media_endpoint *ep);
+
+/* tap.c (media thread) */
+void tap_rx(struct media_endpoint *ep, const uint8_t *payload, size_t len);
+void tap_apply(struct media_thread *mt, struct media_endpoint *ep,
+	       const struct want *w);
+void tap_tick(struct media_thread *mt, int64_t now);
+void tap_unlist(struct media_endpoint *ep);
+void tap_release(struct media_endpoint *ep);
 int64_t mono_ms(void);
 
 /* thread.c */
@@ -245,6 +286,8 @@ void media_thread_push(struct media_thread *mt, struct qnode *n,
 void thread_event(struct media_endpoint *ep, enum qkind kind, char digit);
 void thread_event_gen(struct media_endpoint *ep, enum qkind kind,
 		      uint32_t gen);
+/* Runs the thread's 10 ms clock (players, recordings) if it is not. */
+void thread_clock_start(struct media_thread *mt);
 
 static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)
 {

@@ -91,6 +91,11 @@ void media_endpoint_mute(struct media_endpoint *ep, bool muted);
 void media_endpoint_stats(const struct media_endpoint *ep,
 			  struct media_stats *st);
 
+/* Estimated MOS (ITU-T G.107 E-model, src/media/mos.c) of what the far
+   end sent, from its codec, loss and jitter (and RTT when known); 0 when
+   nothing arrived or the codec is unknown. */
+double media_mos(const struct media_format *fmt, const struct media_stats *st);
+
 /* Whether the engine can transcode this codec (SDP name and clock rate, 0:
    any): PCMU, PCMA, G722/8000, G729/8000, opus/48000. */
 bool media_codec_supported(const char *name, uint32_t rate);
@@ -117,6 +122,11 @@ struct media_sound;
 int  media_sound_load(struct media_sound **sp, const char *path);
 int  media_sound_from_pcm(struct media_sound **sp, const int16_t *pcm,
 			  size_t n);   /* 16 kHz mono samples, copied */
+/* A call-progress tone of a country ("CN", "US"; others: China's), one
+   period of it (loop it): name "dial", "ringback", "busy", "congestion",
+   "call_waiting", "beep", "confirm". EINVAL for an unknown name. */
+int  media_sound_tone(struct media_sound **sp, const char *country,
+		      const char *name);
 struct media_sound *media_sound_ref(struct media_sound *s);
 void media_sound_unref(struct media_sound *s);      /* NULL: nothing */
 unsigned media_sound_ms(const struct media_sound *s);
@@ -139,6 +149,15 @@ struct media_play {
 int  media_play(struct media_endpoint *ep, const struct media_play *p);
 void media_play_stop(struct media_endpoint *ep);
 bool media_playing(const struct media_endpoint *ep);
+/* Records the call at this endpoint (src/media/recorder.h): left is what
+   its far end sends (the customer), right what its bridge peer's far end
+   sends, decoded to 8 kHz every 20 ms. Once per endpoint: EINVAL when it
+   already has a recorder. The media thread calls recorder_detach() when
+   the recording stops, the endpoint goes, or (if it never started) at
+   release — exactly once. */
+struct recorder;
+int  media_record(struct media_endpoint *ep, struct recorder *rec);
+void media_record_stop(struct media_endpoint *ep);
 /* Echo test: what the far end sends comes straight back to it. */
 void media_endpoint_echo(struct media_endpoint *ep, bool on);
 

@@ -18,9 +18,10 @@
 #include <time.h>
 #include <sndfile.h>
 #include "internal.h"
+#include "tones.h"
 #include "../core/log.h"
 
-enum { SOUND_RATE = 16000, TICK_MS = 10, MAX_LAG_MS = 200 };
+enum { SOUND_RATE = 16000, MAX_LAG_MS = 200 };
 
 struct media_sound {
 	atomic_int refs;
@@ -133,6 +134,43 @@ int media_sound_load(struct media_sound **sp, const char *path)
 	return err;
 }
 
+static const struct {
+	const char *name;
+	enum tone_kind kind;
+} tone_names[] = {
+	{"dial", TONE_DIAL}, {"ringback", TONE_RINGBACK}, {"busy", TONE_BUSY},
+	{"congestion", TONE_CONGESTION}, {"call_waiting", TONE_CALL_WAITING},
+	{"beep", TONE_BEEP}, {"confirm", TONE_CONFIRM},
+};
+
+/* One period of the tone: a tone played once whole, a cadence once
+   (loop it to repeat), a continuous tone for a second. */
+int media_sound_tone(struct media_sound **sp, const char *country,
+		     const char *name)
+{
+	const struct tone_def *def = NULL;
+	struct tone_player tp;
+	struct media_sound *s;
+	size_t period = 0;
+
+	for (size_t i = 0; i < sizeof(tone_names) / sizeof(*tone_names); i++) {
+		if (name && !strcmp(name, tone_names[i].name))
+			def = tone_find(country, tone_names[i].kind);
+	}
+	if (!sp || !def || tone_player_init(&tp, def, SOUND_RATE))
+		return EINVAL;
+	for (size_t i = 0; i < TONE_CADENCE_MAX && def->cadence[i]; i++)
+		period += (size_t)def->cadence[i] * (SOUND_RATE / 1000);
+	if (!period)
+		period = SOUND_RATE;
+	s = sound_alloc(period);
+	if (!s)
+		return ENOMEM;
+	s->n = tone_player_fill(&tp, s->pcm, period);
+	*sp = s;
+	return s->n ? 0 : EINVAL;
+}
+
 struct media_sound *media_sound_ref(struct media_sound *s)
 {
 	if (s)
@@ -210,8 +248,6 @@ void player_release(struct media_endpoint *ep)
 	player_reset(&ep->pl);
 }
 
-static void tick(void *arg);
-
 static void list_player(struct media_thread *mt, struct media_endpoint *ep)
 {
 	struct player *pl = &ep->pl;
@@ -220,8 +256,7 @@ static void list_player(struct media_thread *mt, struct media_endpoint *ep)
 		return;
 	list_append(&mt->players, &pl->le, ep);
 	pl->listed = true;
-	if (!tmr_isrunning(&mt->play_tmr))
-		tmr_start(&mt->play_tmr, TICK_MS, tick, mt);
+	thread_clock_start(mt);
 }
 
 /* Sets up the encoder for the endpoint's codec; false: cannot play. */
@@ -362,10 +397,8 @@ static bool player_run(struct media_endpoint *ep, int64_t now)
 	return pl->active;
 }
 
-static void tick(void *arg)
+void player_tick(struct media_thread *mt, int64_t now)
 {
-	struct media_thread *mt = arg;
-	int64_t now = mono_ms();
 	struct le *le = mt->players.head;
 
 	while (le) {
@@ -377,8 +410,15 @@ static void tick(void *arg)
 		player_unlink(&ep->pl);
 		thread_event_gen(ep, Q_EV_PLAYED, ep->pl.gen);
 	}
-	if (mt->players.head)
-		tmr_start(&mt->play_tmr, TICK_MS, tick, mt);
+}
+
+/* ep leaves its thread: off the list (apply() lists it where it lands). */
+bool player_unlist(struct media_endpoint *ep)
+{
+	bool was = ep->pl.listed;
+
+	player_unlink(&ep->pl);
+	return was;
 }
 
 bool player_active(const struct media_endpoint *ep)

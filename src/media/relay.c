@@ -412,6 +412,8 @@ static void rx_rtp(struct media_endpoint *ep, uint8_t *p, size_t len,
 		relay_send_own(ep, p, len);     /* an echo test */
 		return;
 	}
+	if (ep->w_has_fmt && r.pt == ep->w_fmt.pt)
+		tap_rx(ep, p + r.off, r.plen);  /* before relaying rewrites it */
 	relay_rtp(ep, p, len, &r);
 }
 

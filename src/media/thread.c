@@ -98,10 +98,8 @@ static void unregister(struct media_endpoint *ep)
 	if (ep->fd_rtcp >= 0)
 		fd_close(ep->fd_rtcp);
 	list_unlink(&ep->le);
-	if (ep->pl.listed) {            /* it goes on where ep lands */
-		list_unlink(&ep->pl.le);
-		ep->pl.listed = false;
-	}
+	player_unlist(ep);      /* both go on where ep lands */
+	tap_unlist(ep);
 	ep->owner = NULL;
 }
 
@@ -110,6 +108,7 @@ static void release(struct media_endpoint *ep)
 	unregister(ep);
 	relay_free_codec(ep);
 	player_release(ep);
+	tap_release(ep);
 	(void)close(ep->fd_rtp);
 	(void)close(ep->fd_rtcp);
 	ep->fd_rtp = ep->fd_rtcp = -1;
@@ -163,6 +162,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 		set_peer(ep, peer);
 	}
 	player_apply(mt, ep, &w);
+	tap_apply(mt, ep, &w);
 }
 
 static void attach(struct media_thread *mt, struct media_endpoint *ep)
@@ -233,6 +233,25 @@ static void wake_handler(int id, void *data, void *arg)
 	}
 }
 
+enum { CLOCK_MS = 10 };
+
+static void clock_handler(void *arg)
+{
+	struct media_thread *mt = arg;
+	int64_t now = mono_ms();
+
+	player_tick(mt, now);
+	tap_tick(mt, now);
+	if (mt->players.head || mt->taps.head)
+		tmr_start(&mt->clock, CLOCK_MS, clock_handler, mt);
+}
+
+void thread_clock_start(struct media_thread *mt)
+{
+	if (!tmr_isrunning(&mt->clock))
+		tmr_start(&mt->clock, CLOCK_MS, clock_handler, mt);
+}
+
 static void scan_handler(void *arg)
 {
 	struct media_thread *mt = arg;
@@ -270,8 +289,9 @@ static int loop_setup(struct media_thread *mt)
 	if (err)
 		return err;
 	tmr_init(&mt->scan);
-	tmr_init(&mt->play_tmr);
+	tmr_init(&mt->clock);
 	list_init(&mt->players);
+	list_init(&mt->taps);
 	tmr_start(&mt->scan, SCAN_MS, scan_handler, mt);
 	return 0;
 }
@@ -293,7 +313,7 @@ static void *thread_main(void *arg)
 		log_error("media", "thread %u: loop ended: %d", mt->idx, err);
 	release_all(mt);
 	tmr_cancel(&mt->scan);
-	tmr_cancel(&mt->play_tmr);
+	tmr_cancel(&mt->clock);
 	nodeq_close(&mt->q);
 	re_thread_close();
 	return NULL;

@@ -454,6 +454,12 @@ static const char *const m9_recordings[] = {
 	NULL
 };
 
+/* Call quality: the estimated MOS (E-model) of what each leg sent us. */
+static const char *const m11_leg_mos[] = {
+	"ALTER TABLE call_legs ADD COLUMN rx_mos REAL",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -465,6 +471,7 @@ static const struct migration migrations[] = {
 	{7, m7_voices},
 	{8, m8_tts},
 	{9, m9_recordings},
+	{11, m11_leg_mos},
 };
 
 static long long now_ms(void)

@@ -18,6 +18,9 @@ def test_echo_test_returns_the_callers_audio(daemon, admin, tmp_path):
     rec = call_record(admin, a)
     assert rec["callee"] == "*43" and rec["end_status"] == "normal_end"
     assert rec["answer_at"] is not None
+    # a clean loopback call: the E-model estimate of what baresip sent us
+    leg = rec["legs"][0]
+    assert leg["rx_packets"] > 100 and 4.0 < leg["rx_mos"] <= 4.5, leg
 
 
 HOLD_SDP = """v=0
@@ -82,4 +85,21 @@ def test_held_caller_hears_the_tenants_music_on_hold(daemon, admin, tmp_path):
     # sipp sends no audio: all the caller heard is the music
     power = tone_power(caller.received_audio(), (1000, 440))
     assert power[1000] > 0.2 and power[440] < 0.05, power
-    assert call_record(admin, a)["end_status"] == "normal_end"
+    rec = call_record(admin, a)
+    assert rec["end_status"] == "normal_end"
+    # sipp sent no RTP: no quality figure for its leg
+    assert [leg["rx_mos"] is None for leg in rec["legs"]] == [False, True], rec["legs"]
+
+
+def test_feature_code_is_confirmed_with_a_tone(daemon, admin, tmp_path):
+    a = new_extension(admin)
+    phone = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        phone.start([f"/dial sip:*81@{DOMAIN}"], seconds=5)
+        phone.proc.wait(20)
+    finally:
+        phone.stop()
+    # the confirmation: short 1400 Hz beeps before hotlined hangs up
+    power = tone_power(phone.received_audio(), (1400, 440))
+    assert power[1400] > 0.2 and power[440] < 0.05, power
+    assert call_record(admin, a)["end_status"] == "feature_code"

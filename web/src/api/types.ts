@@ -441,6 +441,7 @@ export interface CallLeg {
   tx_packets: number
   lost: number
   jitter_ms: number
+  rx_mos: number | null
 }
 export interface CallDetail extends CallRecord {
   legs: CallLeg[]

@@ -1,0 +1,81 @@
+"""Recording a real call: an extension set to `record: always` calls another
+(baresip both, 440 Hz and 1000 Hz tones); the stereo WAV of the call has the
+caller on the left and the callee on the right, linked to the call record
+and streamed by the API."""
+import io
+import time
+import wave
+
+from e2e_helpers import expect
+from peers import Baresip, tone_power
+from test_calls import DOMAIN, PASSWORD, call_record, new_extension, wait_registered
+
+
+def channel_wavs(data, tmp_path):
+    """The two channels of a stereo WAV as mono WAV files."""
+    with wave.open(io.BytesIO(data)) as w:
+        assert w.getnchannels() == 2 and w.getsampwidth() == 2, w.getparams()
+        rate, frames = w.getframerate(), w.readframes(w.getnframes())
+    paths = []
+    for ch in (0, 1):
+        samples = b"".join(frames[i:i + 2] for i in range(2 * ch, len(frames), 4))
+        p = tmp_path / f"ch{ch}.wav"
+        with wave.open(str(p), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(samples)
+        paths.append(p)
+    return rate, paths
+
+
+def test_recorded_call_has_each_party_on_its_channel(daemon, admin, tmp_path):
+    a, b = new_extension(admin), new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": a}), 200)["items"][0]
+    expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": "always"}), 200)
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=15)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{b}@{DOMAIN}"], seconds=5)
+        caller.proc.wait(20)
+    finally:
+        caller.stop()
+        callee.stop()
+    rec = call_record(admin, a)
+    end = time.time() + 10
+    while time.time() < end:
+        rec = expect(admin.get(f"/api/v1/calls/{rec['id']}"), 200)
+        if rec.get("recordings") and rec["recordings"][0]["status"] == "done":
+            break
+        time.sleep(0.2)
+    recording = rec["recordings"][0]
+    assert recording["status"] == "done" and recording["duration_ms"] > 2000, recording
+    r = admin.get(f"/api/v1/recordings/{recording['id']}/audio")
+    assert r.status_code == 200, r.text
+    rate, (left, right) = channel_wavs(r.content, tmp_path)
+    assert rate == 8000
+    lp, rp = tone_power(left, (440, 1000)), tone_power(right, (440, 1000))
+    assert lp[440] > 0.2 and lp[1000] < 0.05, lp          # the caller
+    assert rp[1000] > 0.2 and rp[440] < 0.05, rp          # the callee
+
+
+def test_call_of_an_extension_set_to_never_is_not_recorded(daemon, admin, tmp_path):
+    a, b = new_extension(admin), new_extension(admin)
+    for number, mode in ((a, "always"), (b, "never")):
+        ext = expect(admin.get("/api/v1/extensions", params={"q": number}), 200)["items"][0]
+        expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": mode}), 200)
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=10)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{b}@{DOMAIN}"], seconds=3)
+        caller.proc.wait(20)
+    finally:
+        caller.stop()
+        callee.stop()
+    rec = call_record(admin, a)
+    assert rec["answer_at"] is not None
+    assert expect(admin.get(f"/api/v1/calls/{rec['id']}"), 200).get("recordings") == []
