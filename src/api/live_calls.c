@@ -1,10 +1,12 @@
 /*
  * live_calls.c — calls in progress, from the call engine's memory: the
  * list (GET /api/v1/calls/live) and a forced hang-up (DELETE
- * /api/v1/calls/live/{id}). Both run on the control thread, which owns
- * the calls.
+ * /api/v1/calls/live/{id}), and its recording started, paused, resumed or
+ * stopped (POST /api/v1/calls/live/{id}/recording). They run on the
+ * control thread, which owns the calls.
  */
 #include <errno.h>
+#include <string.h>
 #include "api.h"
 #include "live_calls.h"
 #include "server.h"
@@ -27,10 +29,52 @@ static void hangup(struct api_req *req, void *arg)
 		api_ok(req, 204, NULL);
 }
 
+static void recording(struct api_req *req, void *arg)
+{
+	const char *action = json_string_value(json_object_get(req->body,
+								 "action"));
+	json_t *state = NULL;
+	int err;
+
+	if (!action || (strcmp(action, "start") && strcmp(action, "stop") &&
+			strcmp(action, "pause") && strcmp(action, "resume"))) {
+		api_fail(req, 400, "invalid_field", "'action': one of start, "
+			 "pause, resume, stop");
+		return;
+	}
+	err = b2bua_recording(arg, req->who.tenant_id, req->id, action,
+			      &state);
+	switch (err) {
+	case 0:
+		api_ok(req, 200, state);
+		return;
+	case ENOENT:
+		api_fail(req, 404, "not_found", "no call in progress with id "
+			 "'%s'", req->id);
+		break;
+	case EPERM:
+		api_fail(req, 409, "not_answered", "the call is not answered "
+			 "yet");
+		break;
+	case EALREADY:
+		api_fail(req, 409, "conflict", "the recording is already %s",
+			 json_string_value(json_object_get(state,
+							   "recording")));
+		break;
+	default:
+		api_fail(req, 503, "unavailable", "call recording is off: %s",
+			 strerror(err));
+		break;
+	}
+	json_decref(state);
+}
+
 int live_calls_register(struct api_server *srv, struct b2bua *b)
 {
 	int err = api_server_add_control(srv, "calls.live", list_live, b);
 
-	return err ? err : api_server_add_control(srv, "calls.hangup", hangup,
-						  b);
+	if (!err)
+		err = api_server_add_control(srv, "calls.hangup", hangup, b);
+	return err ? err : api_server_add_control(srv, "calls.recording",
+						  recording, b);
 }

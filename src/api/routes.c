@@ -198,6 +198,8 @@ static const struct route routes[] = {
 	 NULL, NULL},
 	{"DELETE", "/api/v1/calls/live/{id}", "calls.hangup", "calls",
 	 ROUTE_CONTROL, NULL, NULL},
+	{"POST", "/api/v1/calls/live/{id}/recording", "calls.recording",
+	 "recordings", ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/calls/{id}", "calls.get", "calls", 0, NULL,
 	 calls_get},
 

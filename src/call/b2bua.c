@@ -990,7 +990,7 @@ static json_t *live_call(const struct call *call)
 {
 	const struct leg *w = call->winner;
 
-	return json_pack("{sssssssssssssIsosssoso}", "id", call->id,
+	return json_pack("{sssssssssssssIsosssososs}", "id", call->id,
 			 "direction", call->direction, "caller", call->caller,
 			 "caller_name", call->caller_name, "callee",
 			 call->callee, "state", call_state(call), "start_at",
@@ -1003,7 +1003,8 @@ static json_t *live_call(const struct call *call)
 				 : json_null(),
 			 "callee_codec",
 			 w && w->has_fmt ? json_string(w->fmt.name)
-					 : json_null());
+					 : json_null(),
+			 "recording", callrec_state(call));
 }
 
 json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id)
@@ -1018,6 +1019,37 @@ json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id)
 			json_array_append_new(items, live_call(call));
 	}
 	return items;
+}
+
+static struct call *live_call_of(struct b2bua *b, const char *tenant_id,
+				 const char *call_id)
+{
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (!call->ended && !strcmp(call->id, call_id) &&
+		    !strcmp(call->tenant_id, tenant_id))
+			return call;
+	}
+	return NULL;
+}
+
+int b2bua_recording(struct b2bua *b, const char *tenant_id,
+		    const char *call_id, const char *action, json_t **statep)
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+	int err;
+
+	if (!call)
+		return ENOENT;
+	err = callrec_control(call, action);
+	*statep = json_pack("{ssso}", "recording", callrec_state(call),
+			    "recording_id", callrec_id(call)
+					    ? json_string(callrec_id(call))
+					    : json_null());
+	return err;
 }
 
 int b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id)

@@ -31,6 +31,13 @@ void b2bua_free(struct b2bua *b);
 unsigned b2bua_active_calls(const struct b2bua *b);
 /* The tenant's calls in progress, as a JSON array (see docs/api.md). */
 json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id);
+/* Recording of a call in progress: action "start", "pause", "resume",
+   "stop". *statep (always set when the call exists): {recording: off |
+   recording | paused, recording_id}. ENOENT: no such call; EPERM: not
+   answered; EALREADY: already so; ENOTSUP: recording is off. */
+int  b2bua_recording(struct b2bua *b, const char *tenant_id,
+		     const char *call_id, const char *action,
+		     json_t **statep);
 /* Ends a call of the tenant now; ENOENT if there is none. */
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 

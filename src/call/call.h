@@ -85,6 +85,8 @@ struct call {
 	struct outbound_decision *out;  /* outbound: trunks to try, owned */
 	size_t next_trunk;         /* the next of out->trunks to try */
 	struct recording *rec;     /* being recorded (callrec.c), or NULL */
+	struct leg *rec_leg;       /* the leg whose endpoint feeds it */
+	bool rec_paused;
 	unsigned rec_seq;          /* recordings of the call so far */
 };
 
@@ -112,7 +114,9 @@ void stimer_update(struct leg *leg, const struct sip_msg *msg,
 
 /* callrec.c: recording, as the tenant's policy says */
 void callrec_start(struct call *call);     /* when the call is answered */
-void callrec_pause(struct call *call, bool paused);
+int  callrec_control(struct call *call, const char *action);
+const char *callrec_state(const struct call *call);  /* off, recording, paused */
+const char *callrec_id(const struct call *call);     /* NULL: off */
 void callrec_stop(struct call *call);
 
 /* moh.c: music on hold */

@@ -331,7 +331,9 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.play_gen = ep->play.gen;
 	ep->want.echo = ep->play.echo;
 	ep->want.rec = ep->rec;
-	ep->want.rec_stop = ep->rec_stop;
+	while (ep->nretired && ep->want.nretired < TAP_RETIRED)
+		ep->want.retired[ep->want.nretired++] =
+			ep->retired[--ep->nretired];
 	pthread_mutex_unlock(&ep->lock);
 	if (!push || !ep->thr)
 		return;
@@ -482,8 +484,10 @@ bool media_playing(const struct media_endpoint *ep)
 
 int media_record(struct media_endpoint *ep, struct recorder *rec)
 {
-	if (!ep || ep->freed || !rec || ep->rec)
+	if (!ep || ep->freed || !rec)
 		return EINVAL;
+	if (ep->rec || ep->nretired == TAP_RETIRED)
+		return EBUSY;
 	ep->rec = rec;
 	want_publish(ep, true);
 	return 0;
@@ -491,9 +495,10 @@ int media_record(struct media_endpoint *ep, struct recorder *rec)
 
 void media_record_stop(struct media_endpoint *ep)
 {
-	if (!ep || ep->freed || !ep->rec || ep->rec_stop)
+	if (!ep || ep->freed || !ep->rec)
 		return;
-	ep->rec_stop = true;
+	ep->retired[ep->nretired++] = ep->rec;
+	ep->rec = NULL;
 	want_publish(ep, true);
 }
 

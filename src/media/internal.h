@@ -25,6 +25,8 @@
 
 enum { MEDIA_BATCH = 16, MEDIA_MAXPKT = 1500 };
 
+enum { TAP_RETIRED = 8 };
+
 enum qkind {
 	/* control -> media thread */
 	Q_ATTACH, Q_DETACH, Q_SYNC, Q_QUIT,
@@ -73,9 +75,11 @@ struct want {
 	bool wall;
 	uint32_t play_gen;
 	bool echo;
-	/* tap.c: the call's recorder (set once), and whether to stop */
+	/* tap.c: the recorder to feed (or NULL), and recorders stopped since
+	   the media thread last looked, to detach (taken by apply()) */
 	struct recorder *rec;
-	bool rec_stop;
+	struct recorder *retired[TAP_RETIRED];
+	unsigned nretired;
 };
 
 /* tap.c: decoded received audio, 8 kHz, for a recording. */
@@ -164,7 +168,8 @@ struct media_endpoint {
 	bool freed;
 	struct play_req play;
 	struct recorder *rec;
-	bool rec_stop;
+	struct recorder *retired[TAP_RETIRED];  /* not yet in want */
+	unsigned nretired;
 
 	/* control -> media */
 	pthread_mutex_t lock;

@@ -137,15 +137,34 @@ static void tap_detach(struct media_endpoint *ep)
 	}
 }
 
-/* The endpoint is released: its recorder (even one asked for and never
-   applied) hears no more from us. */
+static void detach_retired(struct media_endpoint *ep,
+			   struct recorder *const *retired, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (retired[i] == ep->tap.rec)
+			tap_detach(ep);
+		else
+			recorder_detach(retired[i]);   /* never fed: still ours */
+	}
+}
+
+/* The endpoint is released: its recorders (also those asked for and
+   never applied) hear no more from us. */
 void tap_release(struct media_endpoint *ep)
 {
-	if (!ep->tap.rec) {
-		pthread_mutex_lock(&ep->lock);
-		ep->tap.rec = ep->want.rec;
-		pthread_mutex_unlock(&ep->lock);
-	}
+	struct recorder *retired[TAP_RETIRED], *wanted;
+	unsigned n;
+
+	pthread_mutex_lock(&ep->lock);
+	wanted = ep->want.rec;
+	n = ep->want.nretired;
+	memcpy(retired, ep->want.retired, n * sizeof(*retired));
+	ep->want.nretired = 0;
+	ep->want.rec = NULL;
+	pthread_mutex_unlock(&ep->lock);
+	detach_retired(ep, retired, n);
+	if (wanted && wanted != ep->tap.rec)
+		recorder_detach(wanted);
 	tap_detach(ep);
 	codec_dec_free(ep->tap.dec);
 	ep->tap.dec = NULL;
@@ -161,18 +180,21 @@ void tap_unlist(struct media_endpoint *ep)
 	}
 }
 
-/* From apply(): the recorder asked for (set once), or its stop. */
+/* From apply(): recorders stopped (detached), and the one to feed now. */
 void tap_apply(struct media_thread *mt, struct media_endpoint *ep,
 	       const struct want *w)
 {
 	struct tap *t = &ep->tap;
 
-	if (!t->rec && w->rec) {
+	detach_retired(ep, w->retired, w->nretired);
+	if (w->rec && w->rec != t->rec) {
+		tap_detach(ep);         /* a previous one, if still here */
 		t->rec = w->rec;
+		t->detached = false;
 		t->next_ms = mono_ms();
+		t->fifo.n = 0;
+		t->fifo.waiting = true;
 	}
-	if (t->rec && !t->detached && w->rec_stop)
-		tap_detach(ep);
 	if (t->rec && !t->detached && !t->listed) {
 		list_append(&mt->taps, &t->le, ep);
 		t->listed = true;

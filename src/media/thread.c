@@ -132,6 +132,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 
 	pthread_mutex_lock(&ep->lock);
 	w = ep->want;
+	ep->want.nretired = 0;                  /* tap_apply detaches them */
 	w.sound = media_sound_ref(w.sound);     /* ours, for player_apply */
 	pthread_mutex_unlock(&ep->lock);
 	if (w.owner != mt) {

@@ -79,3 +79,51 @@ def test_call_of_an_extension_set_to_never_is_not_recorded(daemon, admin, tmp_pa
     rec = call_record(admin, a)
     assert rec["answer_at"] is not None
     assert expect(admin.get(f"/api/v1/calls/{rec['id']}"), 200).get("recordings") == []
+
+
+def test_recording_started_paused_and_stopped_from_the_api(daemon, admin, tmp_path):
+    a, b = new_extension(admin), new_extension(admin)
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=20)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{b}@{DOMAIN}"], seconds=9)
+        live, end = None, time.time() + 10
+        while time.time() < end and not live:
+            items = expect(admin.get("/api/v1/calls/live"), 200)["items"]
+            live = next((c for c in items if c["caller"] == a and c["state"] == "talking"), None)
+            time.sleep(0.1)
+        assert live and live["recording"] == "off", live
+        url = f"/api/v1/calls/live/{live['id']}/recording"
+        assert admin.post(url, json={"action": "pause"}).status_code == 409   # nothing to pause
+        assert admin.post(url, json={"action": "dance"}).status_code == 400
+        assert admin.post("/api/v1/calls/live/nope/recording",
+                          json={"action": "start"}).status_code == 404
+        first = expect(admin.post(url, json={"action": "start"}), 200)
+        assert first["recording"] == "recording" and first["recording_id"]
+        assert admin.post(url, json={"action": "start"}).status_code == 409
+        time.sleep(1.5)
+        assert expect(admin.post(url, json={"action": "pause"}), 200)["recording"] == "paused"
+        time.sleep(1.0)
+        assert expect(admin.post(url, json={"action": "resume"}), 200)["recording"] == "recording"
+        time.sleep(1.0)
+        assert expect(admin.post(url, json={"action": "stop"}), 200)["recording"] == "off"
+        second = expect(admin.post(url, json={"action": "start"}), 200)   # a new file
+        assert second["recording_id"] != first["recording_id"]
+        caller.proc.wait(20)
+    finally:
+        caller.stop()
+        callee.stop()
+    rec = call_record(admin, a)
+    end = time.time() + 10
+    while time.time() < end:
+        recs = expect(admin.get(f"/api/v1/calls/{rec['id']}"), 200).get("recordings") or []
+        if len(recs) == 2 and all(r["status"] == "done" for r in recs):
+            break
+        time.sleep(0.2)
+    by_id = {r["id"]: r for r in recs}
+    one, two = by_id[first["recording_id"]], by_id[second["recording_id"]]
+    # about 2.5 s recorded (1.5 + 1.0), the second of pause not counted
+    assert 2000 <= one["duration_ms"] <= 3300, one
+    assert one["status"] == "done" and two["status"] == "done" and two["duration_ms"] > 500

@@ -161,6 +161,9 @@ export const api = {
     live: () => request<T.LiveCallList>('GET', `${B}/calls/live`),
     /** Hang a call in progress up (204); 404 when it is no longer in progress. */
     hangUp: (id: T.Id) => request<void>('DELETE', `${B}/calls/live/${id}`),
+    recording: (id: T.Id, action: 'start' | 'pause' | 'resume' | 'stop') =>
+      request<{ recording: 'off' | 'recording' | 'paused'; recording_id: string | null }>(
+        'POST', `${B}/calls/live/${id}/recording`, { body: { action } }),
   },
   recordings: {
     list: (query?: T.RecordingQuery) => request<T.List<T.Recording>>('GET', `${B}/recordings`, { query: q(query) }),

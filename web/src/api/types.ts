@@ -464,6 +464,7 @@ export interface LiveCall {
   answered_by: string
   caller_codec: string | null
   callee_codec: string | null
+  recording: 'off' | 'recording' | 'paused'
 }
 export interface LiveCallList {
   items: LiveCall[]

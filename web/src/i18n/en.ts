@@ -133,6 +133,8 @@ export default {
     confirmTitle: 'Hang up the call', hungUp: 'Call hung up', alreadyEnded: 'The call had already ended',
     empty: 'No calls in progress', unavailable: 'Telephony is not running', paused: 'Paused while the tab is hidden',
     states: { trying: 'Trying', ringing: 'Ringing', talking: 'Talking' },
+    recording: 'Recording', recStart: 'Record', recPause: 'Pause', recResume: 'Resume', recStop: 'Stop',
+    recStates: { recording: 'Recording', paused: 'Paused', off: 'Off' },
   },
   trunks: {
     title: 'Trunks', name: 'Name', type: 'Type', host: 'Host', port: 'Port', transport: 'Transport',

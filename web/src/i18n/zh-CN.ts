@@ -135,6 +135,8 @@ const zh: typeof en = {
     confirmTitle: '挂断通话', hungUp: '通话已挂断', alreadyEnded: '该通话已经结束',
     empty: '当前没有进行中的通话', unavailable: '电话服务未运行', paused: '页面隐藏时暂停刷新',
     states: { trying: '呼叫中', ringing: '振铃中', talking: '通话中' },
+    recording: '录音', recStart: '开始录音', recPause: '暂停', recResume: '继续', recStop: '停止',
+    recStates: { recording: '录音中', paused: '已暂停', off: '未录音' },
   },
   trunks: {
     title: '中继管理', name: '名称', type: '类型', host: '主机', port: '端口', transport: '传输协议',
