@@ -334,8 +334,8 @@ HANDLER(vmmessages_delete)
 
 	if (!err)
 		err = db_exec(db, "DELETE FROM voicemail_messages WHERE id = ? "
-			      "AND tenant_id = ?", json_pack("[ss]", req->id,
-							     req->who.tenant_id));
+			      "AND tenant_id = ?",
+			      json_pack("[ss]", req->id, req->who.tenant_id));
 	if (!err) {
 		json_object_del(row, "path");
 		err = oplog_write(db, req, "delete", "voicemail_messages",

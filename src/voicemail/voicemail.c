@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <ftw.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +17,13 @@
 #include "../core/log.h"
 #include "../store/store.h"
 
-/* Ids go into paths: letters, digits and '-' only. */
-static bool id_safe(const char *id)
-{
-	if (!id || !*id || strlen(id) >= ID_LEN)
-		return false;
-	for (; *id; id++) {
-		if (!(*id >= '0' && *id <= '9') && !(*id >= 'a' && *id <= 'z')
-		    && !(*id >= 'A' && *id <= 'Z') && *id != '-')
-			return false;
-	}
-	return true;
-}
-
 int voicemail_message_relpath(char *out, size_t size, const char *tenant_id,
 			      const char *box_id, const char *msg_id)
 {
 	int n;
 
-	if (!id_safe(tenant_id) || !id_safe(box_id) || !id_safe(msg_id))
+	if (!id_path_safe(tenant_id) || !id_path_safe(box_id) ||
+	    !id_path_safe(msg_id))
 		return EINVAL;
 	n = snprintf(out, size, "voicemail/%s/%s/%s.wav", tenant_id, box_id,
 		     msg_id);
@@ -170,7 +157,7 @@ int voicemail_remove_box(const char *data_dir, const char *tenant_id,
 	char dir[1024];
 	int n;
 
-	if (!data_dir || !id_safe(tenant_id) || !id_safe(box_id))
+	if (!data_dir || !id_path_safe(tenant_id) || !id_path_safe(box_id))
 		return EINVAL;
 	n = snprintf(dir, sizeof(dir), "%s/voicemail/%s/%s", data_dir,
 		     tenant_id, box_id);
@@ -184,7 +171,7 @@ int voicemail_remove_tenant(const char *data_dir, const char *tenant_id)
 	char dir[1024];
 	int n;
 
-	if (!data_dir || !id_safe(tenant_id))
+	if (!data_dir || !id_path_safe(tenant_id))
 		return EINVAL;
 	n = snprintf(dir, sizeof(dir), "%s/voicemail/%s", data_dir,
 		     tenant_id);

@@ -32,32 +32,9 @@
 #define TA "tenant-a"
 #define TB "tenant-b"
 
-struct env {
-	const char *name;
-	char spec[2048];     /* "" when the backend is not available */
-	char datadir[256];   /* temp dir: the SQLite file and message files */
-	char schema[64];     /* postgres: the schema the tests run in */
-	const struct db_backend *be;
-};
+#include "store_env.h"
 
-/* ---- helpers ----------------------------------------------------------- */
-
-static struct env *env_of(void **state)
-{
-	struct env *e = *state;
-
-	if (!e->spec[0])
-		skip();
-	return e;
-}
-
-static struct db *connect_db(struct env *e)
-{
-	struct db *db = NULL;
-
-	assert_int_equal(e->be->connect(&db, e->spec, e->datadir), 0);
-	return db;
-}
+/* ---- helpers ------------------------------------------------------------ */
 
 static void exec_ok(struct db *db, const char *sql)
 {
@@ -91,15 +68,6 @@ static void write_file(const char *path)
 	assert_non_null(f);
 	assert_int_equal(fputs("RIFF", f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static struct store *open_store(struct env *e)
@@ -157,14 +125,10 @@ static void seed(struct env *e)
 
 static int sqlite_setup(void **state)
 {
-	static struct env e = {.name = "sqlite", .be = &db_sqlite};
+	static struct env e;
 
-	snprintf(e.datadir, sizeof(e.datadir), "/tmp/hotline-confvm-XXXXXX");
-	if (!mkdtemp(e.datadir))
-		return -1;
-	snprintf(e.spec, sizeof(e.spec), "sqlite");
 	*state = &e;
-	if (libre_init())
+	if (env_sqlite(&e) || libre_init())
 		return -1;
 	seed(&e);
 	return 0;
@@ -172,51 +136,19 @@ static int sqlite_setup(void **state)
 
 static int sqlite_teardown(void **state)
 {
-	struct env *e = *state;
-
 	libre_close();
-	return nftw(e->datadir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int pg_admin(const char *base_uri, const char *sql)
-{
-	struct db *db;
-	int err = db_postgres.connect(&db, base_uri, NULL);
-
-	if (err)
-		return err;
-	err = db_exec(db, sql, NULL);
-	if (err)
-		fprintf(stderr, "%s: %s\n", sql, db_errmsg(db));
-	db_postgres.close(db);
-	return err;
+	return env_remove_dir(*state);
 }
 
 static int pg_setup(void **state)
 {
-	static struct env e = {.name = "postgres", .be = &db_postgres};
-	const char *uri = getenv("HOTLINE_TEST_PG");
-	char sql[128];
+	static struct env e;
 
 	*state = &e;
-	if (!uri || !uri[0])
+	if (env_pg(&e, "unit_confvm", true))
+		return -1;
+	if (!e.spec[0])
 		return 0;
-	snprintf(e.datadir, sizeof(e.datadir), "/tmp/hotline-confvm-XXXXXX");
-	if (!mkdtemp(e.datadir))
-		return -1;
-	snprintf(e.schema, sizeof(e.schema), "unit_confvm_%ld",
-		 (long)getpid());
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
-		 e.schema);
-	if (pg_admin(uri, sql))
-		return -1;
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", e.schema);
-	if (pg_admin(uri, sql))
-		return -1;
-	if (snprintf(e.spec, sizeof(e.spec), "%s%coptions=-csearch_path%%3D%s",
-		     uri, strchr(uri, '?') ? '&' : '?', e.schema) >=
-	    (int)sizeof(e.spec))
-		return -1;
 	if (libre_init())
 		return -1;
 	seed(&e);
@@ -226,17 +158,13 @@ static int pg_setup(void **state)
 static int pg_teardown(void **state)
 {
 	struct env *e = *state;
-	char sql[128];
 
-	if (!e->spec[0])
-		return 0;
-	libre_close();
-	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", e->schema);
-	nftw(e->datadir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return pg_admin(getenv("HOTLINE_TEST_PG"), sql);
+	if (e->spec[0])
+		libre_close();
+	return env_pg_drop(e);
 }
 
-/* ---- the file layout ------------------------------------------------------ */
+/* ---- the file layout ---------------------------------------------------- */
 
 static void test_paths(void **state)
 {
@@ -271,7 +199,7 @@ static void test_paths(void **state)
 			 ENAMETOOLONG);
 }
 
-/* ---- filing messages ------------------------------------------------------ */
+/* ---- filing messages ---------------------------------------------------- */
 
 static void message(struct env *e, struct vm_message *m, const char *tenant,
 		    const char *box, const char *id)
@@ -369,7 +297,7 @@ static void test_remove_files(void **state)
 	assert_int_equal(voicemail_remove_tenant(e->datadir, "a/b"), EINVAL);
 }
 
-/* ---- the directory ---------------------------------------------------------- */
+/* ---- the directory ------------------------------------------------------ */
 
 struct ready_ctx {
 	bool ready, timed_out;
