@@ -226,6 +226,10 @@ HANDLER(voices_upload); HANDLER(voices_update); HANDLER(voices_delete);
 HANDLER(voices_replace_prepare); HANDLER(voices_replace);
 HANDLER(voices_review); HANDLER(voices_audio);
 CRUD_DECL(moh);
+CRUD_DECL(confrooms); CRUD_DECL(vmboxes);
+HANDLER(vmmessages_list); HANDLER(vmmessages_get);
+HANDLER(vmmessages_update); HANDLER(vmmessages_delete);
+HANDLER(vmmessages_audio);
 HANDLER(tts_settings_get); HANDLER(tts_settings_put);
 HANDLER(tts_preview_prepare);
 HANDLER(recordings_list); HANDLER(recordings_get); HANDLER(recordings_audio);
@@ -234,6 +238,17 @@ HANDLER(recording_policy_get); HANDLER(recording_policy_put);
 /* The call's recordings (recordings.c), for calls_get. */
 int  recordings_of_call(struct db *db, struct api_req *req,
 			const char *call_id, json_t **itemsp);
+
+/* 422 invalid_voice / voice_not_approved unless `id` is an approved voice
+   of the caller's tenant; `use` ends the message ("played on hold"). */
+int  voice_check_approved(struct db *db, struct api_req *req,
+			  const char *field, const char *id, const char *use);
+
+/* 409 conflict when the tenant's phones already dial `number` for an
+   extension, a conference room or a voicemail box other than the row
+   `self_id` (NULL when creating) (dialplan.c). */
+int  dialplan_number_free(struct db *db, struct api_req *req,
+			  const char *number, const char *self_id);
 
 /* Menu permission catalogue (permissions.c). */
 bool perm_key_valid(const char *key);

@@ -342,6 +342,26 @@ int crud_delete(struct db *db, struct api_req *req,
 	return err ? err : api_ok(req, 204, NULL);
 }
 
+int crud_reveal(struct db *db, struct api_req *req,
+		const struct crud_spec *spec, const char *cols,
+		const char *perm, int err)
+{
+	char sql[SQL_MAX];
+	json_t *row = NULL;
+	const char *id = json_string_value(json_object_get(req->resp, "id"));
+
+	if (err || !id || !principal_can(&req->who, perm, true))
+		return err;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = ? AND "
+		 "tenant_id = ?", cols, spec->table);
+	err = db_query_one(db, &row, sql, json_pack("[ss]", id,
+						    req->who.tenant_id));
+	if (!err)
+		json_object_update(req->resp, row);
+	json_decref(row);
+	return err;
+}
+
 bool crud_in_set(const char *const *set, const char *s)
 {
 	for (; s && *set; set++) {
@@ -367,6 +387,19 @@ int crud_check_ref(struct db *db, struct api_req *req, const char *table,
 		return api_fail(req, 400, "invalid_field", "field '%s': no "
 				"%s with id '%s'", field, table, id);
 	return err;
+}
+
+bool crud_digits(const char *s, size_t min, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s || n < min || n > max)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+	}
+	return true;
 }
 
 bool crud_number_valid(const char *s, bool allow_star)

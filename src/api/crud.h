@@ -55,11 +55,21 @@ int  crud_update(struct db *db, struct api_req *req,
 int  crud_delete(struct db *db, struct api_req *req,
 		 const struct crud_spec *spec);
 
+/* After a get, create or update answered with a row: adds the row's
+   write-only columns `cols` ("pin, admin_pin") to the answer when the
+   caller may write `perm` (the operation log and lists never show them).
+   err: the handler's result so far, returned when not 0. */
+int  crud_reveal(struct db *db, struct api_req *req,
+		 const struct crud_spec *spec, const char *cols,
+		 const char *perm, int err);
+
 /* Helpers for checks. */
 bool crud_in_set(const char *const *set, const char *s);
 /* 400 unless `id` is a row of the caller's tenant in `table`. */
 int  crud_check_ref(struct db *db, struct api_req *req, const char *table,
 		    const char *field, const char *id);
+/* min to max characters, all of them digits. */
+bool crud_digits(const char *s, size_t min, size_t max);
 /* A number: 1-32 characters, digits with an optional leading '+'. */
 bool crud_number_valid(const char *s, bool allow_star);
 

@@ -1,7 +1,8 @@
 /*
  * extensions.c — the tenant's SIP extensions (phones): number, digest
  * password, allowed transports and source addresses, contact limit, codec
- * preference, dial permission and whether its calls are recorded
+ * preference, dial permission, do not disturb and forwarding (to a number,
+ * or to "voicemail": its own box), and whether its calls are recorded
  * (inherit the tenant's policy, always, never). Every change reloads the
  * telephony directory (ROUTE_TELEPHONY). The password is shown by create and by GET
  * of one extension, never in lists or the operation log. Lists show the
@@ -10,6 +11,9 @@
 #include <errno.h>
 #include <string.h>
 #include "api.h"
+
+/* The forwarding target that means "the extension's own voicemail box". */
+#define FORWARD_VOICEMAIL "voicemail"
 
 #define COLUMNS "id, number, display_name, transports, allowed_cidrs, " \
 	"max_contacts, codecs, dial_permission, auth_algorithms, enabled, " \
@@ -178,16 +182,20 @@ static int check_password(struct api_req *req)
 	return 0;
 }
 
-/* A forwarding target: empty (off), or a number (digits, '+' first). */
+/* A forwarding target: empty (off), a number (digits, '+' first), or
+   "voicemail": the extension's own voicemail box. */
 static int check_forward(struct api_req *req, const char *name)
 {
 	const char *v = body_str(req, name, NULL);
 
+	if (v && !strcmp(v, FORWARD_VOICEMAIL))
+		return 0;
 	for (const char *p = v; p && *p; p++) {
 		if ((*p < '0' || *p > '9') && !(*p == '+' && p == v))
 			return api_fail(req, 400, "invalid_field",
 					"field '%s': a number (digits, an "
-					"optional leading +) or empty", name);
+					"optional leading +), \"voicemail\" "
+					"or empty", name);
 	}
 	if (v && !strcmp(v, "+"))
 		return api_fail(req, 400, "invalid_field", "field '%s': a "
@@ -313,6 +321,9 @@ HANDLER(extensions_create)
 
 	if (!err)
 		err = check_not_self(req, NULL);
+	if (!err)
+		err = dialplan_number_free(db, req, body_str(req, "number", ""),
+					   NULL);
 	if (err)
 		return err;
 	id_new(id);
@@ -371,6 +382,9 @@ HANDLER(extensions_update)
 	if (!err)
 		err = check_not_self(req, json_string_value(
 					     json_object_get(before, "number")));
+	if (!err && body_str(req, "number", NULL))
+		err = dialplan_number_free(db, req, body_str(req, "number", ""),
+					   req->id);
 	if (err)
 		goto out;
 	tp = list_text(req, "transports");
@@ -419,11 +433,30 @@ out:
 	return err ? (json_decref(after), err) : api_ok(req, 200, after);
 }
 
+/* An extension with a voicemail box keeps it (and its messages) until the
+   box is deleted on purpose. */
+static int refuse_with_box(struct db *db, struct api_req *req)
+{
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, "SELECT id FROM voicemail_boxes "
+			       "WHERE extension_id = ? AND tenant_id = ?",
+			       json_pack("[ss]", req->id, req->who.tenant_id));
+
+	json_decref(row);
+	if (err == ENOENT)
+		return 0;
+	return err ? err : api_fail(req, 409, "in_use", "the extension has a "
+				    "voicemail box: delete the box (and its "
+				    "messages) first");
+}
+
 HANDLER(extensions_delete)
 {
 	json_t *before = NULL;
 	int err = load(db, req, req->id, &before);
 
+	if (!err)
+		err = refuse_with_box(db, req);
 	if (!err)
 		err = db_exec(db, "DELETE FROM registrations WHERE "
 			      "extension_id = ? AND tenant_id = ?",

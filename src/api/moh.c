@@ -102,31 +102,6 @@ HANDLER(moh_get)
 	return err ? err : api_ok(req, 200, row);
 }
 
-/* One voice of the list: the tenant's, and approved. */
-static int check_voice(struct db *db, struct api_req *req, const char *id)
-{
-	json_t *row = NULL;
-	const char *status;
-	int err = db_query_one(db, &row, "SELECT name, status FROM voices "
-			       "WHERE id = ? AND tenant_id = ?",
-			       json_pack("[ss]", id, req->who.tenant_id));
-
-	if (err == ENOENT)
-		return api_fail(req, 422, "invalid_voice", "field 'voice_ids': "
-				"no voice with id '%s'", id);
-	if (err)
-		return err;
-	status = json_string_value(json_object_get(row, "status"));
-	if (status && strcmp(status, "approved"))
-		err = api_fail(req, 422, "voice_not_approved", "voice '%s' is "
-			       "%s: only approved voices can be played on hold",
-			       json_string_value(json_object_get(row, "name")),
-			       !strcmp(status, "pending") ? "pending review"
-							  : status);
-	json_decref(row);
-	return err;
-}
-
 static int check_voices(struct db *db, struct api_req *req, json_t *ids)
 {
 	size_t i, j;
@@ -144,7 +119,9 @@ static int check_voices(struct db *db, struct api_req *req, json_t *ids)
 						"listed twice",
 						json_string_value(v));
 		}
-		err = check_voice(db, req, json_string_value(v));
+		err = voice_check_approved(db, req, "voice_ids",
+					   json_string_value(v),
+					   "played on hold");
 		if (err)
 			return err;
 	}

@@ -28,6 +28,8 @@ static const struct perm_def catalogue[] = {
 	{"lists", "telephony"},
 	{"speed_dials", "telephony"},
 	{"tts", "telephony"},
+	{"conferences", "telephony"},
+	{"voicemail", "telephony"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},

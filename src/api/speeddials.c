@@ -16,17 +16,6 @@ static const struct crud_col cols[] = {
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
 
-static bool all_digits(const char *s)
-{
-	if (!s || !*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-	}
-	return true;
-}
-
 static int check(struct db *db, struct api_req *req, json_t *row,
 		 bool creating)
 {
@@ -35,7 +24,7 @@ static int check(struct db *db, struct api_req *req, json_t *row,
 
 	(void)db;
 	(void)creating;
-	if (!all_digits(sn))
+	if (!crud_digits(sn, 1, 6))
 		return api_fail(req, 400, "invalid_field", "field "
 				"'short_number': 1-6 digits");
 	if (route_short_number_reserved(sn))

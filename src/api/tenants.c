@@ -10,6 +10,7 @@
 #include "api.h"
 #include "../core/log.h"
 #include "../media/audiofile.h"
+#include "../voicemail/voicemail.h"
 
 #define COLUMNS "id, code, name, timezone, enabled, max_calls, created_at, " \
 	"updated_at"
@@ -265,10 +266,14 @@ HANDLER(tenants_delete)
 	json_decref(before);
 	if (err)
 		return err;
-	/* Its voice files go with it. */
+	/* Its voice and voicemail files go with it. */
 	err = audiofile_remove_tenant(req->settings->data_dir, req->id);
 	if (err)
 		log_warn("tenants", "removing the voice files of %s: %s",
+			 req->id, strerror(err));
+	err = voicemail_remove_tenant(req->settings->data_dir, req->id);
+	if (err)
+		log_warn("tenants", "removing the voicemail files of %s: %s",
 			 req->id, strerror(err));
 	return api_ok(req, 204, NULL);
 }

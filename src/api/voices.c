@@ -10,8 +10,9 @@
  * row. A refused file leaves nothing behind. A new voice is `pending`
  * until someone with write permission on `voices` in the tenant, or the
  * platform operator, approves or rejects it; only approved voices may go
- * into music-on-hold classes. A voice in a class cannot be deleted,
- * rejected or have its audio replaced (409 in_use naming the class).
+ * into music-on-hold classes or greet in voicemail boxes. A voice in a
+ * class or greeting in a box cannot be deleted, rejected or have its audio
+ * replaced (409 in_use naming them).
  * Replacing the audio puts the voice back to `pending`.
  */
 #include <errno.h>
@@ -31,7 +32,8 @@ _Static_assert((long)API_UPLOAD_MAX == (long)AUDIOFILE_MAX_BYTES,
 	"original_channels, duration_ms, size_bytes, status, review_reason, " \
 	"reviewed_by, reviewed_at, created_by, created_at, updated_at, " \
 	"(SELECT COUNT(*) FROM moh_class_voices m WHERE m.voice_id = " \
-	"voices.id) AS used_by"
+	"voices.id) + (SELECT COUNT(*) FROM voicemail_boxes b WHERE " \
+	"b.greeting_voice_id = voices.id) AS used_by"
 
 enum { NAME_MAX_LEN = 128, REMARK_MAX_LEN = 512 };
 
@@ -77,17 +79,22 @@ static const char *row_str(json_t *row, const char *name)
 	return s ? s : "";
 }
 
-/* 409 in_use naming the music-on-hold classes that play the voice, or 0. */
+/* 409 in_use naming the music-on-hold classes and voicemail boxes (as
+   greeting) that play the voice, or 0. */
 static int refuse_in_use(struct db *db, struct api_req *req, const char *id,
 			 const char *doing)
 {
 	json_t *rows = NULL, *r;
 	char names[300] = "";
 	size_t i, used = 0;
-	int err = db_query(db, &rows, "SELECT c.name FROM moh_class_voices m "
-			   "JOIN moh_classes c ON c.id = m.class_id WHERE "
-			   "m.voice_id = ? GROUP BY c.name ORDER BY c.name",
-			   json_pack("[s]", id));
+	int err = db_query(db, &rows, "SELECT 'music-on-hold class' AS kind, "
+			   "c.name AS name FROM moh_class_voices m JOIN "
+			   "moh_classes c ON c.id = m.class_id WHERE m.voice_id "
+			   "= ? UNION SELECT 'voicemail box' AS kind, "
+			   "COALESCE(e.number, b.number) AS name FROM "
+			   "voicemail_boxes b LEFT JOIN extensions e ON e.id = "
+			   "b.extension_id WHERE b.greeting_voice_id = ? "
+			   "ORDER BY 1, 2", json_pack("[ss]", id, id));
 
 	if (err || !json_array_size(rows)) {
 		json_decref(rows);
@@ -97,12 +104,12 @@ static int refuse_in_use(struct db *db, struct api_req *req, const char *id,
 		if (used < sizeof(names) - 1)
 			used += (size_t)snprintf(names + used,
 						 sizeof(names) - used,
-						 "%s'%s'", i ? ", " : "",
+						 "%s%s '%s'", i ? ", " : "",
+						 row_str(r, "kind"),
 						 row_str(r, "name"));
 	}
 	err = api_fail(req, 409, "in_use", "the voice cannot be %s: it is "
-		       "used by music-on-hold class%s %s", doing,
-		       json_array_size(rows) > 1 ? "es" : "", names);
+		       "used by %s", doing, names);
 	json_decref(rows);
 	return err;
 }
@@ -495,6 +502,33 @@ HANDLER(voices_review)
 					(json_int_t)now_ms(),
 					(json_int_t)now_ms(), req->id));
 	return answer_changed(db, req, "review", before, err);
+}
+
+/* ---- used by others ---- */
+
+int voice_check_approved(struct db *db, struct api_req *req,
+			 const char *field, const char *id, const char *use)
+{
+	json_t *row = NULL;
+	const char *status;
+	int err = db_query_one(db, &row, "SELECT name, status FROM voices "
+			       "WHERE id = ? AND tenant_id = ?",
+			       json_pack("[ss]", id, req->who.tenant_id));
+
+	if (err == ENOENT)
+		return api_fail(req, 422, "invalid_voice", "field '%s': no "
+				"voice with id '%s'", field, id);
+	if (err)
+		return err;
+	status = json_string_value(json_object_get(row, "status"));
+	if (status && strcmp(status, "approved"))
+		err = api_fail(req, 422, "voice_not_approved", "voice '%s' is "
+			       "%s: only approved voices can be %s",
+			       json_string_value(json_object_get(row, "name")),
+			       !strcmp(status, "pending") ? "pending review"
+							  : status, use);
+	json_decref(row);
+	return err;
 }
 
 /* ---- the audio ---- */

@@ -3,6 +3,7 @@
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include "ids.h"
 
@@ -12,6 +13,18 @@ int64_t now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool id_path_safe(const char *id)
+{
+	if (!id || !*id || strlen(id) > 64)
+		return false;
+	for (; *id; id++) {
+		if (!(*id >= '0' && *id <= '9') && !(*id >= 'a' && *id <= 'z')
+		    && !(*id >= 'A' && *id <= 'Z') && *id != '-')
+			return false;
+	}
+	return true;
 }
 
 void random_hex(char *out, size_t nbytes)

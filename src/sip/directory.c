@@ -42,6 +42,10 @@ struct dir_data {
 	struct dir_number *tnumbers;      /* numbers by tenant, digits */
 	struct dir_speed_dial *speed_dials;  /* by tenant, short number */
 	size_t nspeed_dials;
+	struct dir_conference_room *rooms;   /* by tenant, number */
+	size_t nrooms;
+	struct dir_voicemail_box *boxes;     /* by tenant, number */
+	size_t nboxes;
 };
 
 struct dir_load;
@@ -106,6 +110,8 @@ static void data_free(struct dir_data *d)
 	free(d->outroutes);
 	free(d->entries);
 	free(d->speed_dials);
+	free(d->rooms);
+	free(d->boxes);
 	free(d->by_id);
 	free(d->tenants);
 	free(d);
@@ -663,6 +669,22 @@ static int cmp_speed_dial(const void *a, const void *b)
 	return c ? c : strcmp(x->short_number, y->short_number);
 }
 
+static int cmp_room(const void *a, const void *b)
+{
+	const struct dir_conference_room *x = a, *y = b;
+	int c = strcmp(x->tenant_id, y->tenant_id);
+
+	return c ? c : strcmp(x->number, y->number);
+}
+
+static int cmp_box(const void *a, const void *b)
+{
+	const struct dir_voicemail_box *x = a, *y = b;
+	int c = strcmp(x->tenant_id, y->tenant_id);
+
+	return c ? c : strcmp(x->number, y->number);
+}
+
 /* Allocates an array of n + 1 elements of `size`. */
 static void *alloc_rows(json_t *rows, size_t size)
 {
@@ -823,6 +845,58 @@ static int build_speed_dials(struct dir_data *d, json_t *rows)
 	return 0;
 }
 
+static void room_from_row(struct dir_conference_room *r, json_t *row)
+{
+	copy_str(r->id, sizeof(r->id), row, "id");
+	copy_str(r->tenant_id, sizeof(r->tenant_id), row, "tenant_id");
+	copy_str(r->number, sizeof(r->number), row, "number");
+	copy_str(r->name, sizeof(r->name), row, "name");
+	copy_str(r->pin, sizeof(r->pin), row, "pin");
+	copy_str(r->admin_pin, sizeof(r->admin_pin), row, "admin_pin");
+	r->max_members = (unsigned)row_int(row, "max_members");
+	r->join_tones = row_int(row, "join_tones");
+	r->enabled = row_int(row, "enabled");
+}
+
+static void box_from_row(struct dir_voicemail_box *b, json_t *row)
+{
+	copy_str(b->id, sizeof(b->id), row, "id");
+	copy_str(b->tenant_id, sizeof(b->tenant_id), row, "tenant_id");
+	copy_str(b->number, sizeof(b->number), row, "number");
+	copy_str(b->extension_id, sizeof(b->extension_id), row,
+		 "extension_id");
+	copy_str(b->name, sizeof(b->name), row, "name");
+	copy_str(b->pin, sizeof(b->pin), row, "pin");
+	copy_str(b->greeting_voice_id, sizeof(b->greeting_voice_id), row,
+		 "greeting_voice_id");
+	b->max_message_s = (unsigned)row_int(row, "max_message_s");
+	b->notify = row_int(row, "notify");
+	b->enabled = row_int(row, "enabled");
+}
+
+static int build_rooms_and_boxes(struct dir_data *d, json_t *rooms,
+				 json_t *boxes)
+{
+	size_t i;
+	json_t *row;
+
+	d->rooms = alloc_rows(rooms, sizeof(*d->rooms));
+	d->boxes = alloc_rows(boxes, sizeof(*d->boxes));
+	if (!d->rooms || !d->boxes)
+		return ENOMEM;
+	json_array_foreach(rooms, i, row) {
+		room_from_row(&d->rooms[i], row);
+		d->nrooms = i + 1;
+	}
+	json_array_foreach(boxes, i, row) {
+		box_from_row(&d->boxes[i], row);
+		d->nboxes = i + 1;
+	}
+	qsort(d->rooms, d->nrooms, sizeof(*d->rooms), cmp_room);
+	qsort(d->boxes, d->nboxes, sizeof(*d->boxes), cmp_box);
+	return 0;
+}
+
 static int build_routing(struct dir_data *d, json_t *tables)
 {
 	int err = build_trunks(d, json_object_get(tables, "trunks"));
@@ -839,6 +913,11 @@ static int build_routing(struct dir_data *d, json_t *tables)
 	if (!err)
 		err = build_speed_dials(d, json_object_get(tables,
 							   "speed_dials"));
+	if (!err)
+		err = build_rooms_and_boxes(d, json_object_get(tables,
+							"conference_rooms"),
+					    json_object_get(tables,
+							"voicemail_boxes"));
 	return err;
 }
 
@@ -853,6 +932,18 @@ static int load_routing(struct db *db, struct dir_data *d)
 		{"number_lists", "SELECT * FROM number_lists"},
 		{"speed_dials", "SELECT tenant_id, short_number, number "
 				"FROM speed_dials"},
+		{"conference_rooms", "SELECT * FROM conference_rooms"},
+		/* An extension's box answers on the extension's number; a
+		   greeting no longer approved is no greeting. */
+		{"voicemail_boxes", "SELECT b.id, b.tenant_id, "
+				    "COALESCE(e.number, b.number) AS number, "
+				    "b.extension_id, b.name, b.pin, v.id AS "
+				    "greeting_voice_id, b.max_message_s, "
+				    "b.notify, b.enabled FROM voicemail_boxes "
+				    "b LEFT JOIN extensions e ON e.id = "
+				    "b.extension_id LEFT JOIN voices v ON v.id "
+				    "= b.greeting_voice_id AND v.status = "
+				    "'approved'"},
 	};
 	json_t *all = json_object();
 	int err = all ? 0 : ENOMEM;
@@ -1300,6 +1391,34 @@ const struct dir_speed_dial *directory_speed_dial(
 		 short_number);
 	return bsearch(&key, d->speed_dials, d->nspeed_dials,
 		       sizeof(*d->speed_dials), cmp_speed_dial);
+}
+
+const struct dir_conference_room *directory_conference_room(
+	const struct directory *dir, const char *tenant_id,
+	const char *number)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_conference_room key;
+
+	if (!d || !tenant_id || !number || strlen(number) >= sizeof(key.number))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.number, sizeof(key.number), "%s", number);
+	return bsearch(&key, d->rooms, d->nrooms, sizeof(*d->rooms), cmp_room);
+}
+
+const struct dir_voicemail_box *directory_voicemail_box(
+	const struct directory *dir, const char *tenant_id,
+	const char *number)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_voicemail_box key;
+
+	if (!d || !tenant_id || !number || strlen(number) >= sizeof(key.number))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.number, sizeof(key.number), "%s", number);
+	return bsearch(&key, d->boxes, d->nboxes, sizeof(*d->boxes), cmp_box);
 }
 
 int directory_from_json(struct directory **dirp, json_t *tables)

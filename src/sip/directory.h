@@ -1,7 +1,8 @@
 /*
  * directory.h — the telephony configuration in memory: tenants' SIP
  * domains and extensions, trunks, numbers, time groups, inbound and
- * outbound routes, black/white lists, speed dials. Loaded from the
+ * outbound routes, black/white lists, speed dials, conference rooms and
+ * voicemail boxes. Loaded from the
  * store at start and reloaded after every change made through the API, so
  * SIP decisions never wait on SQL. Control thread only.
  */
@@ -190,6 +191,37 @@ struct dir_speed_dial {
 	char number[33];        /* as entered, may start with '+' */
 };
 
+/* A conference room (ippbx.md §2.1.11): callers dial its number. */
+struct dir_conference_room {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char number[9];         /* 2-8 digits */
+	char name[128];
+	char pin[13];           /* digits; "": anyone may enter */
+	char admin_pin[13];     /* digits; "": no administrator by PIN */
+	unsigned max_members;   /* 2-64 */
+	bool join_tones;        /* a tone when someone joins or leaves */
+	bool enabled;
+};
+
+/* A voicemail box: an extension's own (extension_id set, number = the
+   extension's number) or the tenant's (a number of its own). */
+struct dir_voicemail_box {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char number[17];        /* the lookup key */
+	char extension_id[ID_LEN];  /* "": a box of the tenant */
+	char name[128];
+	char pin[13];           /* 4-12 digits; "": none */
+	/* An approved voice of the tenant to greet with (its file:
+	   audiofile_voice_path(data_dir, tenant_id, greeting_voice_id));
+	   "": none, or no longer approved: the default prompt and beep. */
+	char greeting_voice_id[ID_LEN];
+	unsigned max_message_s; /* 10-600 */
+	bool notify;            /* for the event bus (not built) */
+	bool enabled;
+};
+
 /* Loads everything; ready(err, arg) runs on the control thread when the
    first load is done. */
 int  directory_alloc(struct directory **dirp, struct store *store,
@@ -255,12 +287,24 @@ const struct dir_speed_dial *directory_speed_dial(
 	const struct directory *dir, const char *tenant_id,
 	const char *short_number);
 
+/* The tenant's conference room dialled as `number`, enabled or not. */
+const struct dir_conference_room *directory_conference_room(
+	const struct directory *dir, const char *tenant_id,
+	const char *number);
+/* The tenant's voicemail box reached on `number`: an extension's number
+   (its own box) or a tenant box's number; enabled or not. */
+const struct dir_voicemail_box *directory_voicemail_box(
+	const struct directory *dir, const char *tenant_id,
+	const char *number);
+
 /* Builds a directory synchronously from rows shaped like the tables
    ({"tenants": [...], "extensions": [...], "trunks": [...], "numbers":
    [...], "time_groups": [...], "inbound_routes": [...], "outbound_routes":
-   [...], "number_lists": [...], "speed_dials": [...]}, JSON columns as text or as JSON;
-   a tenant's recording policy as columns record_inbound, record_outbound,
-   record_internal, rec_format, rec_mode, retention_days). For
+   [...], "number_lists": [...], "speed_dials": [...], "conference_rooms":
+   [...], "voicemail_boxes": [...] (with "number" the lookup key)}, JSON
+   columns as text or as JSON; a tenant's recording policy as columns
+   record_inbound, record_outbound, record_internal, rec_format, rec_mode,
+   retention_days). For
    tests and tools; reads zoneinfo files. */
 int  directory_from_json(struct directory **dirp, json_t *tables);
 

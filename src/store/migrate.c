@@ -460,6 +460,64 @@ static const char *const m11_leg_mos[] = {
 	NULL
 };
 
+/* Conference rooms (ippbx.md §2.1.11, §3.8) and voicemail (tencent-ccc.md
+   语音信箱): configuration and message records; the call flow that uses them
+   is the media engine's. A room's number and a tenant box's number share the
+   extensions' numbering (checked by the API, src/api/dialplan.c). An
+   extension's box has no number of its own (NULL: the extension's number) and
+   goes with the extension; a greeting voice deleted anyway leaves the box
+   without a greeting. Message files: DATA/voicemail/TENANT/BOX/ID.wav. */
+static const char *const m10_conf_vm[] = {
+	"CREATE TABLE conference_rooms ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" number TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" pin TEXT NOT NULL DEFAULT '',"
+	" admin_pin TEXT NOT NULL DEFAULT '',"
+	" max_members INTEGER NOT NULL DEFAULT 10,"
+	" join_tones INTEGER NOT NULL DEFAULT 1,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, number))",
+
+	"CREATE TABLE voicemail_boxes ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" extension_id TEXT UNIQUE REFERENCES extensions(id) ON DELETE CASCADE,"
+	" number TEXT,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" pin TEXT NOT NULL DEFAULT '',"
+	" greeting_voice_id TEXT REFERENCES voices(id) ON DELETE SET NULL,"
+	" max_message_s INTEGER NOT NULL DEFAULT 120,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" notify INTEGER NOT NULL DEFAULT 0,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, number))",
+	"CREATE INDEX voicemail_boxes_voice ON voicemail_boxes"
+	"(greeting_voice_id)",
+
+	"CREATE TABLE voicemail_messages ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" box_id TEXT NOT NULL REFERENCES voicemail_boxes(id) ON DELETE CASCADE,"
+	" call_id TEXT NOT NULL DEFAULT '',"
+	" caller TEXT NOT NULL DEFAULT '',"
+	" caller_name TEXT NOT NULL DEFAULT '',"
+	" duration_ms BIGINT NOT NULL DEFAULT 0,"
+	" path TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'new',"
+	" created_at BIGINT NOT NULL,"
+	" read_at BIGINT)",
+	"CREATE INDEX voicemail_messages_box ON voicemail_messages"
+	"(tenant_id, box_id, created_at)",
+
+	ADD_PERM("conferences"), ADD_PERM("voicemail"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -471,6 +529,7 @@ static const struct migration migrations[] = {
 	{7, m7_voices},
 	{8, m8_tts},
 	{9, m9_recordings},
+	{10, m10_conf_vm},
 	{11, m11_leg_mos},
 };
 

@@ -39,34 +39,9 @@
 #include "store/backend.h"
 #include "store/store.h"
 
-/* One backend under test. */
-struct env {
-	const char *name;
-	char spec[2048];     /* "" when the backend is not available */
-	char datadir[256];   /* temp dir (SQLite data, unused by postgres) */
-	char schema[64];     /* postgres: the schema the tests run in */
-	const struct db_backend *be;
-};
+#include "store_env.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct env *env_of(void **state)
-{
-	struct env *e = *state;
-
-	if (!e->spec[0])
-		skip();
-	return e;
-}
-
-static struct db *connect_db(struct env *e)
-{
-	struct db *db = NULL;
-
-	assert_int_equal(e->be->connect(&db, e->spec, e->datadir), 0);
-	assert_non_null(db);
-	return db;
-}
 
 static void exec_ok(struct db *db, const char *sql, json_t *params)
 {
@@ -88,15 +63,6 @@ static json_int_t count_rows(struct db *db, const char *sql)
 	n = json_integer_value(json_object_get(row, "n"));
 	json_decref(row);
 	return n;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* ---- main-loop plumbing for store jobs ---------------------------------- */
@@ -162,74 +128,28 @@ static struct store *open_store(struct env *e)
 
 static int sqlite_setup(void **state)
 {
-	static struct env e = {.name = "sqlite", .be = &db_sqlite};
+	static struct env e;
 
-	snprintf(e.datadir, sizeof(e.datadir), "/tmp/hotline-unit-XXXXXX");
-	if (!mkdtemp(e.datadir))
-		return -1;
-	snprintf(e.spec, sizeof(e.spec), "sqlite");
 	*state = &e;
-	return 0;
+	return env_sqlite(&e);
 }
 
 static int sqlite_teardown(void **state)
 {
-	struct env *e = *state;
-
-	return nftw(e->datadir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Runs one statement on a fresh connection to base_uri. */
-static int pg_admin(const char *base_uri, const char *sql)
-{
-	struct db *db;
-	int err = db_postgres.connect(&db, base_uri, NULL);
-
-	if (err)
-		return err;
-	err = db_exec(db, sql, NULL);
-	if (err)
-		fprintf(stderr, "%s: %s\n", sql, db_errmsg(db));
-	db_postgres.close(db);
-	return err;
+	return env_remove_dir(*state);
 }
 
 static int pg_setup(void **state)
 {
-	static struct env e = {.name = "postgres", .be = &db_postgres};
-	const char *uri = getenv("HOTLINE_TEST_PG");
-	char sql[128];
+	static struct env e;
 
 	*state = &e;
-	snprintf(e.datadir, sizeof(e.datadir), "/nonexistent");
-	if (!uri || !uri[0])
-		return 0;
-	snprintf(e.schema, sizeof(e.schema), "unit_store_%ld",
-		 (long)getpid());
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
-		 e.schema);
-	if (pg_admin(uri, sql))
-		return -1;
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", e.schema);
-	if (pg_admin(uri, sql))
-		return -1;
-	/* Every connection of the tests works in that schema. */
-	if (snprintf(e.spec, sizeof(e.spec), "%s%coptions=-csearch_path%%3D%s",
-		     uri, strchr(uri, '?') ? '&' : '?', e.schema) >=
-	    (int)sizeof(e.spec))
-		return -1;
-	return 0;
+	return env_pg(&e, "unit_store", false);
 }
 
 static int pg_teardown(void **state)
 {
-	struct env *e = *state;
-	char sql[128];
-
-	if (!e->spec[0])
-		return 0;
-	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", e->schema);
-	return pg_admin(getenv("HOTLINE_TEST_PG"), sql);
+	return env_pg_drop(*state);
 }
 
 /* ---- migrations ---------------------------------------------------------- */

@@ -154,6 +154,33 @@ export const api = {
     update: (id: T.Id, body: T.SpeedDialWrite) => request<T.SpeedDial>('PATCH', `${B}/speed-dials/${id}`, { body }),
     remove: (id: T.Id) => request<void>('DELETE', `${B}/speed-dials/${id}`),
   },
+  conferenceRooms: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.ConferenceRoom>>('GET', `${B}/conference-rooms`, { query: q(query) }),
+    get: (id: T.Id) => request<T.ConferenceRoom>('GET', `${B}/conference-rooms/${id}`),
+    create: (body: T.ConferenceRoomWrite) => request<T.ConferenceRoom>('POST', `${B}/conference-rooms`, { body }),
+    update: (id: T.Id, body: T.ConferenceRoomWrite) =>
+      request<T.ConferenceRoom>('PATCH', `${B}/conference-rooms/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/conference-rooms/${id}`),
+  },
+  voicemailBoxes: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.VoicemailBox>>('GET', `${B}/voicemail-boxes`, { query: q(query) }),
+    get: (id: T.Id) => request<T.VoicemailBox>('GET', `${B}/voicemail-boxes/${id}`),
+    create: (body: T.VoicemailBoxWrite) => request<T.VoicemailBox>('POST', `${B}/voicemail-boxes`, { body }),
+    update: (id: T.Id, body: T.VoicemailBoxWrite) =>
+      request<T.VoicemailBox>('PATCH', `${B}/voicemail-boxes/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/voicemail-boxes/${id}`),
+  },
+  voicemailMessages: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.VoicemailMessage>>('GET', `${B}/voicemail-messages`, { query: q(query) }),
+    get: (id: T.Id) => request<T.VoicemailMessage>('GET', `${B}/voicemail-messages/${id}`),
+    mark: (id: T.Id, status: T.VoicemailStatus) =>
+      request<T.VoicemailMessage>('PATCH', `${B}/voicemail-messages/${id}`, { body: { status } }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/voicemail-messages/${id}`),
+    audioUrl: (m: T.VoicemailMessage, download = false) => m.audio_url + (download ? '?download=1' : ''),
+  },
   calls: {
     list: (query?: T.CallQuery) => request<T.List<T.CallRecord>>('GET', `${B}/calls`, { query: q(query) }),
     get: (id: T.Id) => request<T.CallDetail>('GET', `${B}/calls/${id}`),

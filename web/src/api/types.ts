@@ -337,7 +337,7 @@ export interface ExtensionWrite {
   enabled?: boolean
   /** Do not disturb: calls are answered busy, or go to forward_busy. */
   dnd?: boolean
-  /** Forwarding targets: digits with an optional leading +, empty = off; not the extension itself. */
+  /** Forwarding targets: digits with an optional leading +, or `voicemail` (the extension's own box); empty = off; not the extension itself. */
   forward_always?: string
   forward_busy?: string
   forward_no_answer?: string
@@ -627,6 +627,84 @@ export interface SpeedDial extends Required<SpeedDialWrite> {
   id: Id
   created_at: Millis
   updated_at: Millis
+}
+export interface ConferenceRoomWrite {
+  /** 2-8 digits; not an extension's or a voicemail box's number of the tenant. */
+  number?: string
+  name?: string
+  /** Up to 12 digits; empty = anyone may enter. */
+  pin?: string
+  /** Up to 12 digits, not the user PIN; empty = no administrator by PIN. */
+  admin_pin?: string
+  /** 2-64, default 10. */
+  max_members?: number
+  join_tones?: boolean
+  enabled?: boolean
+}
+/** A conference room; `pin`/`admin_pin` only in GET of one room, create and update, for users who may write. */
+export interface ConferenceRoom {
+  id: Id
+  number: string
+  name: string
+  has_pin: boolean
+  has_admin_pin: boolean
+  pin?: string
+  admin_pin?: string
+  max_members: number
+  join_tones: boolean
+  enabled: boolean
+  created_at: Millis
+  updated_at: Millis
+}
+export interface VoicemailBoxWrite {
+  /** Create only: the extension whose own box this is (reached on its number)... */
+  extension_id?: Id | null
+  /** ...or a number (2-16 digits) for a box of the tenant. */
+  number?: string | null
+  name?: string
+  /** 4-12 digits; empty = none. */
+  pin?: string
+  /** An approved voice; null = the default prompt and beep. */
+  greeting_voice_id?: Id | null
+  /** 10-600, default 120. */
+  max_message_s?: number
+  enabled?: boolean
+  /** Kept for event notifications (the event bus is not built yet). */
+  notify?: boolean
+}
+export interface VoicemailBox {
+  id: Id
+  extension_id: Id | null
+  /** The extension's number for an extension's box. */
+  number: string
+  name: string
+  has_pin: boolean
+  pin?: string
+  greeting_voice_id: Id | null
+  greeting_voice_name: string | null
+  max_message_s: number
+  enabled: boolean
+  notify: boolean
+  new_messages: number
+  messages: number
+  created_at: Millis
+  updated_at: Millis
+}
+export type VoicemailStatus = 'new' | 'read'
+export interface VoicemailMessage {
+  id: Id
+  box_id: Id
+  box_number: string
+  box_name: string
+  call_id: string
+  caller: string
+  caller_name: string
+  duration_ms: number
+  status: VoicemailStatus
+  created_at: Millis
+  read_at: Millis | null
+  /** WAV, with HTTP Range; add ?download=1 to save it. */
+  audio_url: string
 }
 export type VoiceStatus = 'pending' | 'approved' | 'rejected'
 /** A voice of the library: the upload's facts; the stored audio is 16 kHz mono WAV. */
