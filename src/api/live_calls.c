@@ -69,12 +69,48 @@ static void recording(struct api_req *req, void *arg)
 	json_decref(state);
 }
 
+static void participants(struct api_req *req, void *arg)
+{
+	json_t *items = b2bua_room_participants(arg, req->who.tenant_id,
+						 req->id);
+
+	api_ok(req, 200, json_pack("{sosI}", "items", items, "total",
+				   (json_int_t)json_array_size(items)));
+}
+
+static void conference_mute(struct api_req *req, void *arg)
+{
+	json_t *muted = json_object_get(req->body, "muted");
+
+	if (!json_is_boolean(muted)) {
+		api_fail(req, 400, "invalid_field", "'muted': true or false");
+		return;
+	}
+	if (b2bua_conference_mute(arg, req->who.tenant_id, req->id,
+				  json_is_true(muted)) == ENOENT) {
+		api_fail(req, 404, "not_found", "no conference participant "
+			 "with call id '%s'", req->id);
+		return;
+	}
+	api_ok(req, 200, json_pack("{sssb}", "call_id", req->id, "muted",
+				   json_is_true(muted)));
+}
+
 int live_calls_register(struct api_server *srv, struct b2bua *b)
 {
-	int err = api_server_add_control(srv, "calls.live", list_live, b);
+	static const struct {
+		const char *name;
+		void (*fn)(struct api_req *, void *);
+	} routes[] = {
+		{"calls.live", list_live}, {"calls.hangup", hangup},
+		{"calls.recording", recording},
+		{"conference_rooms.participants", participants},
+		{"calls.conference", conference_mute},
+	};
+	int err = 0;
 
-	if (!err)
-		err = api_server_add_control(srv, "calls.hangup", hangup, b);
-	return err ? err : api_server_add_control(srv, "calls.recording",
-						  recording, b);
+	for (size_t i = 0; !err && i < sizeof(routes) / sizeof(*routes); i++)
+		err = api_server_add_control(srv, routes[i].name, routes[i].fn,
+					     b);
+	return err;
 }

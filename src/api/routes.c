@@ -233,6 +233,11 @@ static const struct route routes[] = {
 	 ROUTE_CONTROL, NULL, NULL},
 	{"POST", "/api/v1/calls/live/{id}/recording", "calls.recording",
 	 "recordings", ROUTE_CONTROL, NULL, NULL},
+	{"POST", "/api/v1/calls/live/{id}/conference", "calls.conference",
+	 "conferences", ROUTE_CONTROL, NULL, NULL},
+	{"GET", "/api/v1/conference-rooms/{id}/participants",
+	 "conference_rooms.participants", "conferences", ROUTE_CONTROL, NULL,
+	 NULL},
 	{"GET", "/api/v1/calls/{id}", "calls.get", "calls", 0, NULL,
 	 calls_get},
 

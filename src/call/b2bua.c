@@ -21,7 +21,8 @@
 struct b2bua {
 	struct b2bua_deps deps;
 	struct moh *moh;
-	struct media_sound *confirm;    /* feature codes' confirmation tone */
+	struct media_sound *tones[4];   /* TONE_NAMES, made when first used */
+	struct list rooms;              /* meeting rooms in use */
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
 	struct sipsess_sock *sock;
 	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
@@ -61,9 +62,24 @@ void b2bua_forget(struct b2bua *b, struct call *call)
 	list_unlink(&call->le);
 }
 
-struct media_sound *b2bua_confirm_tone(const struct b2bua *b)
+static const char *const tone_names[] = {"beep", "dial", "busy", "confirm"};
+
+struct media_sound *b2bua_tone(struct b2bua *b, const char *name)
 {
-	return b->confirm;
+	for (size_t i = 0; i < sizeof(tone_names) / sizeof(*tone_names); i++) {
+		if (strcmp(name, tone_names[i]))
+			continue;
+		if (!b->tones[i] &&
+		    media_sound_tone(&b->tones[i], "CN", tone_names[i]))
+			log_warn("call", "no %s tone", name);
+		return b->tones[i];
+	}
+	return NULL;
+}
+
+struct list *b2bua_rooms(struct b2bua *b)
+{
+	return &b->rooms;
 }
 
 struct sipevent_sock *b2bua_evsock(const struct b2bua *b)
@@ -114,7 +130,8 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 	} else if (ev == MEDIA_DTMF) {
 		log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 			  leg->endpoint);
-		transfer_key(leg, digit);
+		if (!conference_key(call, digit))
+			transfer_key(leg, digit);
 	}
 }
 
@@ -933,8 +950,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		free(b);
 		return err;
 	}
-	if (media_sound_tone(&b->confirm, "CN", "confirm"))
-		log_warn("call", "no confirmation tone");
+	list_init(&b->rooms);
 	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
 			 update_handler, b);
 	if (!err)
@@ -947,7 +963,6 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
 		moh_free(b->moh);
-		media_sound_unref(b->confirm);
 		free(b);
 		return err;
 	}
@@ -975,7 +990,8 @@ void b2bua_free(struct b2bua *b)
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
 	moh_free(b->moh);
-	media_sound_unref(b->confirm);
+	for (size_t i = 0; i < sizeof(b->tones) / sizeof(*b->tones); i++)
+		media_sound_unref(b->tones[i]);
 	free(b);
 }
 
@@ -1050,6 +1066,20 @@ int b2bua_recording(struct b2bua *b, const char *tenant_id,
 					    ? json_string(callrec_id(call))
 					    : json_null());
 	return err;
+}
+
+json_t *b2bua_room_participants(struct b2bua *b, const char *tenant_id,
+				 const char *room_id)
+{
+	return conference_participants(b, tenant_id, room_id);
+}
+
+int b2bua_conference_mute(struct b2bua *b, const char *tenant_id,
+			  const char *call_id, bool muted)
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+
+	return call ? conference_mute(call, muted) : ENOENT;
 }
 
 int b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id)

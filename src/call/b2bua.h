@@ -5,6 +5,7 @@
 #define HOTLINE_CALL_B2BUA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct b2bua;
 struct sip_stack;
@@ -38,6 +39,13 @@ json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id);
 int  b2bua_recording(struct b2bua *b, const char *tenant_id,
 		     const char *call_id, const char *action,
 		     json_t **statep);
+/* The people in a meeting room now: [{call_id, caller, caller_name,
+   joined_at, muted, admin}] (empty when nobody is in it). */
+json_t *b2bua_room_participants(struct b2bua *b, const char *tenant_id,
+				 const char *room_id);
+/* Mutes (or not) a room participant; ENOENT: no such call in a room. */
+int  b2bua_conference_mute(struct b2bua *b, const char *tenant_id,
+			   const char *call_id, bool muted);
 /* Ends a call of the tenant now; ENOENT if there is none. */
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 

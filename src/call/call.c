@@ -156,6 +156,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	callrec_stop(call);
+	conference_leave(call);
 	reject_unanswered(call->a, code, reason);
 	leg_stop(call->a, code, reason);
 	LIST_FOREACH(&call->blegs, le)

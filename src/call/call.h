@@ -88,6 +88,14 @@ struct call {
 	struct leg *rec_leg;       /* the leg whose endpoint feeds it */
 	bool rec_paused;
 	unsigned rec_seq;          /* recordings of the call so far */
+	/* conference.c: a participant of a meeting room */
+	struct room *room;         /* joined, or NULL */
+	struct le room_le;
+	int64_t conf_joined_ms;
+	bool conf_admin, conf_muted;
+	bool pin_wait;             /* collecting the room's PIN */
+	char pin[16];
+	unsigned pin_tries;
 };
 
 /* call.c */
@@ -119,6 +127,21 @@ const char *callrec_state(const struct call *call);  /* off, recording, paused *
 const char *callrec_id(const struct call *call);     /* NULL: off */
 void callrec_stop(struct call *call);
 
+/* conference.c: meeting rooms */
+struct room;
+/* A dialled room number: the call enters the room (true), or false. */
+bool conference_enter(struct b2bua *b, const struct sip_msg *msg,
+		      const struct dir_extension *from);
+bool conference_key(struct call *call, char digit);  /* true: taken */
+void conference_leave(struct call *call);
+int  conference_mute(struct call *call, bool muted);
+json_t *conference_participants(struct b2bua *b, const char *tenant_id,
+				 const char *room_id);
+struct list *b2bua_rooms(struct b2bua *b);
+/* A tone of the tenant's country as a sound ("beep", "dial", "busy",
+   "confirm"); NULL if it cannot be made. */
+struct media_sound *b2bua_tone(struct b2bua *b, const char *name);
+
 /* moh.c: music on hold */
 struct moh;
 int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);
@@ -134,7 +157,7 @@ struct leg *call_other_leg(const struct leg *leg);   /* NULL: none yet */
 void call_bridge(struct call *call, struct leg *b);  /* a <-> b media */
 void call_ring_timeout(void *arg);
 struct sipevent_sock *b2bua_evsock(const struct b2bua *b);
-struct media_sound *b2bua_confirm_tone(const struct b2bua *b);
+
 /* The leg of a call in progress with this SIP Call-ID, or NULL. */
 struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
 			   const struct pl *sip_call_id);

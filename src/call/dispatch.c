@@ -484,7 +484,7 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 		return true;
 	}
 	media_play(call->a->ep, &(struct media_play){
-		.sound = b2bua_confirm_tone(b), .loops = 1});
+		.sound = b2bua_tone(b, "confirm"), .loops = 1});
 	tmr_start(&call->ring_tmr, 1000, feature_hangup, call);
 	return true;
 }
@@ -534,6 +534,8 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 		internal(b, msg, from, to);
 		return;
 	}
+	if (conference_enter(b, msg, from))
+		return;
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
 	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))
 		return;

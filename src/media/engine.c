@@ -32,6 +32,7 @@ enum { MAX_THREADS = 64, TOS_EF = 0xb8 };
 /* ---- events (control thread) ---------------------------------------- */
 
 static void want_publish(struct media_endpoint *ep, bool push);
+static void unbridge(struct media_endpoint *a);
 
 static void ep_destroy(struct media_endpoint *ep)
 {
@@ -161,6 +162,7 @@ int media_engine_start(struct media_engine **mep,
 	strcpy(me->bind_ip, cfg->bind_ip);
 	me->cfg.bind_ip = me->bind_ip;
 	list_init(&me->eps);
+	list_init(&me->confs);
 	relay_tables_init();
 	err = pool_init(me);
 	if (!err)
@@ -207,6 +209,7 @@ void media_engine_stop(struct media_engine *me)
 			 list_count(&me->eps));
 	while (me->eps.head)
 		ep_destroy(me->eps.head->data);
+	mix_free_all(me);
 	free(me->thrv);
 	free(me->used);
 	free(me);
@@ -331,6 +334,8 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.play_gen = ep->play.gen;
 	ep->want.echo = ep->play.echo;
 	ep->want.rec = ep->rec;
+	ep->want.conf = ep->conf;
+	ep->want.conf_muted = ep->conf_muted;
 	while (ep->nretired && ep->want.nretired < TAP_RETIRED)
 		ep->want.retired[ep->want.nretired++] =
 			ep->retired[--ep->nretired];
@@ -374,6 +379,30 @@ int media_endpoint_alloc(struct media_endpoint **epp, struct media_engine *me,
 	media_thread_push(ep->thr, &ep->n_attach, Q_ATTACH, ep);
 	*epp = ep;
 	return 0;
+}
+
+void engine_publish(struct media_endpoint *ep)
+{
+	want_publish(ep, true);
+}
+
+/* ep goes to thr's loop (now, or once it has arrived where it was going). */
+void engine_move(struct media_endpoint *ep, struct media_thread *thr)
+{
+	if (ep->dest_thr != thr) {
+		ep->dest_thr = thr;
+		if (ep->thr) {
+			media_thread_push(ep->thr, &ep->n_detach, Q_DETACH,
+					  ep);
+			ep->thr = NULL;
+		}
+	}
+	want_publish(ep, true);
+}
+
+void engine_unbridge(struct media_endpoint *a)
+{
+	unbridge(a);
 }
 
 static void unbridge(struct media_endpoint *a)

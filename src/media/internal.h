@@ -25,7 +25,8 @@
 
 enum { MEDIA_BATCH = 16, MEDIA_MAXPKT = 1500 };
 
-enum { TAP_RETIRED = 8 };
+enum { TAP_RETIRED = 8, CONF_MAX = 64 };
+struct media_conf;
 
 enum qkind {
 	/* control -> media thread */
@@ -80,7 +81,11 @@ struct want {
 	struct recorder *rec;
 	struct recorder *retired[TAP_RETIRED];
 	unsigned nretired;
+	/* conf.c: the conference it is in, and whether it is muted there */
+	struct media_conf *conf;
+	bool conf_muted;
 };
+
 
 /* tap.c: decoded received audio, 8 kHz, for a recording. */
 enum { TAP_FIFO = 1600 };       /* 200 ms */
@@ -106,6 +111,18 @@ struct tap {
 	bool dtmf_off;                  /* the detector cannot run */
 };
 
+/* An RTP stream an endpoint sends of its own (ownstream.c). */
+struct ownstream {
+	struct codec_enc *enc;
+	enum codec_id id;
+	uint32_t in_rate;
+	struct resampler rs;
+	bool started;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	bool mark;
+};
+
 /* A play in progress on the media thread (player.c). */
 struct player {
 	struct le le;                   /* in media_thread.players */
@@ -116,12 +133,16 @@ struct player {
 	unsigned loops_left;            /* 0: until stopped */
 	size_t gap, pos;                /* in sound samples */
 	int64_t next_ms;                /* monotonic: the next packet */
-	struct codec_enc *enc;
-	enum codec_id enc_id;
-	struct resampler rs;
-	uint16_t seq;
-	uint32_t ts, ssrc;
-	bool mark;
+	struct ownstream out;
+};
+
+/* A member of a conference, on the conference's home thread (conf.c). */
+struct conf_member {
+	struct le le;                   /* in media_conf.members */
+	bool listed;
+	struct media_conf *conf;
+	bool muted;
+	struct ownstream out;
 };
 
 /* What the control thread asked to play (ctl). */
@@ -170,6 +191,8 @@ struct media_endpoint {
 	struct recorder *rec;
 	struct recorder *retired[TAP_RETIRED];  /* not yet in want */
 	unsigned nretired;
+	struct media_conf *conf;
+	bool conf_muted;
 
 	/* control -> media */
 	pthread_mutex_t lock;
@@ -205,6 +228,7 @@ struct media_endpoint {
 	bool w_echo;
 	struct player pl;
 	struct tap tap;
+	struct conf_member cm;
 
 	struct ep_stats st;
 };
@@ -219,6 +243,7 @@ struct media_thread {
 	struct list eps;        /* attached endpoints (media) */
 	struct list players;    /* endpoints playing (player.c) */
 	struct list taps;       /* endpoints recorded (tap.c) */
+	struct list confs;      /* conferences at home here (conf.c) */
 	struct tmr clock;       /* 10 ms while something plays or records */
 	struct tmr scan;
 	pthread_mutex_t ready_lock;
@@ -240,6 +265,7 @@ struct media_engine {
 	unsigned rr;
 	struct nodeq events;    /* media -> control */
 	struct list eps;        /* every endpoint not yet released (ctl) */
+	struct list confs;      /* conference pool (ctl; conf.c) */
 	/* port pool (ctl) */
 	uint16_t port_base;
 	unsigned nslots;
@@ -266,6 +292,13 @@ void relay_scan(struct media_thread *mt, int64_t now);
 void relay_send_own(struct media_endpoint *ep, const uint8_t *pkt,
 		    size_t len);
 
+/* ownstream.c (media thread) */
+void ownstream_reset(struct ownstream *os);
+unsigned ownstream_ptime(const struct media_endpoint *ep);
+/* Encodes n samples at rate into one packet and sends it. */
+int  ownstream_send(struct media_endpoint *ep, struct ownstream *os,
+		    const int16_t *pcm, size_t n, uint32_t rate);
+
 /* player.c (media thread) */
 void player_apply(struct media_thread *mt, struct media_endpoint *ep,
 		  const struct want *w);
@@ -281,6 +314,21 @@ void tap_apply(struct media_thread *mt, struct media_endpoint *ep,
 void tap_tick(struct media_thread *mt, int64_t now);
 void tap_unlist(struct media_endpoint *ep);
 void tap_release(struct media_endpoint *ep);
+/* n samples of what ep received (8 kHz), or false: silence for now. */
+bool tap_take(struct media_endpoint *ep, int16_t *out, size_t n);
+
+/* conf.c */
+void mix_apply(struct media_thread *mt, struct media_endpoint *ep,
+		const struct want *w);
+void mix_tick(struct media_thread *mt, int64_t now);
+void mix_unlist(struct media_endpoint *ep);
+void mix_member_release(struct media_endpoint *ep);
+void mix_free_all(struct media_engine *me);   /* ctl, threads stopped */
+
+/* engine.c, for conf.c (control thread) */
+void engine_publish(struct media_endpoint *ep);
+void engine_move(struct media_endpoint *ep, struct media_thread *thr);
+void engine_unbridge(struct media_endpoint *a);
 int64_t mono_ms(void);
 
 /* thread.c */

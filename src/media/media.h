@@ -158,6 +158,21 @@ bool media_playing(const struct media_endpoint *ep);
 struct recorder;
 int  media_record(struct media_endpoint *ep, struct recorder *rec);
 void media_record_stop(struct media_endpoint *ep);
+/* ---- conferences (src/media/conf.c) ---- */
+
+/* N endpoints mixed on one media thread, each hearing everyone but itself
+   (8 kHz mix). Conferences are pooled: release one when its last member
+   has left. Joining unbridges the endpoint and moves it to the
+   conference's thread; a member's player (a tone, a prompt) plays to it
+   instead of the mix for the while. At most 64 members. */
+struct media_conf;
+int  media_conf_alloc(struct media_conf **cp, struct media_engine *me);
+void media_conf_release(struct media_conf *c);
+int  media_conf_join(struct media_conf *c, struct media_endpoint *ep);
+void media_conf_leave(struct media_endpoint *ep);
+/* A muted member hears the others; they do not hear it. */
+void media_conf_mute(struct media_endpoint *ep, bool muted);
+
 /* Echo test: what the far end sends comes straight back to it. */
 void media_endpoint_echo(struct media_endpoint *ep, bool on);
 

@@ -210,21 +210,6 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned play_ptime(const struct media_endpoint *ep)
-{
-	const struct codec_info *ci = codec_get(ep->codec);
-	unsigned ptime = ep->w_fmt.ptime;
-
-	if (ptime < 10 || ptime > 60)
-		ptime = 20;
-	if (ci && ci->frame_ms)
-		ptime -= ptime % ci->frame_ms;
-	if (ep->codec == CODEC_OPUS && ptime != 10 && ptime != 20 &&
-	    ptime != 40 && ptime != 60)
-		ptime = 20;
-	return ptime;
-}
-
 static void player_unlink(struct player *pl)
 {
 	if (pl->listed) {
@@ -238,8 +223,7 @@ static void player_reset(struct player *pl)
 	player_unlink(pl);
 	media_sound_unref(pl->snd);
 	pl->snd = NULL;
-	codec_enc_free(pl->enc);
-	pl->enc = NULL;
+	ownstream_reset(&pl->out);
 	pl->active = false;
 }
 
@@ -257,30 +241,6 @@ static void list_player(struct media_thread *mt, struct media_endpoint *ep)
 	list_append(&mt->players, &pl->le, ep);
 	pl->listed = true;
 	thread_clock_start(mt);
-}
-
-/* Sets up the encoder for the endpoint's codec; false: cannot play. */
-static bool player_codec(struct media_endpoint *ep)
-{
-	struct player *pl = &ep->pl;
-	const struct codec_info *ci = codec_get(ep->codec);
-
-	if (!ci)
-		return false;
-	if (pl->enc && pl->enc_id == ep->codec)
-		return true;
-	codec_enc_free(pl->enc);
-	pl->enc = NULL;
-	if (codec_enc_alloc(&pl->enc, ep->codec) ||
-	    resampler_init(&pl->rs, SOUND_RATE, ci->srate)) {
-		codec_enc_free(pl->enc);
-		pl->enc = NULL;
-		return false;
-	}
-	if (ep->codec == CODEC_OPUS)
-		codec_enc_source_rate(pl->enc, SOUND_RATE);
-	pl->enc_id = ep->codec;
-	return true;
 }
 
 /* A new play from `want` (apply(), media thread; w.sound referenced for
@@ -308,10 +268,6 @@ void player_apply(struct media_thread *mt, struct media_endpoint *ep,
 	period = pl->snd->n + pl->gap;
 	pl->pos = w->wall ? (size_t)((uint64_t)wall_ms() * (SOUND_RATE / 1000)
 				     % period) : 0;
-	pl->ssrc = (uint32_t)rand_u32();
-	pl->seq = (uint16_t)rand_u32();
-	pl->ts = rand_u32();
-	pl->mark = true;
 	pl->next_ms = mono_ms();
 	pl->active = true;
 	list_player(mt, ep);
@@ -340,37 +296,14 @@ static bool player_fill(struct player *pl, int16_t *out, size_t n)
 static void player_send(struct media_endpoint *ep, unsigned ptime)
 {
 	struct player *pl = &ep->pl;
-	const struct codec_info *ci = codec_get(ep->codec);
-	struct xcode_scratch *xs = &ep->owner->xs;
-	size_t n16 = (size_t)ptime * (SOUND_RATE / 1000), n;
-	uint8_t *pkt = xs->pkt;
-	int len;
+	int16_t *pcm = ep->owner->xs.dec;
+	size_t n = (size_t)ptime * (SOUND_RATE / 1000);
 
-	if (!player_fill(pl, xs->dec, n16)) {
+	if (!player_fill(pl, pcm, n)) {
 		pl->active = false;
 		return;
 	}
-	n = resample(&pl->rs, xs->dec, n16, xs->work, CODEC_PCM_MAX, xs->tmp);
-	len = codec_encode(pl->enc, xs->work, n, pkt + 12,
-			   sizeof(xs->pkt) - 12);
-	if (len <= 0)
-		return;
-	pkt[0] = 0x80;
-	pkt[1] = (uint8_t)((pl->mark ? 0x80 : 0) | (ep->w_fmt.pt & 0x7f));
-	pkt[2] = (uint8_t)(pl->seq >> 8);
-	pkt[3] = (uint8_t)pl->seq;
-	pkt[4] = (uint8_t)(pl->ts >> 24);
-	pkt[5] = (uint8_t)(pl->ts >> 16);
-	pkt[6] = (uint8_t)(pl->ts >> 8);
-	pkt[7] = (uint8_t)pl->ts;
-	pkt[8] = (uint8_t)(pl->ssrc >> 24);
-	pkt[9] = (uint8_t)(pl->ssrc >> 16);
-	pkt[10] = (uint8_t)(pl->ssrc >> 8);
-	pkt[11] = (uint8_t)pl->ssrc;
-	pl->mark = false;
-	pl->seq++;
-	pl->ts += ptime * ci->clock / 1000;
-	relay_send_own(ep, pkt, (size_t)len + 12);
+	(void)ownstream_send(ep, &pl->out, pcm, n, SOUND_RATE);
 }
 
 /* Sends what is due for one endpoint; false: its play has ended. */
@@ -379,11 +312,11 @@ static bool player_run(struct media_endpoint *ep, int64_t now)
 	struct player *pl = &ep->pl;
 	unsigned ptime;
 
-	if (!ep->w_has_fmt || !player_codec(ep)) {
+	if (!ep->w_has_fmt || !codec_get(ep->codec)) {
 		pl->next_ms = now + 20;     /* no format yet: wait */
 		return true;
 	}
-	ptime = play_ptime(ep);
+	ptime = ownstream_ptime(ep);
 	if (now - pl->next_ms > MAX_LAG_MS)
 		pl->next_ms = now;          /* the thread was held up */
 	while (pl->active && pl->next_ms <= now) {

@@ -108,7 +108,7 @@ void tap_rx(struct media_endpoint *ep, const uint8_t *payload, size_t len)
 	int n;
 	size_t m;
 
-	bool rec = recorded(ep), dtmf = inband_dtmf(ep);
+	bool rec = recorded(ep) || ep->cm.listed, dtmf = inband_dtmf(ep);
 
 	if ((!rec && !dtmf) || !tap_decoder(ep))
 		return;
@@ -219,6 +219,11 @@ static void tap_run(struct media_endpoint *ep, int64_t now)
 			      TAP_FRAME);
 		t->next_ms += TAP_MS;
 	}
+}
+
+bool tap_take(struct media_endpoint *ep, int16_t *out, size_t n)
+{
+	return fifo_take(&ep->tap.fifo, out, n);
 }
 
 void tap_tick(struct media_thread *mt, int64_t now)

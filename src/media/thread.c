@@ -98,8 +98,9 @@ static void unregister(struct media_endpoint *ep)
 	if (ep->fd_rtcp >= 0)
 		fd_close(ep->fd_rtcp);
 	list_unlink(&ep->le);
-	player_unlist(ep);      /* both go on where ep lands */
+	player_unlist(ep);      /* they go on where ep lands */
 	tap_unlist(ep);
+	mix_unlist(ep);
 	ep->owner = NULL;
 }
 
@@ -109,6 +110,7 @@ static void release(struct media_endpoint *ep)
 	relay_free_codec(ep);
 	player_release(ep);
 	tap_release(ep);
+	mix_member_release(ep);
 	(void)close(ep->fd_rtp);
 	(void)close(ep->fd_rtcp);
 	ep->fd_rtp = ep->fd_rtcp = -1;
@@ -164,6 +166,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 	}
 	player_apply(mt, ep, &w);
 	tap_apply(mt, ep, &w);
+	mix_apply(mt, ep, &w);
 }
 
 static void attach(struct media_thread *mt, struct media_endpoint *ep)
@@ -243,7 +246,8 @@ static void clock_handler(void *arg)
 
 	player_tick(mt, now);
 	tap_tick(mt, now);
-	if (mt->players.head || mt->taps.head)
+	mix_tick(mt, now);
+	if (mt->players.head || mt->taps.head || mt->confs.head)
 		tmr_start(&mt->clock, CLOCK_MS, clock_handler, mt);
 }
 
@@ -293,6 +297,7 @@ static int loop_setup(struct media_thread *mt)
 	tmr_init(&mt->clock);
 	list_init(&mt->players);
 	list_init(&mt->taps);
+	list_init(&mt->confs);
 	tmr_start(&mt->scan, SCAN_MS, scan_handler, mt);
 	return 0;
 }
