@@ -130,8 +130,10 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 	} else if (ev == MEDIA_DTMF) {
 		log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 			  leg->endpoint);
-		if (!conference_key(call, digit))
+		if (!voicemail_key(call, digit) && !conference_key(call, digit))
 			transfer_key(leg, digit);
+	} else if (ev == MEDIA_PLAY_DONE) {
+		voicemail_played(call);
 	}
 }
 
@@ -1047,6 +1049,19 @@ static struct call *live_call_of(struct b2bua *b, const char *tenant_id,
 
 		if (!call->ended && !strcmp(call->id, call_id) &&
 		    !strcmp(call->tenant_id, tenant_id))
+			return call;
+	}
+	return NULL;
+}
+
+struct call *b2bua_find_call(struct b2bua *b, const char *call_id)
+{
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (!call->ended && !strcmp(call->id, call_id))
 			return call;
 	}
 	return NULL;

@@ -157,6 +157,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	tmr_cancel(&call->noanswer_tmr);
 	callrec_stop(call);
 	conference_leave(call);
+	voicemail_stop(call);
 	reject_unanswered(call->a, code, reason);
 	leg_stop(call->a, code, reason);
 	LIST_FOREACH(&call->blegs, le)

@@ -96,6 +96,7 @@ struct call {
 	bool pin_wait;             /* collecting the room's PIN */
 	char pin[16];
 	unsigned pin_tries;
+	struct vmcall *vm;         /* leaving a voicemail (vmcall.c) */
 };
 
 /* call.c */
@@ -141,6 +142,18 @@ struct list *b2bua_rooms(struct b2bua *b);
 /* A tone of the tenant's country as a sound ("beep", "dial", "busy",
    "confirm"); NULL if it cannot be made. */
 struct media_sound *b2bua_tone(struct b2bua *b, const char *name);
+
+/* vmcall.c: leaving a voicemail message */
+struct vmcall;
+/* The box with this number (an extension's or the tenant's) takes the
+   call: answered, greeting, beep, message. false: no such box. */
+bool voicemail_take(struct call *call, const char *number);
+bool voicemail_key(struct call *call, char digit);   /* true: taken */
+void voicemail_played(struct call *call);            /* a play ended */
+void voicemail_stop(struct call *call);              /* files it */
+bool voicemail_dial(struct b2bua *b, const struct sip_msg *msg,
+		    const struct dir_extension *from);
+struct call *b2bua_find_call(struct b2bua *b, const char *call_id);
 
 /* moh.c: music on hold */
 struct moh;

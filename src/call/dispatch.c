@@ -87,6 +87,12 @@ static void forward_to(struct call *call, const struct dir_extension *from,
 		 number);
 	call_cancel_legs(call);
 	tmr_cancel(&call->noanswer_tmr);
+	if (!strcmp(number, "voicemail")) {     /* the extension's own box */
+		if (!voicemail_take(call, from->number))
+			call_end(call, "unavailable", "system", 480,
+				 "No Voicemail Box");
+		return;
+	}
 	to = find_ext(call, number);
 	if (to) {
 		ring_with_features(call, to);
@@ -534,7 +540,7 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 		internal(b, msg, from, to);
 		return;
 	}
-	if (conference_enter(b, msg, from))
+	if (conference_enter(b, msg, from) || voicemail_dial(b, msg, from))
 		return;
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
 	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))

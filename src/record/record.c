@@ -224,6 +224,11 @@ int recordings_start(struct recordings *rs, const struct record_choice *ch,
 	return 0;
 }
 
+struct rec_writer *recordings_writer(struct recordings *rs)
+{
+	return rs ? rs->w : NULL;
+}
+
 struct recorder *recording_recorder(const struct recording *rec)
 {
 	return rec ? rec->r : NULL;

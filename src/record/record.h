@@ -25,6 +25,7 @@ struct db;
 struct recorder;
 struct recording;
 struct recordings;
+struct rec_writer;
 struct store;
 
 struct recordings_opts {
@@ -49,6 +50,8 @@ int  recordings_start(struct recordings *rs, const struct record_choice *ch,
 		      const char *tenant_id, const char *call_id,
 		      const char *leg_id, unsigned seq,
 		      struct recording **recp);
+/* The writer, for other files than call recordings (voicemail). */
+struct rec_writer *recordings_writer(struct recordings *rs);
 /* For the media thread's tap (see recorder.h). */
 struct recorder *recording_recorder(const struct recording *rec);
 const char *recording_id(const struct recording *rec);
