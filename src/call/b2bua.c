@@ -116,6 +116,18 @@ unsigned b2bua_active_calls(const struct b2bua *b)
 
 /* ---- media ---- */
 
+/* A key the leg's far end pressed, however it came (RFC 4733 event,
+   in-band tone, SIP INFO): whoever is collecting keys takes it. */
+static void on_key(struct leg *leg, char digit)
+{
+	struct call *call = leg->call;
+
+	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
+		  leg->endpoint);
+	if (!voicemail_key(call, digit) && !conference_key(call, digit))
+		transfer_key(leg, digit);
+}
+
 static void media_event(struct media_endpoint *ep, enum media_event ev,
 			char digit, void *arg)
 {
@@ -128,10 +140,7 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 			 leg->endpoint);
 		call_end(call, "media_timeout", "system", 0, "RTP timeout");
 	} else if (ev == MEDIA_DTMF) {
-		log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
-			  leg->endpoint);
-		if (!voicemail_key(call, digit) && !conference_key(call, digit))
-			transfer_key(leg, digit);
+		on_key(leg, digit);
 	} else if (ev == MEDIA_PLAY_DONE) {
 		voicemail_played(call);
 	}
@@ -574,27 +583,54 @@ struct leg *call_other_leg(const struct leg *leg)
 	return leg == call->a ? call->winner : call->a;
 }
 
-/* SIP INFO (application/dtmf-relay and friends) goes to the other side. */
+/* The key of a SIP INFO (application/dtmf-relay "Signal=5", or
+   application/dtmf "5"), or 0. */
+static char info_key(const struct sip_msg *msg)
+{
+	struct pl sig;
+
+	if (msg_ctype_cmp(&msg->ctyp, "application", "dtmf-relay")) {
+		if (re_regex((const char *)mbuf_buf(msg->mb),
+			     mbuf_get_left(msg->mb),
+			     "Signal=[ \t]*[0-9A-D*#]+", NULL, &sig))
+			return 0;
+		return sig.p[0];
+	}
+	if (msg_ctype_cmp(&msg->ctyp, "application", "dtmf") &&
+	    mbuf_get_left(msg->mb)) {
+		char c = (char)mbuf_buf(msg->mb)[0];
+
+		return strchr("0123456789ABCD*#", c) && c ? c : 0;
+	}
+	return 0;
+}
+
+/* SIP INFO (application/dtmf-relay and friends) goes to the other side;
+   a key in it also counts as pressed on this leg. */
 static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	struct leg *other = call_other_leg(arg);
+	struct leg *leg = arg, *other = call_other_leg(arg);
 	struct mbuf *body = NULL;
-	char ctype[64];
+	char ctype[64], key = info_key(msg);
 
-	if (!other || !other->sess) {
+	if (!key && (!other || !other->sess)) {
 		sip_reply(sip, msg, 481, "Call Does Not Exist");
 		return;
 	}
-	re_snprintf(ctype, sizeof(ctype), "%r/%r", &msg->ctyp.type,
-		    &msg->ctyp.subtype);
-	body = mbuf_alloc(mbuf_get_left(msg->mb) + 1);
-	if (body && !mbuf_write_mem(body, mbuf_buf(msg->mb),
-				    mbuf_get_left(msg->mb))) {
-		body->pos = 0;
-		sipsess_info(other->sess, ctype, body, NULL, NULL);
+	if (other && other->sess) {
+		re_snprintf(ctype, sizeof(ctype), "%r/%r", &msg->ctyp.type,
+			    &msg->ctyp.subtype);
+		body = mbuf_alloc(mbuf_get_left(msg->mb) + 1);
+		if (body && !mbuf_write_mem(body, mbuf_buf(msg->mb),
+					    mbuf_get_left(msg->mb))) {
+			body->pos = 0;
+			sipsess_info(other->sess, ctype, body, NULL, NULL);
+		}
+		mem_deref(body);
 	}
-	mem_deref(body);
 	sip_reply(sip, msg, 200, "OK");
+	if (key && !leg->call->ended)
+		on_key(leg, key);       /* after the answer: it may end the leg */
 }
 
 void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,

@@ -49,3 +49,32 @@ def test_keys_for_an_unknown_extension_change_nothing(daemon, admin, tmp_path):
     rec = call_record(admin, a)
     assert rec["answered_by"] == b and rec["end_status"] == "normal_end"
     assert tone_power(callee.received_audio(), (1000, 440))[440] > 0.2
+
+
+def test_keys_sent_as_sip_info_transfer_the_call(daemon, admin, tmp_path):
+    from peers import (Sipp, _answered, _in_dialog, _recv, _respond, _scenario,
+                       write_scenario)
+    a, b, c = (new_extension(admin) for _ in range(3))
+    def info(cseq, key):
+        head = _in_dialog("INFO", cseq, retrans=True).split("Content-Length: 0")[0]
+        return (head + "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
+                f"Signal={key}\nDuration=160\n]]></send>\n" + _recv("200"))
+    infos = "".join(info(3 + i, k) for i, k in enumerate(f"##{c}#"))
+    caller = _scenario("uac info keys", _answered(), '  <pause milliseconds="1000"/>\n', infos,
+                       _recv("BYE"), _respond("200 OK"))
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=12)
+    target = Baresip(tmp_path, "c", c, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=600).start(seconds=12)
+    try:
+        assert wait_registered(admin, b) and wait_registered(admin, c)
+        uac = Sipp(tmp_path, write_scenario(tmp_path, "infokeys", caller), daemon.sip_port,
+                   user=a, password=PASSWORD, keys={"domain": DOMAIN, "callee": b}).start()
+        assert uac.wait(30) == 0, uac.errors()
+        callee.proc.wait(30)
+    finally:
+        callee.stop()
+        target.stop()
+    assert tone_power(callee.received_audio(), (1000, 600))[600] > 0.2
+    rec = call_record(admin, a)
+    assert rec["answered_by"] == c and rec["end_status"] == "normal_end"
