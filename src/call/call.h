@@ -14,6 +14,7 @@
 #include "../core/ids.h"
 #include "../media/media.h"
 #include "../route/route.h"
+#include "collect.h"
 
 struct b2bua;
 struct sipsess;
@@ -94,7 +95,7 @@ struct call {
 	int64_t conf_joined_ms;
 	bool conf_admin, conf_muted;
 	bool pin_wait;             /* collecting the room's PIN */
-	char pin[16];
+	struct collector pin;
 	unsigned pin_tries;
 	struct vmcall *vm;         /* leaving a voicemail (vmcall.c) */
 };

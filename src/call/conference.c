@@ -17,7 +17,10 @@
 #include "../core/log.h"
 #include "../sip/directory.h"
 
-enum { PIN_TRIES = 3, PIN_TIMEOUT_MS = 30000 };
+enum { PIN_TRIES = 3 };
+
+/* A PIN: up to 12 digits and #, 30 s for the first key, 10 s between. */
+static const struct collect_cfg pin_rules = {12, '#', 30000, 10000};
 
 struct room {
 	struct le le;                   /* in the b2bua's rooms */
@@ -122,26 +125,55 @@ static void join(struct call *call, bool admin)
 		 admin ? " as administrator" : "");
 }
 
-static void pin_timeout(void *arg)
+static void check_pin(struct call *call);
+static void pin_timer(void *arg);
+
+static void wait_for_keys(struct call *call)
+{
+	int64_t when = collect_deadline(&call->pin);
+
+	if (when)
+		tmr_start(&call->ring_tmr, (uint64_t)(when - now_ms()),
+			  pin_timer, call);
+}
+
+static void collect_pin(struct call *call)
+{
+	call->pin_wait = true;
+	collect_start(&call->pin, &pin_rules, now_ms());
+	wait_for_keys(call);
+}
+
+static void pin_timer(void *arg)
 {
 	struct call *call = arg;
 
-	call_end(call, "rejected", "system", 0, "no conference PIN");
+	switch (collect_check(&call->pin, now_ms())) {
+	case COLLECT_MORE:
+		wait_for_keys(call);
+		break;
+	case COLLECT_NO_INPUT:
+		call->pin_wait = false;
+		call_end(call, "rejected", "system", 0, "no conference PIN");
+		break;
+	default:
+		check_pin(call);        /* what was keyed before the pause */
+		break;
+	}
 }
 
 /* Asks for the PIN: the dial tone until the first key. */
 static void ask_pin(struct call *call)
 {
-	call->pin[0] = '\0';
-	call->pin_wait = true;
 	media_play(call->a->ep, &(struct media_play){
 		.sound = b2bua_tone(call->b2bua, "dial"), .loops = 0});
-	tmr_start(&call->ring_tmr, PIN_TIMEOUT_MS, pin_timeout, call);
+	collect_pin(call);
 }
 
 static void check_pin(struct call *call)
 {
 	const struct dir_conference_room *cr = room_config(call);
+	const char *pin = call->pin.digits;
 
 	call->pin_wait = false;
 	tmr_cancel(&call->ring_tmr);
@@ -149,11 +181,11 @@ static void check_pin(struct call *call)
 		call_end(call, "vacant", "system", 0, "room gone");
 		return;
 	}
-	if (cr->admin_pin[0] && !strcmp(call->pin, cr->admin_pin)) {
+	if (cr->admin_pin[0] && !strcmp(pin, cr->admin_pin)) {
 		join(call, true);
 		return;
 	}
-	if (cr->pin[0] ? !strcmp(call->pin, cr->pin) : !cr->admin_pin[0]) {
+	if (cr->pin[0] ? !strcmp(pin, cr->pin) : !cr->admin_pin[0]) {
 		join(call, false);
 		return;
 	}
@@ -165,27 +197,19 @@ static void check_pin(struct call *call)
 	}
 	media_play(call->a->ep, &(struct media_play){
 		.sound = b2bua_tone(call->b2bua, "busy"), .loops = 2});
-	call->pin[0] = '\0';
-	call->pin_wait = true;
-	tmr_start(&call->ring_tmr, PIN_TIMEOUT_MS, pin_timeout, call);
+	collect_pin(call);
 }
 
 bool conference_key(struct call *call, char digit)
 {
-	size_t n = strlen(call->pin);
-
 	if (!call->pin_wait)
 		return false;
-	if (!n)
+	if (!call->pin.n)
 		media_play_stop(call->a->ep);   /* the dial tone stops */
-	if (digit == '#' || n + 1 >= sizeof(call->pin)) {
+	if (collect_key(&call->pin, digit, now_ms()) == COLLECT_MORE)
+		wait_for_keys(call);
+	else
 		check_pin(call);
-		return true;
-	}
-	if (digit >= '0' && digit <= '9') {
-		call->pin[n] = digit;
-		call->pin[n + 1] = '\0';
-	}
 	return true;
 }
 
