@@ -127,3 +127,43 @@ def test_recording_started_paused_and_stopped_from_the_api(daemon, admin, tmp_pa
     # about 2.5 s recorded (1.5 + 1.0), the second of pause not counted
     assert 2000 <= one["duration_ms"] <= 3300, one
     assert one["status"] == "done" and two["status"] == "done" and two["duration_ms"] > 500
+
+
+def test_recording_survives_a_crash_of_the_daemon(make_daemon, tmp_path):
+    from e2e_helpers import ADMIN_PASSWORD, DEMO
+    d = make_daemon()
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    a, b = new_extension(admin), new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": a}), 200)["items"][0]
+    expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": "always"}), 200)
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, d.sip_port, tone_hz=1000).start(seconds=30)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, d.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{b}@{DOMAIN}"], seconds=30)
+        end = time.time() + 10
+        while time.time() < end and not (d.data_dir / "recordings").exists():
+            time.sleep(0.1)
+        time.sleep(3)                         # some audio on disk (the WAV header: 10 s)
+        d.proc.kill()                         # no goodbye: SIGKILL
+        d.proc.wait()
+    finally:
+        caller.stop()
+        callee.stop()
+    parts = list((d.data_dir / "recordings").rglob("*.part"))
+    assert len(parts) == 1, parts
+    d.start()                                 # the same data directory and database
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    end = time.time() + 15
+    while time.time() < end:
+        items = expect(admin.get("/api/v1/recordings"), 200)["items"]
+        if items and items[0]["status"] != "recording":
+            break
+        time.sleep(0.2)
+    assert len(items) == 1 and items[0]["status"] == "done", items
+    assert items[0]["duration_ms"] >= 2000, items[0]
+    r = admin.get(f"/api/v1/recordings/{items[0]['id']}/audio")
+    assert r.status_code == 200
+    rate, (left, right) = channel_wavs(r.content, tmp_path)
+    assert tone_power(left, (440, 1000))[440] > 0.2
+    assert not list((d.data_dir / "recordings").rglob("*.part"))
