@@ -5,6 +5,12 @@
  * relayed per second, the loss, and the CPU the media threads used.
  *
  *   rtp_relay [calls=1000] [seconds=10] [media_threads=1] [transcode=0]
+ *             [mode=relay|record|play]
+ *
+ * record: every call is also recorded, dual-channel WAV (8 kHz) written by
+ * the recorder's writer thread under build/bench/rec (its CPU and the
+ * bytes per call-minute are printed). play: instead of relaying, every
+ * call's first endpoint plays a looping tone (a prompt) to its far end.
  *
  * The main thread is the control thread (libre loop, engine events); one
  * generator thread sends and receives for every far end, spreading each
@@ -25,11 +31,13 @@
 #include <sys/socket.h>
 #include "core/libre.h"
 #include "media/media.h"
+#include "media/recorder.h"
 
 enum { PORT_LO = 20000, PKT = 172, SLICES = 20 };
 
 struct call {
 	struct media_endpoint *a, *b;
+	struct recorder *rec;
 	int fa, fb;                     /* far ends of a and b */
 	struct sockaddr_in to_a, to_b;  /* the endpoints' ports */
 	uint16_t seq;
@@ -202,6 +210,83 @@ static void setup_calls(struct media_engine *me, bool transcode)
 	}
 }
 
+enum mode { RELAY, RECORD, PLAY };
+
+static struct rec_writer *writer;
+static unsigned recs_open;
+
+static void rec_done(int err, const struct recording_info *info, void *arg)
+{
+	uint64_t *bytes = arg;
+
+	if (!err)
+		*bytes += info->bytes;
+	recs_open--;
+}
+
+static void start_recordings(void)
+{
+	if (recorder_writer_start(&writer, "build/bench/rec")) {
+		fprintf(stderr, "recorder writer failed\n");
+		exit(1);
+	}
+	for (unsigned i = 0; i < ncalls; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%u.wav", i);
+		if (recorder_open(&calls[i].rec, writer, &(struct recorder_cfg){
+				.path = path, .format = REC_WAV,
+				.mode = REC_STEREO, .rate = 8000}) ||
+		    media_record(calls[i].a, calls[i].rec)) {
+			fprintf(stderr, "recording %u failed\n", i);
+			exit(1);
+		}
+	}
+}
+
+static void start_plays(void)
+{
+	struct media_sound *tone = NULL;
+
+	if (media_sound_tone(&tone, "CN", "ringback")) {
+		fprintf(stderr, "no tone\n");
+		exit(1);
+	}
+	for (unsigned i = 0; i < ncalls; i++)
+		media_play(calls[i].a, &(struct media_play){.sound = tone});
+	media_sound_unref(tone);
+}
+
+static enum mode mode_of(const char *s)
+{
+	if (!s || !strcmp(s, "relay"))
+		return RELAY;
+	return !strcmp(s, "record") ? RECORD : PLAY;
+}
+
+static void stop_loop(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+static long rss_mib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+static double rusage_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
@@ -209,6 +294,9 @@ int main(int argc, char **argv)
 	struct media_config cfg = {.bind_ip = "127.0.0.1", .port_lo = PORT_LO,
 				   .timeout_s = 0};
 	bool transcode;
+	enum mode mode;
+	uint64_t rec_bytes = 0;
+	double proc0, proc1;
 	pthread_t gen;
 	int64_t t0, t1;
 	uint64_t cpu0, cpu1;
@@ -218,41 +306,74 @@ int main(int argc, char **argv)
 	seconds = argc > 2 ? (unsigned)atoi(argv[2]) : 10;
 	cfg.threads = argc > 3 ? (unsigned)atoi(argv[3]) : 1;
 	transcode = argc > 4 && atoi(argv[4]);
+	mode = mode_of(argc > 5 ? argv[5] : NULL);
 	cfg.port_hi = (uint16_t)(PORT_LO + 4 * ncalls + 99);
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	calls = calloc(ncalls, sizeof(*calls));
-	if (!calls || libre_init() || media_engine_start(&me, &cfg)) {
+	if (!calls || libre_init() || fd_setsize(65536) ||
+	    media_engine_start(&me, &cfg)) {
 		fprintf(stderr, "rtp_relay: start failed\n");
 		return 1;
 	}
 	setup_calls(me, transcode);
+	if (mode == RECORD)
+		start_recordings();
+	if (mode == PLAY)
+		start_plays();
 	t0 = now_ns(CLOCK_MONOTONIC);
 	cpu0 = media_engine_cpu_ns(me);
+	proc0 = rusage_cpu_s();
 	pthread_create(&gen, NULL, generator, transcode ? &cfg : NULL);
 	run_loop_until_done();
 	pthread_join(gen, NULL);
 	cpu1 = media_engine_cpu_ns(me);
+	proc1 = rusage_cpu_s();
 	t1 = now_ns(CLOCK_MONOTONIC);
 	wall = (t1 - t0) / 1e9;
-	printf("%u bridged calls (%s, %u media thread%s, %.1f s): "
-	       "media CPU %.1f%% of one core, %.0f pps relayed, loss %.3f%% "
+	printf("%u %s calls (%s, %u media thread%s, %.1f s): "
+	       "media CPU %.1f%% of one core, %.0f pps %s, loss %.3f%% "
 	       "(generator CPU %.1f%%)\n",
-	       ncalls, transcode ? "PCMU<->PCMA" : "PCMU pass-through",
+	       ncalls, mode == RECORD ? "recorded" : mode == PLAY ? "playing"
+							    : "bridged",
+	       transcode ? "PCMU<->PCMA" : "PCMU pass-through",
 	       cfg.threads, cfg.threads == 1 ? "" : "s", wall,
 	       100.0 * (cpu1 - cpu0) / 1e9 / wall, received / wall,
-	       sent ? 100.0 * (double)(sent - received) / sent : 0.0,
+	       mode == PLAY ? "received by the far ends" : "relayed",
+	       sent && mode != PLAY ? 100.0 * (double)(sent - received) / sent
+				    : 0.0,
 	       100.0 * gen_cpu_s / wall);
+	if (mode != RELAY)
+		printf("  whole process (media, writer, control; without the "
+		       "generator): %.1f%% of one core, RSS %ld MiB\n",
+		       100.0 * (proc1 - proc0 - gen_cpu_s) / wall, rss_mib());
 	for (unsigned i = 0; i < ncalls; i++) {
 		media_endpoint_free(calls[i].a);
 		media_endpoint_free(calls[i].b);
 		close(calls[i].fa);
 		close(calls[i].fb);
 	}
+	for (unsigned i = 0; mode == RECORD && i < ncalls; i++) {
+		recs_open++;
+		recorder_close(calls[i].rec, rec_done, &rec_bytes);
+	}
 	engine = me;
 	run_loop_until_done();
+	while (recs_open) {             /* the files become final */
+		struct tmr t;
+
+		tmr_init(&t);
+		tmr_start(&t, 200, stop_loop, NULL);
+		re_main(NULL);
+	}
+	if (mode == RECORD) {
+		recorder_writer_stop(writer);
+		printf("  recordings: %.0f KiB per call-minute on disk "
+		       "(dual-channel WAV, 8 kHz)\n",
+		       rec_bytes / 1024.0 / ncalls / (wall / 60));
+	}
 	media_engine_stop(me);
 	free(calls);
 	libre_close();

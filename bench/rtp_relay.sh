@@ -12,7 +12,13 @@ PKGS=$(sed -n "s/^PKGS *:= *//p" Makefile)   # the daemon's libraries (codecs in
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -O2 -Wall -Wextra -Werror \
   $(pkg-config --cflags $PKGS) -Isrc -o "$OUT" bench/rtp_relay.c \
-  src/media/*.c src/core/log.c src/core/ids.c $(pkg-config --libs $PKGS) -lpthread -lm
+  src/media/*.c src/core/log.c src/core/ids.c src/core/dirs.c $(pkg-config --libs $PKGS) -lpthread -lm
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$OUT" "$CALLS" "$SECS" 1 0
 "$OUT" "$CALLS" "$SECS" 1 1
+# The same calls recorded (dual-channel WAV to build/bench/rec), then a
+# prompt played to each call instead of relaying.
+rm -rf build/bench/rec
+"$OUT" "$CALLS" "$SECS" 1 0 record
+rm -rf build/bench/rec
+"$OUT" "$CALLS" "$SECS" 1 0 play

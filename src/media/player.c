@@ -25,6 +25,9 @@ enum { SOUND_RATE = 16000, MAX_LAG_MS = 200 };
 
 struct media_sound {
 	atomic_int refs;
+	/* The same audio at 8 kHz, made by the first narrowband player that
+	   needs it and then shared: each listener only encodes. */
+	_Atomic(int16_t *) pcm8;
 	size_t n;               /* samples at SOUND_RATE */
 	int16_t pcm[];
 };
@@ -38,6 +41,7 @@ static struct media_sound *sound_alloc(size_t n)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
+	atomic_init(&s->pcm8, NULL);
 	s->n = n;
 	return s;
 }
@@ -180,8 +184,37 @@ struct media_sound *media_sound_ref(struct media_sound *s)
 
 void media_sound_unref(struct media_sound *s)
 {
-	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		free(atomic_load(&s->pcm8));
 		free(s);
+	}
+}
+
+/* The sound at 8 kHz (n / 2 samples), made once; NULL: out of memory. */
+static const int16_t *sound_pcm8(struct media_sound *s, int16_t *tmp)
+{
+	int16_t *p = atomic_load(&s->pcm8), *expected = NULL;
+	struct resampler rs;
+
+	if (p)
+		return p;
+	p = calloc(s->n / 2 + 1, sizeof(int16_t));
+	if (!p || resampler_init(&rs, SOUND_RATE, 8000)) {
+		free(p);
+		return NULL;
+	}
+	/* in blocks: tmp holds one block and the filter's history */
+	for (size_t off = 0, out = 0; off < s->n; off += 960) {
+		size_t n = s->n - off < 960 ? s->n - off : 960;
+
+		out += resample(&rs, s->pcm + off, n, p + out,
+				s->n / 2 + 1 - out, tmp);
+	}
+	if (!atomic_compare_exchange_strong(&s->pcm8, &expected, p)) {
+		free(p);                /* another thread made it first */
+		return expected;
+	}
+	return p;
 }
 
 size_t media_sound_samples(const struct media_sound *s)
@@ -267,19 +300,22 @@ void player_apply(struct media_thread *mt, struct media_endpoint *ep,
 	pl->gap = (size_t)w->gap_ms * SOUND_RATE / 1000;
 	period = pl->snd->n + pl->gap;
 	pl->pos = w->wall ? (size_t)((uint64_t)wall_ms() * (SOUND_RATE / 1000)
-				     % period) : 0;
+				     % period) & ~(size_t)1 : 0;
 	pl->next_ms = mono_ms();
 	pl->active = true;
 	list_player(mt, ep);
 }
 
-/* The next n samples of the sound (silence in the gaps between loops);
-   false once the last loop has ended. */
-static bool player_fill(struct player *pl, int16_t *out, size_t n)
+/* The next n samples (16 kHz positions; with pcm8, every other one as
+   8 kHz samples: n / 2 of them) of the sound, silence in the gaps between
+   loops; false once the last loop has ended. */
+static bool player_fill(struct player *pl, int16_t *out, size_t n,
+			const int16_t *pcm8)
 {
 	size_t period = pl->snd->n + pl->gap;
+	size_t step = pcm8 ? 2 : 1;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i += step) {
 		if (pl->pos >= period) {
 			if (pl->loops_left == 1)
 				return false;
@@ -287,8 +323,12 @@ static bool player_fill(struct player *pl, int16_t *out, size_t n)
 				pl->loops_left--;
 			pl->pos = 0;
 		}
-		out[i] = pl->pos < pl->snd->n ? pl->snd->pcm[pl->pos] : 0;
-		pl->pos++;
+		if (pl->pos >= pl->snd->n)
+			*out++ = 0;
+		else
+			*out++ = pcm8 ? pcm8[pl->pos / 2]
+				      : pl->snd->pcm[pl->pos];
+		pl->pos += step;
 	}
 	return true;
 }
@@ -296,14 +336,18 @@ static bool player_fill(struct player *pl, int16_t *out, size_t n)
 static void player_send(struct media_endpoint *ep, unsigned ptime)
 {
 	struct player *pl = &ep->pl;
+	const struct codec_info *ci = codec_get(ep->codec);
 	int16_t *pcm = ep->owner->xs.dec;
 	size_t n = (size_t)ptime * (SOUND_RATE / 1000);
+	const int16_t *pcm8 = ci && ci->srate == 8000 && !(pl->pos & 1)
+			      ? sound_pcm8(pl->snd, ep->owner->xs.tmp) : NULL;
 
-	if (!player_fill(pl, pcm, n)) {
+	if (!player_fill(pl, pcm, n, pcm8)) {
 		pl->active = false;
 		return;
 	}
-	(void)ownstream_send(ep, &pl->out, pcm, n, SOUND_RATE);
+	(void)ownstream_send(ep, &pl->out, pcm, pcm8 ? n / 2 : n,
+			     pcm8 ? 8000 : SOUND_RATE);
 }
 
 /* Sends what is due for one endpoint; false: its play has ended. */
@@ -323,7 +367,8 @@ static bool player_run(struct media_endpoint *ep, int64_t now)
 		if (!ep->w_muted)
 			player_send(ep, ptime);
 		else if (!player_fill(pl, ep->owner->xs.dec,
-				      (size_t)ptime * (SOUND_RATE / 1000)))
+				      (size_t)ptime * (SOUND_RATE / 1000),
+				      NULL))
 			pl->active = false;
 		pl->next_ms += ptime;
 	}
