@@ -116,11 +116,21 @@ unsigned b2bua_active_calls(const struct b2bua *b)
 
 /* ---- media ---- */
 
+enum { SAME_KEY_MS = 120 };
+
 /* A key the leg's far end pressed, however it came (RFC 4733 event,
-   in-band tone, SIP INFO): whoever is collecting keys takes it. */
+   in-band tone, SIP INFO): whoever is collecting keys takes it. A phone
+   that sends one key two ways (INFO and RFC 4733) is heard once: the same
+   key again within SAME_KEY_MS is dropped. */
 static void on_key(struct leg *leg, char digit)
 {
 	struct call *call = leg->call;
+	int64_t now = now_ms();
+
+	if (digit == leg->last_key && now - leg->last_key_ms < SAME_KEY_MS)
+		return;
+	leg->last_key = digit;
+	leg->last_key_ms = now;
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);

@@ -91,3 +91,56 @@ def test_inband_keys_transfer_the_call(daemon, admin, tmp_path):
     assert tone_power(target.received_audio(), (1000, 600))[1000] > 0.2
     rec = call_record(admin, a)
     assert rec["answered_by"] == c and rec["end_status"] == "normal_end"
+
+
+EVENTS = {k: i for i, k in enumerate("0123456789*#")}
+
+
+def send_events(sock, dest, keys, twice=False, ssrc=0x4321):
+    """RFC 4733 events (PT 101), each key as three packets, the last with
+    the end bit; with twice, every key is sent again as a second event
+    right after (what a phone sending one key two ways looks like)."""
+    seq, ts = 100, 8000
+    for k in keys:
+        for _ in range(2 if twice else 1):
+            for i, dur in enumerate((160, 320, 480)):
+                end = 0x80 if i == 2 else 0
+                payload = struct.pack("!BBH", EVENTS[k], end | 10, dur)
+                sock.sendto(struct.pack("!BBHII", 0x80, 101 | (0x80 if i == 0 else 0), seq, ts,
+                                        ssrc) + payload, dest)
+                seq += 1
+                time.sleep(0.01)
+            ts += 480
+        time.sleep(0.2)
+
+
+def test_a_key_sent_twice_at_once_counts_once(daemon, admin, tmp_path):
+    a, b, c = (new_extension(admin) for _ in range(3))
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=14)
+    target = Baresip(tmp_path, "c", c, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=600).start(seconds=14)
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rtp.bind(("127.0.0.1", 0))
+    port_file = pathlib.Path(tmp_path) / "media-port"
+    scenario = caller_scenario(rtp.getsockname()[1], port_file).replace(
+        "RTP/AVP 0\na=rtpmap:0 PCMU/8000\n",
+        "RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n")
+    try:
+        assert wait_registered(admin, b) and wait_registered(admin, c)
+        uac = Sipp(tmp_path, write_scenario(tmp_path, "twice", scenario), daemon.sip_port,
+                   user=a, password=PASSWORD, keys={"domain": DOMAIN, "callee": b}).start()
+        end = time.time() + 10
+        while time.time() < end and not (port_file.exists() and port_file.read_text().strip()):
+            time.sleep(0.05)
+        dest = ("127.0.0.1", int(port_file.read_text()))
+        send_pcmu(rtp, dest, bytes(1600))
+        # counted twice, "##" would become "####" and no transfer would start
+        send_events(rtp, dest, f"##{c}#", twice=True)
+        assert uac.wait(20) == 0, uac.errors()
+        callee.proc.wait(30)
+    finally:
+        rtp.close()
+        callee.stop()
+        target.stop()
+    assert call_record(admin, a)["answered_by"] == c
