@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../core/ids.h"
 #include "audiofile.h"
 #include "codec.h"
 
@@ -478,25 +479,12 @@ const char *audiofile_format_name(enum audio_format f)
 									 : "";
 }
 
-/* Ids go into paths: letters, digits and '-' only. */
-static bool id_safe(const char *id)
-{
-	if (!id || !*id || strlen(id) > 64)
-		return false;
-	for (; *id; id++) {
-		if (!(*id >= '0' && *id <= '9') && !(*id >= 'a' && *id <= 'z')
-		    && !(*id >= 'A' && *id <= 'Z') && *id != '-')
-			return false;
-	}
-	return true;
-}
-
 int audiofile_voice_path(char *out, size_t size, const char *data_dir,
 			 const char *tenant_id, const char *voice_id)
 {
 	int n;
 
-	if (!data_dir || !id_safe(tenant_id) || !id_safe(voice_id))
+	if (!data_dir || !id_path_safe(tenant_id) || !id_path_safe(voice_id))
 		return -1;
 	n = snprintf(out, size, "%s/voices/%s/%s.wav", data_dir, tenant_id,
 		     voice_id);
@@ -508,7 +496,7 @@ int audiofile_voice_dir(char *out, size_t size, const char *data_dir,
 {
 	int n;
 
-	if (!data_dir || !id_safe(tenant_id))
+	if (!data_dir || !id_path_safe(tenant_id))
 		return EINVAL;
 	n = snprintf(out, size, "%s/voices", data_dir);
 	if (n < 0 || (size_t)n >= size)
@@ -530,7 +518,7 @@ int audiofile_remove_tenant(const char *data_dir, const char *tenant_id)
 	DIR *d;
 	int n;
 
-	if (!data_dir || !id_safe(tenant_id))
+	if (!data_dir || !id_path_safe(tenant_id))
 		return EINVAL;
 	n = snprintf(dir, sizeof(dir), "%s/voices/%s", data_dir, tenant_id);
 	if (n < 0 || (size_t)n >= sizeof(dir))

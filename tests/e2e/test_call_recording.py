@@ -11,6 +11,12 @@ from peers import Baresip, tone_power
 from test_calls import DOMAIN, PASSWORD, call_record, new_extension, wait_registered
 
 
+def set_record(admin, number, mode):
+    """The extension's own recording setting: inherit, always or never."""
+    ext = expect(admin.get("/api/v1/extensions", params={"q": number}), 200)["items"][0]
+    expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": mode}), 200)
+
+
 def channel_wavs(data, tmp_path):
     """The two channels of a stereo WAV as mono WAV files."""
     with wave.open(io.BytesIO(data)) as w:
@@ -31,8 +37,7 @@ def channel_wavs(data, tmp_path):
 
 def test_recorded_call_has_each_party_on_its_channel(daemon, admin, tmp_path):
     a, b = new_extension(admin), new_extension(admin)
-    ext = expect(admin.get("/api/v1/extensions", params={"q": a}), 200)["items"][0]
-    expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": "always"}), 200)
+    set_record(admin, a, "always")
     callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
                      tone_hz=1000).start(seconds=15)
     caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
@@ -63,9 +68,8 @@ def test_recorded_call_has_each_party_on_its_channel(daemon, admin, tmp_path):
 
 def test_call_of_an_extension_set_to_never_is_not_recorded(daemon, admin, tmp_path):
     a, b = new_extension(admin), new_extension(admin)
-    for number, mode in ((a, "always"), (b, "never")):
-        ext = expect(admin.get("/api/v1/extensions", params={"q": number}), 200)["items"][0]
-        expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": mode}), 200)
+    set_record(admin, a, "always")
+    set_record(admin, b, "never")
     callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
                      tone_hz=1000).start(seconds=10)
     caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
@@ -134,8 +138,7 @@ def test_recording_survives_a_crash_of_the_daemon(make_daemon, tmp_path):
     d = make_daemon()
     admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
     a, b = new_extension(admin), new_extension(admin)
-    ext = expect(admin.get("/api/v1/extensions", params={"q": a}), 200)["items"][0]
-    expect(admin.patch(f"/api/v1/extensions/{ext['id']}", json={"record": "always"}), 200)
+    set_record(admin, a, "always")
     callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, d.sip_port, tone_hz=1000).start(seconds=30)
     caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, d.sip_port, tone_hz=440)
     try:

@@ -59,6 +59,14 @@ def caller_scenario(media_port, port_file):
                      _in_dialog("ACK", 2, ["X-M: [$m]"]), _recv("BYE"), _respond("200 OK"))
 
 
+def media_address(port_file, timeout=10):
+    """hotlined's RTP address for the caller, once sipp has written its port."""
+    end = time.time() + timeout
+    while time.time() < end and not (port_file.exists() and port_file.read_text().strip()):
+        time.sleep(0.05)
+    return ("127.0.0.1", int(port_file.read_text()))
+
+
 def test_inband_keys_transfer_the_call(daemon, admin, tmp_path):
     a, b, c = (new_extension(admin) for _ in range(3))
     callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
@@ -75,10 +83,7 @@ def test_inband_keys_transfer_the_call(daemon, admin, tmp_path):
                                             caller_scenario(rtp.getsockname()[1], port_file)),
                    daemon.sip_port, user=a, password=PASSWORD,
                    keys={"domain": DOMAIN, "callee": b}).start()
-        end = time.time() + 10
-        while time.time() < end and not (port_file.exists() and port_file.read_text().strip()):
-            time.sleep(0.05)
-        dest = ("127.0.0.1", int(port_file.read_text()))
+        dest = media_address(port_file)
         send_pcmu(rtp, dest, bytes(3200))                       # 200 ms of silence first
         send_pcmu(rtp, dest, pcm_for(f"##{c}#"))
         assert uac.wait(20) == 0, uac.errors()                  # hotlined hung the caller up
@@ -130,10 +135,7 @@ def test_a_key_sent_twice_at_once_counts_once(daemon, admin, tmp_path):
         assert wait_registered(admin, b) and wait_registered(admin, c)
         uac = Sipp(tmp_path, write_scenario(tmp_path, "twice", scenario), daemon.sip_port,
                    user=a, password=PASSWORD, keys={"domain": DOMAIN, "callee": b}).start()
-        end = time.time() + 10
-        while time.time() < end and not (port_file.exists() and port_file.read_text().strip()):
-            time.sleep(0.05)
-        dest = ("127.0.0.1", int(port_file.read_text()))
+        dest = media_address(port_file)
         send_pcmu(rtp, dest, bytes(1600))
         # counted twice, "##" would become "####" and no transfer would start
         send_events(rtp, dest, f"##{c}#", twice=True)

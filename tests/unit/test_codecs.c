@@ -30,6 +30,7 @@
 #include "media/media.h"
 #include "media/codec.h"
 #include "call/sdp.h"
+#include "loop_env.h"
 
 enum { PORT_LO = 41200, PORT_HI = 41299, AMP = 12000 };
 
@@ -600,22 +601,6 @@ static void test_sdp_allowed_codecs(void **state)
 }
 
 /* ---- through the engine, with sockets ---------------------------------- */
-
-static void stop_loop(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-static void run_loop(unsigned ms)
-{
-	struct tmr t;
-
-	tmr_init(&t);
-	tmr_start(&t, ms, stop_loop, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&t);
-}
 
 static int test_socket(void)
 {

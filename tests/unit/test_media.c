@@ -24,6 +24,7 @@
 
 #include "core/libre.h"
 #include "media/media.h"
+#include "loop_env.h"
 
 enum { PORT_LO = 41000, PORT_HI = 41099, MAX_EVENTS = 64 };
 
@@ -60,23 +61,6 @@ static unsigned count_events(struct media_endpoint *ep, enum media_event ev)
 	for (unsigned i = 0; i < nevents; i++)
 		n += events[i].ep == ep && events[i].ev == ev;
 	return n;
-}
-
-static void stop_loop(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-/* Runs the control thread's loop for ms milliseconds. */
-static void run_loop(unsigned ms)
-{
-	struct tmr t;
-
-	tmr_init(&t);
-	tmr_start(&t, ms, stop_loop, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&t);
 }
 
 static int test_socket(void)

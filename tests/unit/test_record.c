@@ -33,6 +33,7 @@
 #include "sip/directory.h"
 #include "store/backend.h"
 #include "store/store.h"
+#include "loop_env.h"
 
 /* ---- the decision -------------------------------------------------------- */
 
@@ -162,22 +163,6 @@ static char pg_schema[64];
 
 static const char *TENANT = "01900000-0000-7000-8000-000000000001";
 static const char *CALL = "01900000-0000-7000-8000-0000000000c1";
-
-static void stop_loop(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-static void run_loop(unsigned ms)
-{
-	struct tmr t;
-
-	tmr_init(&t);
-	tmr_start(&t, ms, stop_loop, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&t);
-}
 
 static void wait_flag(const bool *flag)
 {

@@ -31,6 +31,7 @@
 #include <sndfile.h>
 #include "core/libre.h"
 #include "media/recorder.h"
+#include "loop_env.h"
 
 enum { RATE = 8000, TICK = 160 };
 
@@ -53,22 +54,6 @@ static void done_handler(int err, const struct recording_info *info,
 	r->info = *info;
 	snprintf(r->path, sizeof(r->path), "%s", info->path);
 	r->info.path = r->path;
-}
-
-static void stop_loop(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-static void run_loop(unsigned ms)
-{
-	struct tmr t;
-
-	tmr_init(&t);
-	tmr_start(&t, ms, stop_loop, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&t);
 }
 
 static void wait_for(struct result *r)

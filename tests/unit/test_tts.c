@@ -28,6 +28,7 @@
 #include <sndfile.h>
 #include "core/libre.h"
 #include "media/tts.h"
+#include "loop_env.h"
 
 struct result {
 	bool called;
@@ -44,22 +45,6 @@ static void done_handler(int err, const char *path, void *arg)
 	r->called = true;
 	r->err = err;
 	snprintf(r->path, sizeof(r->path), "%s", path ? path : "");
-}
-
-static void stop_loop(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-static void run_loop(unsigned ms)
-{
-	struct tmr t;
-
-	tmr_init(&t);
-	tmr_start(&t, ms, stop_loop, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&t);
 }
 
 /* Runs the loop until r is answered (at most 20 s). */
