@@ -71,6 +71,14 @@ test('admin adds a conference room with PINs, edits and deletes it, in both lang
     assert.deepEqual([upd.has_pin, upd.admin_pin], [false, '999']);
     await row.locator('.el-tag', { hasText: '无密码' }).waitFor();
 
+    // who is in the room now: nobody (the participants API, answered live)
+    const people = page.waitForResponse((r) => r.url().endsWith(`/api/v1/conference-rooms/${created.id}/participants`));
+    await row.locator(sel('conf-live')).click();
+    assert.equal((await people).status(), 200);
+    await page.locator(`${sel('conf-participants')} .el-table__empty-text`, { hasText: '会议室里没有人' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator(`${sel('conf-live-drawer')}`).waitFor({ state: 'hidden' });
+
     // English
     await switchLang(page, 'en');
     await page.waitForFunction(() => document.querySelector('[data-test="conf-title"]').innerText.trim() === 'Conference rooms');

@@ -162,6 +162,10 @@ export const api = {
     update: (id: T.Id, body: T.ConferenceRoomWrite) =>
       request<T.ConferenceRoom>('PATCH', `${B}/conference-rooms/${id}`, { body }),
     remove: (id: T.Id) => request<void>('DELETE', `${B}/conference-rooms/${id}`),
+    participants: (id: T.Id) =>
+      request<{ items: T.RoomParticipant[]; total: number }>('GET', `${B}/conference-rooms/${id}/participants`),
+    mute: (callId: T.Id, muted: boolean) =>
+      request<{ call_id: string; muted: boolean }>('POST', `${B}/calls/live/${callId}/conference`, { body: { muted } }),
   },
   voicemailBoxes: {
     list: (query?: T.ListQuery | T.FilterQuery) =>

@@ -748,3 +748,13 @@ export interface MohClass extends Required<MohClassWrite> {
 }
 /** List query with the endpoint's exact-match filters (e.g. `type`, `direction`, `enabled`). */
 export type FilterQuery = ListQuery & { [filter: string]: string | number | boolean | undefined }
+
+/** Someone in a meeting room now (from the call engine's memory). */
+export interface RoomParticipant {
+  call_id: Id
+  caller: string
+  caller_name: string
+  joined_at: Millis
+  muted: boolean
+  admin: boolean
+}
