@@ -23,6 +23,7 @@ struct b2bua {
 	struct moh *moh;
 	struct media_sound *tones[4];   /* TONE_NAMES, made when first used */
 	struct list rooms;              /* meeting rooms in use */
+	struct hash *last_callers;      /* for *82 (lastcaller.c) */
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
 	struct sipsess_sock *sock;
 	struct sipevent_sock *evsock;   /* NOTIFYs about transfers */
@@ -77,6 +78,11 @@ struct media_sound *b2bua_tone(struct b2bua *b, const char *name)
 	return NULL;
 }
 
+struct hash *b2bua_last_callers(struct b2bua *b)
+{
+	return b->last_callers;
+}
+
 struct list *b2bua_rooms(struct b2bua *b)
 {
 	return &b->rooms;
@@ -118,6 +124,16 @@ unsigned b2bua_active_calls(const struct b2bua *b)
 
 enum { SAME_KEY_MS = 120 };
 
+void call_played(struct call *call)
+{
+	if (call->ended)
+		return;
+	if (call->vm)
+		voicemail_played(call);
+	else if (call->hang_up_after_play)
+		call_end(call, call->end_after_play, "system", 0, NULL);
+}
+
 /* A key the leg's far end pressed, however it came (RFC 4733 event,
    in-band tone, SIP INFO): whoever is collecting keys takes it. A phone
    that sends one key two ways (INFO and RFC 4733) is heard once: the same
@@ -152,7 +168,7 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 	} else if (ev == MEDIA_DTMF) {
 		on_key(leg, digit);
 	} else if (ev == MEDIA_PLAY_DONE) {
-		voicemail_played(call);
+		call_played(call);
 	}
 }
 
@@ -799,6 +815,8 @@ unsigned call_ring_extension(struct call *call,
 	struct fork_ctx fc = {.b = call->b2bua, .call = call,
 			      .number = ext->number};
 
+	lastcaller_note(call->b2bua->last_callers, call->tenant_id,
+			ext->number, call->caller);
 	route_codecs_text(ext->codecs, fc.codecs, sizeof(fc.codecs));
 	if (ext->enabled)
 		registrar_contacts(call->b2bua->deps.reg, ext, fork_to_contact,
@@ -999,6 +1017,12 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		return err;
 	}
 	list_init(&b->rooms);
+	err = hash_alloc(&b->last_callers, 256);
+	if (err) {
+		moh_free(b->moh);
+		free(b);
+		return err;
+	}
 	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
 			 update_handler, b);
 	if (!err)
@@ -1011,6 +1035,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
 		moh_free(b->moh);
+		mem_deref(b->last_callers);
 		free(b);
 		return err;
 	}
@@ -1038,6 +1063,8 @@ void b2bua_free(struct b2bua *b)
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
 	moh_free(b->moh);
+	lastcaller_clear(b->last_callers);
+	b->last_callers = mem_deref(b->last_callers);
 	for (size_t i = 0; i < sizeof(b->tones) / sizeof(*b->tones); i++)
 		media_sound_unref(b->tones[i]);
 	free(b);
@@ -1095,19 +1122,6 @@ static struct call *live_call_of(struct b2bua *b, const char *tenant_id,
 
 		if (!call->ended && !strcmp(call->id, call_id) &&
 		    !strcmp(call->tenant_id, tenant_id))
-			return call;
-	}
-	return NULL;
-}
-
-struct call *b2bua_find_call(struct b2bua *b, const char *call_id)
-{
-	struct le *le;
-
-	LIST_FOREACH(&b->calls, le) {
-		struct call *call = le->data;
-
-		if (!call->ended && !strcmp(call->id, call_id))
 			return call;
 	}
 	return NULL;

@@ -14,6 +14,7 @@ struct registrar;
 struct media_engine;
 struct store;
 struct recordings;
+struct tts;
 
 struct b2bua_deps {
 	struct sip_stack *stack;
@@ -24,6 +25,7 @@ struct b2bua_deps {
 	unsigned ring_timeout_ms;
 	const char *data_dir;       /* voices for music on hold */
 	struct recordings *recs;    /* call recording, or NULL: off */
+	struct tts *tts;            /* spoken prompts, or NULL: off */
 };
 
 int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);

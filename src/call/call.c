@@ -158,6 +158,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	callrec_stop(call);
 	conference_leave(call);
 	voicemail_stop(call);
+	call_prompt_cancel(call);
 	reject_unanswered(call->a, code, reason);
 	leg_stop(call->a, code, reason);
 	LIST_FOREACH(&call->blegs, le)

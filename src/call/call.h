@@ -100,6 +100,9 @@ struct call {
 	struct collector pin;
 	unsigned pin_tries;
 	struct vmcall *vm;         /* leaving a voicemail (vmcall.c) */
+	struct prompt *prompt;     /* being made (prompt.c), or NULL */
+	bool hang_up_after_play;   /* ends when its prompt has played */
+	const char *end_after_play;  /* ... with this status */
 };
 
 /* call.c */
@@ -146,6 +149,32 @@ struct list *b2bua_rooms(struct b2bua *b);
    "confirm"); NULL if it cannot be made. */
 struct media_sound *b2bua_tone(struct b2bua *b, const char *name);
 
+/* prompt.c: prompts of parts (files, text to speak, tones) */
+enum prompt_kind { PROMPT_FILE, PROMPT_TEXT, PROMPT_TONE };
+struct prompt_part {
+	enum prompt_kind kind;
+	char voice[8];          /* PROMPT_TEXT: a TTS voice, "": cmn */
+	char text[1024];        /* the file, the text, or the tone's name */
+};
+struct prompt;
+/* Makes the parts into one sound and plays it to leg (loops, gap_ms as
+   media_play); its end is a MEDIA_PLAY_DONE like any play. A prompt that
+   cannot be made ends at once (call_played). Replaces one being made. */
+int  call_prompt(struct call *call, struct leg *leg,
+		 const struct prompt_part *parts, size_t n, unsigned loops,
+		 unsigned gap_ms);
+void call_prompt_cancel(struct call *call);
+/* What was playing to the call has ended (b2bua.c dispatches it). */
+void call_played(struct call *call);
+
+/* lastcaller.c: who last called each extension */
+void lastcaller_note(struct hash *h, const char *tenant_id,
+		     const char *number, const char *caller);
+const char *lastcaller_get(struct hash *h, const char *tenant_id,
+			   const char *number);
+void lastcaller_clear(struct hash *h);
+struct hash *b2bua_last_callers(struct b2bua *b);
+
 /* vmcall.c: leaving a voicemail message */
 struct vmcall;
 /* The box with this number (an extension's or the tenant's) takes the
@@ -156,7 +185,6 @@ void voicemail_played(struct call *call);            /* a play ended */
 void voicemail_stop(struct call *call);              /* files it */
 bool voicemail_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);
-struct call *b2bua_find_call(struct b2bua *b, const char *call_id);
 
 /* moh.c: music on hold */
 struct moh;

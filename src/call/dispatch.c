@@ -13,6 +13,7 @@
 #include <string.h>
 #include "../core/libre.h"
 #include "b2bua.h"
+#include "../media/say.h"
 #include "call.h"
 #include "../core/log.h"
 #include "../sip/directory.h"
@@ -420,6 +421,38 @@ static void feature_hangup(void *arg)
 	call_end(call, "feature_code", "system", 0, NULL);
 }
 
+/* *82 (ippbx.md §2.9): who last called this extension, read out (TTS,
+   Chinese, the number digit by digit), then hang-up. */
+static void say_last_caller(struct b2bua *b, const struct sip_msg *msg,
+			    const struct dir_extension *from)
+{
+	const char *last = lastcaller_get(b2bua_last_callers(b),
+					  from->tenant_id, from->number);
+	struct prompt_part part = {.kind = PROMPT_TEXT};
+	char digits[512];
+	struct call *call = b2bua_take_call(b, msg, from->tenant_id,
+					    "internal", from->number,
+					    from->display_name, "*82",
+					    from->codecs);
+
+	if (!call)
+		return;
+	if (call_answer_alone(call)) {
+		call_end(call, "system_error", "system", 500, "Server Error");
+		return;
+	}
+	if (last && !say_digits(digits, sizeof(digits), SAY_ZH, last, true))
+		re_snprintf(part.text, sizeof(part.text),
+			    "上一个来电号码是 %s", digits);
+	else
+		str_ncpy(part.text, "没有来电记录", sizeof(part.text));
+	call->hang_up_after_play = true;
+	call->end_after_play = "feature_code";
+	tmr_start(&call->ring_tmr, 30000, feature_hangup, call);
+	if (call_prompt(call, call->a, &part, 1, 1, 0))
+		call_end(call, "feature_code", "system", 0, NULL);
+}
+
 /* *43: the echo test — answered, and what the phone sends comes back
    (agents check their headset and the network). Ends when they hang up. */
 static void echo_test(struct b2bua *b, const struct sip_msg *msg,
@@ -452,6 +485,10 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 
 	if (!strcmp(dialed, "*43")) {
 		echo_test(b, msg, from);
+		return true;
+	}
+	if (!strcmp(dialed, "*82")) {
+		say_last_caller(b, msg, from);
 		return true;
 	}
 	if (!strcmp(dialed, "*8")) {

@@ -5,7 +5,8 @@
  * greeting (a voice of the library) if it has one, then a beep, and what
  * the caller says is recorded (mono WAV, 8 kHz) until # (a confirmation
  * tone, then hang-up), hang-up, or the box's longest message. The message
- * is filed through src/voicemail when its file is final.
+ * is filed through src/voicemail when its file is final. A box without a
+ * greeting says (TTS) "please leave a message after the tone, # to end".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,6 @@ struct vmcall {
 	struct tmr tmr;            /* the longest message */
 };
 
-struct greeting_load {
-	char path[1024];
-	struct media_sound *sound;
-	char call_id[ID_LEN];
-	struct b2bua *b;
-};
-
 static void start_beep(struct call *call)
 {
 	call->vm->stage = VM_BEEP;
@@ -51,51 +45,23 @@ static void start_beep(struct call *call)
 		voicemail_played(call);    /* no beep: record now */
 }
 
-/* ---- the greeting, read on a store thread ---- */
-
-static int greeting_work(struct db *db, void *arg)
-{
-	struct greeting_load *gl = arg;
-
-	(void)db;
-	return media_sound_load(&gl->sound, gl->path);
-}
-
-static void greeting_done(int err, void *arg)
-{
-	struct greeting_load *gl = arg;
-	struct call *call = b2bua_find_call(gl->b, gl->call_id);
-
-	if (call && call->vm && call->vm->stage == VM_GREETING) {
-		if (err || media_play(call->a->ep, &(struct media_play){
-					     .sound = gl->sound, .loops = 1}))
-			start_beep(call);
-	}
-	media_sound_unref(gl->sound);
-	free(gl);
-}
-
+/* The box's greeting (a voice of the library), or a spoken default; the
+   beep follows when it has played (voicemail_played). */
 static void greet(struct call *call, const struct dir_voicemail_box *box)
 {
 	const struct b2bua_deps *deps = b2bua_deps(call->b2bua);
-	struct greeting_load *gl;
+	struct prompt_part part = {.kind = PROMPT_TEXT};
 
 	call->vm->stage = VM_GREETING;
-	gl = box->greeting_voice_id[0] ? calloc(1, sizeof(*gl)) : NULL;
-	if (!gl || audiofile_voice_path(gl->path, sizeof(gl->path),
-					deps->data_dir, box->tenant_id,
-					box->greeting_voice_id) < 0) {
-		free(gl);
+	if (box->greeting_voice_id[0] &&
+	    audiofile_voice_path(part.text, sizeof(part.text), deps->data_dir,
+				 box->tenant_id, box->greeting_voice_id) >= 0)
+		part.kind = PROMPT_FILE;
+	else
+		str_ncpy(part.text, "请在提示音后留言，按井号键结束。",
+			 sizeof(part.text));
+	if (call_prompt(call, call->a, &part, 1, 1, 0))
 		start_beep(call);
-		return;
-	}
-	gl->b = call->b2bua;
-	str_ncpy(gl->call_id, call->id, sizeof(gl->call_id));
-	if (store_submit(deps->store, STORE_READ, greeting_work,
-			 greeting_done, gl)) {
-		free(gl);
-		start_beep(call);
-	}
 }
 
 /* ---- recording and filing ---- */
@@ -208,8 +174,10 @@ bool voicemail_key(struct call *call, char digit)
 			.sound = b2bua_tone(call->b2bua, "confirm"),
 			.loops = 1});
 		tmr_start(&call->ring_tmr, 800, hang_up_after_tone, call);
-	} else if (vm->stage != VM_RECORDING) {
-		media_play_stop(call->a->ep);   /* a key skips the greeting */
+	} else if (vm->stage == VM_GREETING) {
+		call_prompt_cancel(call);       /* a key skips the greeting */
+		media_play_stop(call->a->ep);
+		start_beep(call);
 	}
 	return true;
 }

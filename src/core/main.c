@@ -118,7 +118,7 @@ static int start_telephony(struct daemon *d)
 	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
 				   d->store,
 				   (unsigned)d->cfg.ring_timeout * 1000,
-				   d->cfg.data_dir, d->recs};
+				   d->cfg.data_dir, d->recs, d->tts};
 	err = b2bua_alloc(&d->b2bua, &deps);
 	if (!err)
 		err = sip_stack_finish(d->sip);
