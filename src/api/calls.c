@@ -46,7 +46,8 @@ HANDLER(calls_get)
 		err = db_query(db, &legs, "SELECT id, seq, role, endpoint, uri, "
 			       "sip_call_id, codec, start_at, ring_at, "
 			       "answer_at, end_at, sip_code, rx_packets, "
-			       "tx_packets, lost, jitter_ms, rx_mos FROM call_legs "
+			       "tx_packets, lost, jitter_ms, rx_mos, tx_mos, rtt_ms "
+			       "FROM call_legs "
 			       "WHERE call_id = ? AND tenant_id = ? ORDER BY seq",
 			       json_pack("[ss]", req->id, req->who.tenant_id));
 	if (!err && principal_can(&req->who, "recordings", false))

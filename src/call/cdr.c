@@ -15,18 +15,16 @@ static json_t *opt_ms(int64_t ms)
 	return ms ? json_integer(ms) : json_null();
 }
 
-static json_t *opt_mos(const struct leg *leg)
+static json_t *opt_real(double v)
 {
-	double mos = leg->has_fmt ? media_mos(&leg->fmt, &leg->stats) : 0;
-
-	return mos > 0 ? json_real((double)(int)(mos * 100 + 0.5) / 100)
-		       : json_null();
+	return v > 0 ? json_real((double)(int)(v * 100 + 0.5) / 100)
+		     : json_null();
 }
 
 static json_t *leg_row(const struct call *call, const struct leg *leg,
 		       int seq)
 {
-	return json_pack("[sssisssss?ooooiIIIfo]", leg->id, call->id,
+	return json_pack("[sssisssss?ooooiIIIfooo]", leg->id, call->id,
 			 call->tenant_id, seq,
 			 leg->outgoing ? "callee" : "caller", leg->endpoint,
 			 leg->uri, leg->sip_call_id,
@@ -37,7 +35,13 @@ static json_t *leg_row(const struct call *call, const struct leg *leg,
 			 (int)leg->sip_code, (json_int_t)leg->stats.rx_packets,
 			 (json_int_t)leg->stats.tx_packets,
 			 (json_int_t)leg->stats.lost, leg->stats.jitter_ms,
-			 opt_mos(leg));
+			 opt_real(leg->has_fmt ? media_mos(&leg->fmt,
+							   &leg->stats) : 0),
+			 opt_real(leg->has_fmt ? media_tx_mos(&leg->fmt,
+							      &leg->stats)
+					       : 0),
+			 opt_real(leg->stats.tx_reported ? leg->stats.rtt_ms
+							 : 0));
 }
 
 static json_t *call_row(const struct call *call)
@@ -76,9 +80,9 @@ static int write_record(struct db *db, void *arg)
 			      "tenant_id, seq, role, endpoint, uri, "
 			      "sip_call_id, codec, start_at, ring_at, "
 			      "answer_at, end_at, sip_code, rx_packets, "
-			      "tx_packets, lost, jitter_ms, rx_mos) VALUES (?, "
-			      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			      " ?, ?)",
+			      "tx_packets, lost, jitter_ms, rx_mos, tx_mos, "
+			      "rtt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			      json_incref(leg));
 	}
 	return err;

@@ -442,6 +442,18 @@ static bool formats_compatible(const struct media_format *a,
 	       a->channels == b->channels;
 }
 
+double media_tx_mos(const struct media_format *fmt,
+		    const struct media_stats *st)
+{
+	const struct codec_info *ci = fmt ? codec_find(fmt->name, fmt->rate)
+					  : NULL;
+
+	if (!ci || !st || !st->tx_reported || !st->tx_packets)
+		return 0;
+	return mos_estimate(ci->id, st->tx_loss_pct, st->tx_jitter_ms,
+			    st->rtt_ms);
+}
+
 double media_mos(const struct media_format *fmt, const struct media_stats *st)
 {
 	const struct codec_info *ci = fmt ? codec_find(fmt->name, fmt->rate)
@@ -567,6 +579,15 @@ void media_endpoint_stats(const struct media_endpoint *ep,
 	st->lost = atomic_load_explicit(&s->lost, memory_order_relaxed);
 	st->jitter_ms = atomic_load_explicit(&s->jitter_us,
 					     memory_order_relaxed) / 1000.0;
+	st->rtt_ms = atomic_load_explicit(&s->rtt_us,
+					  memory_order_relaxed) / 1000.0;
+	st->tx_loss_pct = atomic_load_explicit(&s->tx_lost_frac,
+					       memory_order_relaxed) * 100.0 /
+			  256;
+	st->tx_jitter_ms = atomic_load_explicit(&s->tx_jitter_us,
+						memory_order_relaxed) / 1000.0;
+	st->tx_reported = st->tx_jitter_ms > 0 || st->tx_loss_pct > 0 ||
+			  st->rtt_ms > 0;
 	st->last_rx_ms = atomic_load_explicit(&s->last_rx_ms,
 					      memory_order_relaxed);
 }

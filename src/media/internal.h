@@ -136,6 +136,14 @@ struct player {
 	struct ownstream out;
 };
 
+/* RTCP sender reports forwarded to the far end, for the round trip. */
+enum { RTCP_SR_KEEP = 4 };
+struct rtcp_state {
+	uint32_t sr_key[RTCP_SR_KEEP];  /* NTP middle 32 bits */
+	int64_t sr_at[RTCP_SR_KEEP];    /* monotonic us when it left */
+	unsigned sr_next;
+};
+
 /* A member of a conference, on the conference's home thread (conf.c). */
 struct conf_member {
 	struct le le;                   /* in media_conf.members */
@@ -167,6 +175,9 @@ struct rx_seq {
 struct ep_stats {
 	atomic_uint_least64_t rx_packets, rx_bytes, tx_packets, tx_bytes, lost;
 	atomic_uint_least32_t jitter_us;
+	atomic_uint_least32_t rtt_us;           /* 0: not known (rtcp.c) */
+	atomic_uint_least32_t tx_lost_frac;     /* the far end's, /256 */
+	atomic_uint_least32_t tx_jitter_us;     /* the far end's */
 	atomic_int_least64_t last_rx_ms;
 };
 
@@ -229,6 +240,7 @@ struct media_endpoint {
 	struct player pl;
 	struct tap tap;
 	struct conf_member cm;
+	struct rtcp_state rtcp;
 
 	struct ep_stats st;
 };
@@ -316,6 +328,12 @@ void tap_unlist(struct media_endpoint *ep);
 void tap_release(struct media_endpoint *ep);
 /* n samples of what ep received (8 kHz), or false: silence for now. */
 bool tap_take(struct media_endpoint *ep, int16_t *out, size_t n);
+
+/* rtcp.c (media thread) */
+void rtcp_to_far_end(struct media_endpoint *ep, const uint8_t *p, size_t len,
+		     int64_t now_us);
+void rtcp_from_far_end(struct media_endpoint *ep, const uint8_t *p,
+		       size_t len, int64_t now_us);
 
 /* conf.c */
 void mix_apply(struct media_thread *mt, struct media_endpoint *ep,

@@ -42,6 +42,10 @@ struct media_stats {
 	uint64_t lost;          /* from sequence-number gaps */
 	double jitter_ms;       /* RFC 3550 interarrival jitter */
 	double rtt_ms;          /* from RTCP, 0 if unknown */
+	/* What the far end's RTCP receiver reports say about what we send
+	   it (tx_reported false: it sent none). */
+	bool tx_reported;
+	double tx_loss_pct, tx_jitter_ms;
 	int64_t last_rx_ms;     /* wall clock of the last packet, 0: none */
 };
 
@@ -95,6 +99,9 @@ void media_endpoint_stats(const struct media_endpoint *ep,
    end sent, from its codec, loss and jitter (and RTT when known); 0 when
    nothing arrived or the codec is unknown. */
 double media_mos(const struct media_format *fmt, const struct media_stats *st);
+/* The same for what we send the far end, from its receiver reports. */
+double media_tx_mos(const struct media_format *fmt,
+		    const struct media_stats *st);
 
 /* Whether the engine can transcode this codec (SDP name and clock rate, 0:
    any): PCMU, PCMA, G722/8000, G729/8000, opus/48000. */

@@ -382,7 +382,10 @@ static void rx_rtp(struct media_endpoint *ep, uint8_t *p, size_t len,
 {
 	struct rtp_info r;
 
-	if (len >= 2 && is_rtcp(p)) {
+	if (len >= 2 && is_rtcp(p)) {       /* RTCP on the RTP port */
+		rtcp_from_far_end(ep, p, len, now_us);
+		if (ep->wpeer && !transcoding(ep, ep->wpeer))
+			rtcp_to_far_end(ep->wpeer, p, len, now_us);
 		relay_rtp(ep, p, len, NULL);
 		return;
 	}
@@ -501,11 +504,13 @@ void relay_rtcp_handler(int flags, void *arg)
 {
 	struct media_endpoint *ep = arg;
 	struct media_thread *mt = ep->owner;
+	int64_t now_us, wall;
 	int n;
 
 	if (!(flags & FD_READ) || !mt)
 		return;
 	n = receive(mt, ep->fd_rtcp);
+	clocks(&now_us, &wall);
 	for (int i = 0; i < n && ep->owner; i++) {
 		struct msghdr *h = &mt->msgs[i].msg_hdr;
 		struct media_endpoint *b = ep->wpeer;
@@ -513,12 +518,15 @@ void relay_rtcp_handler(int flags, void *arg)
 		struct addr tmp;
 
 		addr_set(&ep->latch_rtcp, &mt->src[i], h->msg_namelen);
+		rtcp_from_far_end(ep, mt->buf[i], mt->msgs[i].msg_len, now_us);
 		if (!b || ep->w_muted || b->w_muted || transcoding(ep, b))
 			continue;
 		to = rtcp_dest(b, &tmp);
-		if (to)
-			send_to(b, b->fd_rtcp, to, mt->buf[i],
-				mt->msgs[i].msg_len, false);
+		if (!to)
+			continue;
+		rtcp_to_far_end(b, mt->buf[i], mt->msgs[i].msg_len, now_us);
+		send_to(b, b->fd_rtcp, to, mt->buf[i], mt->msgs[i].msg_len,
+			false);
 	}
 }
 

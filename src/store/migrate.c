@@ -518,6 +518,14 @@ static const char *const m10_conf_vm[] = {
 	NULL
 };
 
+/* Call quality from the far ends' RTCP: round trip, and the MOS of what
+   each leg received from us. */
+static const char *const m12_leg_rtcp[] = {
+	"ALTER TABLE call_legs ADD COLUMN rtt_ms REAL",
+	"ALTER TABLE call_legs ADD COLUMN tx_mos REAL",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -531,6 +539,7 @@ static const struct migration migrations[] = {
 	{9, m9_recordings},
 	{10, m10_conf_vm},
 	{11, m11_leg_mos},
+	{12, m12_leg_rtcp},
 };
 
 static long long now_ms(void)

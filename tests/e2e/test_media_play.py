@@ -103,3 +103,28 @@ def test_feature_code_is_confirmed_with_a_tone(daemon, admin, tmp_path):
     power = tone_power(phone.received_audio(), (1400, 440))
     assert power[1400] > 0.2 and power[440] < 0.05, power
     assert call_record(admin, a)["end_status"] == "feature_code"
+
+
+def test_rtcp_gives_round_trip_and_the_far_ends_view(daemon, admin, tmp_path):
+    """Two baresip phones talk for a while: their RTCP reports pass through
+    hotlined, which reads the round trip and each phone's reception."""
+    from test_calls import wait_registered
+    a, b = new_extension(admin), new_extension(admin)
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=22)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{b}@{DOMAIN}"], seconds=16)
+        caller.proc.wait(30)
+    finally:
+        caller.stop()
+        callee.stop()
+    legs = call_record(admin, a)["legs"]
+    # each phone reports its (clean, loopback) reception: a MOS for what it got
+    for leg in legs:
+        assert leg["tx_mos"] is not None and 4.0 < leg["tx_mos"] <= 4.5, leg
+    # a round trip needs a sender report and the answer naming it (RTCP comes
+    # every few seconds): at least one leg has it, and it is small on loopback
+    rtts = [leg["rtt_ms"] for leg in legs if leg["rtt_ms"] is not None]
+    assert rtts and all(0 <= r < 100 for r in rtts), legs

@@ -442,6 +442,8 @@ export interface CallLeg {
   lost: number
   jitter_ms: number
   rx_mos: number | null
+  tx_mos: number | null
+  rtt_ms: number | null
 }
 export interface CallDetail extends CallRecord {
   legs: CallLeg[]

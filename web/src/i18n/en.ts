@@ -109,7 +109,7 @@ export default {
     hangupSide: 'Hung up by', timeRange: 'Time range', allDirections: 'All directions', allStatuses: 'All statuses',
     detail: 'Details', detailTitle: 'Call details', legs: 'Legs', role: 'Role', endpoint: 'Endpoint', codec: 'Codec',
     ringAt: 'Ringing', answerAt: 'Answered', endAt: 'Ended', sipCode: 'SIP code', packets: 'Packets rx / tx',
-    lost: 'Lost', jitter: 'Jitter (ms)', uri: 'URI', callId: 'Call id', sipReason: 'SIP reason', noLegs: 'No legs recorded',
+    lost: 'Lost', mos: 'MOS (rx / tx)', rtt: 'RTT (ms)', jitter: 'Jitter (ms)', uri: 'URI', callId: 'Call id', sipReason: 'SIP reason', noLegs: 'No legs recorded',
     unanswered: 'Not answered', trunk: 'Trunk', allSides: 'Hung up by (all)',
     directions: { internal: 'Internal', inbound: 'Inbound', outbound: 'Outbound' },
     statuses: {

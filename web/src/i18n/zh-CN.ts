@@ -111,7 +111,7 @@ const zh: typeof en = {
     hangupSide: '挂断方', timeRange: '时间范围', allDirections: '全部方向', allStatuses: '全部状态',
     detail: '详情', detailTitle: '通话详情', legs: '通话腿', role: '角色', endpoint: '端点', codec: '编解码',
     ringAt: '振铃', answerAt: '应答', endAt: '结束', sipCode: 'SIP 状态码', packets: '收 / 发包数',
-    lost: '丢包', jitter: '抖动 (ms)', uri: 'URI', callId: '通话 ID', sipReason: 'SIP 原因', noLegs: '没有通话腿记录',
+    lost: '丢包', mos: 'MOS (收 / 发)', rtt: '往返时延 (ms)', jitter: '抖动 (ms)', uri: 'URI', callId: '通话 ID', sipReason: 'SIP 原因', noLegs: '没有通话腿记录',
     unanswered: '未接听', trunk: '中继', allSides: '全部挂断方',
     directions: { internal: '内部', inbound: '呼入', outbound: '呼出' },
     statuses: {
