@@ -258,7 +258,8 @@ static const struct route routes[] = {
 
 	{"GET", "/api/v1/tts/settings", "tts.settings_get", "tts", 0, NULL,
 	 tts_settings_get},
-	{"PUT", "/api/v1/tts/settings", "tts.settings_put", "tts", 0, NULL,
+	{"PUT", "/api/v1/tts/settings", "tts.settings_put", "tts",
+	 ROUTE_TELEPHONY, NULL,
 	 tts_settings_put},
 	{"POST", "/api/v1/tts/preview", "tts.preview", "tts", ROUTE_CONTROL,
 	 tts_preview_prepare, NULL},

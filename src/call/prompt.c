@@ -15,9 +15,10 @@
 #include "call.h"
 #include "../core/log.h"
 #include "../media/tts.h"
+#include "../sip/directory.h"
 #include "../store/store.h"
 
-enum { TTS_VOICE_RATE = 175 };
+enum { TTS_DEFAULT_RATE = 175 };
 
 struct render_ctx {
 	struct prompt *p;
@@ -37,6 +38,8 @@ struct prompt {
 	bool loading;               /* the store job runs */
 	int err;
 	struct media_sound *sound;
+	char voice[8];              /* the tenant's TTS voice and rate */
+	unsigned rate;
 };
 
 static void prompt_free(struct prompt *p)
@@ -140,8 +143,19 @@ static int render(struct prompt *p, size_t i, struct tts *tts)
 	rc->p = p;
 	rc->i = i;
 	return tts_render(tts, p->parts[i].text, p->parts[i].voice[0]
-			  ? p->parts[i].voice : "cmn", TTS_VOICE_RATE,
+			  ? p->parts[i].voice : p->voice, p->rate,
 			  rendered, rc, &p->jobs[i]);
+}
+
+/* The voice and rate the tenant chose for its prompts (TTS settings). */
+static void tenant_voice(const struct call *call, char *voice, size_t size,
+			 unsigned *rate)
+{
+	const struct dir_tenant *t = directory_tenant(
+		b2bua_deps(call->b2bua)->dir, call->tenant_id);
+
+	str_ncpy(voice, t && t->tts_voice[0] ? t->tts_voice : "cmn", size);
+	*rate = t && t->tts_rate ? t->tts_rate : TTS_DEFAULT_RATE;
 }
 
 int call_prompt(struct call *call, struct leg *leg,
@@ -171,6 +185,7 @@ int call_prompt(struct call *call, struct leg *leg,
 	p->call = call;
 	p->leg = leg;
 	p->play = (struct media_play){.loops = loops, .gap_ms = gap_ms};
+	tenant_voice(call, p->voice, sizeof(p->voice), &p->rate);
 	for (size_t i = 0; i < n; i++) {
 		if (parts[i].kind == PROMPT_FILE)
 			str_ncpy(p->paths[i], parts[i].text,

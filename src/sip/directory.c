@@ -341,6 +341,9 @@ static int build_tenants(struct dir_data *d, json_t *rows)
 		t->enabled = row_int(row, "enabled");
 		t->max_calls = (unsigned)row_int(row, "max_calls");
 		rec_policy_from_row(&t->rec, row);
+		copy_str(t->tts_voice, sizeof(t->tts_voice), row,
+			 "tts_voice");
+		t->tts_rate = (unsigned)row_int(row, "tts_rate");
 	}
 	qsort(d->tenants, d->ntenants, sizeof(*d->tenants), cmp_tenant_domain);
 	for (i = 0; i < d->ntenants; i++)
@@ -357,9 +360,12 @@ static int load_tenants(struct db *db, struct dir_data *d)
 			   "t.enabled, t.timezone, t.max_calls, "
 			   "p.record_inbound, p.record_outbound, "
 			   "p.record_internal, p.format AS rec_format, "
-			   "p.mode AS rec_mode, p.retention_days FROM tenants t "
+			   "p.mode AS rec_mode, p.retention_days, "
+			   "s.voice AS tts_voice, s.rate AS tts_rate "
+			   "FROM tenants t "
 			   "LEFT JOIN recording_policies p ON p.tenant_id = "
-			   "t.id", NULL);
+			   "t.id LEFT JOIN tenant_tts s ON s.tenant_id = t.id",
+			   NULL);
 
 	if (!err)
 		err = build_tenants(d, rows);

@@ -55,6 +55,8 @@ struct dir_tenant {
 	const struct tz *tz;    /* the zone's offsets (src/route/tz.h); NULL: UTC */
 	unsigned max_calls;     /* concurrent calls; 0: no limit */
 	struct dir_rec_policy rec;
+	char tts_voice[8];      /* spoken prompts: "" = cmn */
+	unsigned tts_rate;      /* words a minute; 0 = 175 */
 };
 
 struct dir_extension {

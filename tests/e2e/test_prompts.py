@@ -63,8 +63,7 @@ def test_star82_without_a_caller_speaks_the_no_record_prompt(daemon, admin, tmp_
     a = new_extension(admin)
     phone = dial_feature(tmp_path, daemon, "a", a)
     got, rate = read_wav(phone.received_audio())
-    preview = admin.post("/api/v1/tts/preview", json={"text": "没有来电记录", "voice": "cmn",
-                                                      "rate": 175})
+    preview = admin.post("/api/v1/tts/preview", json={"text": "没有来电记录"})   # tenant's voice
     assert preview.status_code == 200, preview.text
     ref, ref_rate = read_wav(preview.content)
     ref_env, got_env = envelope(ref, ref_rate), envelope(got, rate)
@@ -90,3 +89,22 @@ def test_star82_reads_the_last_callers_number(daemon, admin, tmp_path):
     frames_without = speech_frames(envelope(*read_wav(without.received_audio())))
     # "上一个来电号码是" and six digits read one by one: much longer than "没有来电记录"
     assert frames_with > 1.6 * frames_without, (frames_with, frames_without)
+
+
+def test_prompts_speak_with_the_tenants_voice_settings(daemon, admin, tmp_path):
+    before = expect(admin.get("/api/v1/tts/settings"), 200)
+    try:
+        expect(admin.put("/api/v1/tts/settings", json={"voice": "cmn", "rate": 320}), 200)
+        phone = dial_feature(tmp_path, daemon, "fast", new_extension(admin))
+        got, rate = read_wav(phone.received_audio())
+        fast, fast_rate = read_wav(admin.post("/api/v1/tts/preview", json={
+            "text": "没有来电记录", "voice": "cmn", "rate": 320}).content)
+        slow, slow_rate = read_wav(admin.post("/api/v1/tts/preview", json={
+            "text": "没有来电记录", "voice": "cmn", "rate": 120}).content)
+    finally:
+        expect(admin.put("/api/v1/tts/settings",
+                         json={"voice": before["voice"], "rate": before["rate"]}), 200)
+    got_env = envelope(got, rate)
+    # spoken at the tenant's 320 words a minute: like the fast preview, not the slow one
+    assert best_correlation(envelope(fast, fast_rate), got_env) > 0.8
+    assert speech_frames(got_env) < 0.8 * speech_frames(envelope(slow, slow_rate))
