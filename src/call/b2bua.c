@@ -122,8 +122,6 @@ unsigned b2bua_active_calls(const struct b2bua *b)
 
 /* ---- media ---- */
 
-enum { SAME_KEY_MS = 120 };
-
 void call_played(struct call *call)
 {
 	if (call->ended)
@@ -136,17 +134,13 @@ void call_played(struct call *call)
 
 /* A key the leg's far end pressed, however it came (RFC 4733 event,
    in-band tone, SIP INFO): whoever is collecting keys takes it. A phone
-   that sends one key two ways (INFO and RFC 4733) is heard once: the same
-   key again within SAME_KEY_MS is dropped. */
-static void on_key(struct leg *leg, char digit)
+   that sends one key two ways (INFO and in the media) is heard once. */
+static void on_key(struct leg *leg, char digit, bool via_info)
 {
 	struct call *call = leg->call;
-	int64_t now = now_ms();
 
-	if (digit == leg->last_key && now - leg->last_key_ms < SAME_KEY_MS)
+	if (key_seen_twice(&leg->last_key, digit, via_info, now_ms()))
 		return;
-	leg->last_key = digit;
-	leg->last_key_ms = now;
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);
@@ -166,7 +160,7 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 			 leg->endpoint);
 		call_end(call, "media_timeout", "system", 0, "RTP timeout");
 	} else if (ev == MEDIA_DTMF) {
-		on_key(leg, digit);
+		on_key(leg, digit, false);
 	} else if (ev == MEDIA_PLAY_DONE) {
 		call_played(call);
 	}
@@ -656,7 +650,7 @@ static void leg_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 	}
 	sip_reply(sip, msg, 200, "OK");
 	if (key && !leg->call->ended)
-		on_key(leg, key);       /* after the answer: it may end the leg */
+		on_key(leg, key, true); /* after the answer: it may end the leg */
 }
 
 void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,

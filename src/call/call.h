@@ -52,8 +52,7 @@ struct leg {
 	struct media_stats stats;  /* read when the leg ends */
 	const struct route_trunk *trunk;  /* the trunk it went out on */
 	struct leg_timer st;
-	char last_key;             /* the last DTMF key, and when (b2bua.c) */
-	int64_t last_key_ms;
+	struct key_seen last_key;  /* the last DTMF key (b2bua.c) */
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
 	bool moh;                  /* hears music on hold (moh.c) */

@@ -63,3 +63,15 @@ int64_t collect_deadline(const struct collector *c)
 {
 	return c->state == COLLECT_MORE ? c->deadline : 0;
 }
+
+bool key_seen_twice(struct key_seen *ks, char key, bool via_info,
+		    int64_t now)
+{
+	if (key == ks->key && via_info != ks->via_info &&
+	    now - ks->at < COLLECT_ECHO_MS)
+		return true;
+	ks->key = key;
+	ks->via_info = via_info;
+	ks->at = now;
+	return false;
+}

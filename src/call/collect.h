@@ -49,4 +49,18 @@ enum collect_state collect_check(struct collector *c, int64_t now);
 /* When to call collect_check next (ms, same clock), 0: no deadline. */
 int64_t collect_deadline(const struct collector *c);
 
+/* One key sent two ways — SIP INFO and in the media (RFC 4733 or a
+   tone) — by a phone that does both: the second within COLLECT_ECHO_MS
+   is the same key press. */
+enum { COLLECT_ECHO_MS = 120 };
+struct key_seen {
+	char key;
+	bool via_info;
+	int64_t at;
+};
+/* True when this key is the other way's copy of the last one (drop it);
+   else it is noted as the last key. */
+bool key_seen_twice(struct key_seen *ks, char key, bool via_info,
+		    int64_t now);
+
 #endif

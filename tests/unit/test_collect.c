@@ -116,6 +116,22 @@ static void test_thirty_two_digits_fit(void **state)
 	assert_int_equal(c.digits[32], '\0');
 }
 
+static void test_a_key_sent_two_ways_counts_once(void **state)
+{
+	struct key_seen ks = {0};
+
+	(void)state;
+	assert_false(key_seen_twice(&ks, '5', true, 1000));      /* INFO */
+	assert_true(key_seen_twice(&ks, '5', false, 1060));      /* RFC 4733 */
+	/* the same key again the same way is a new press, however soon */
+	assert_false(key_seen_twice(&ks, '5', true, 1070));
+	assert_false(key_seen_twice(&ks, '5', true, 1080));
+	/* the other way, but too late: a new press */
+	assert_false(key_seen_twice(&ks, '5', false, 1080 + 120));
+	/* another key right away */
+	assert_false(key_seen_twice(&ks, '6', true, 1210));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_key_at_the_deadline_is_late),
 		cmocka_unit_test(test_bad_rules_are_refused),
 		cmocka_unit_test(test_thirty_two_digits_fit),
+		cmocka_unit_test(test_a_key_sent_two_ways_counts_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
