@@ -421,6 +421,24 @@ static void feature_hangup(void *arg)
 	call_end(call, "feature_code", "system", 0, NULL);
 }
 
+/* A call of the extension that hotlined answers itself (a feature: no one
+   else is on it); NULL when it could not be taken or answered. */
+static struct call *answer_here(struct b2bua *b, const struct sip_msg *msg,
+				const struct dir_extension *from,
+				const char *callee)
+{
+	struct call *call = b2bua_take_call(b, msg, from->tenant_id,
+					    "internal", from->number,
+					    from->display_name, callee,
+					    from->codecs);
+
+	if (call && call_answer_alone(call)) {
+		call_end(call, "system_error", "system", 500, "Server Error");
+		return NULL;
+	}
+	return call;
+}
+
 /* *82 (ippbx.md §2.9): who last called this extension, read out (TTS,
    Chinese, the number digit by digit), then hang-up. */
 static void say_last_caller(struct b2bua *b, const struct sip_msg *msg,
@@ -430,17 +448,10 @@ static void say_last_caller(struct b2bua *b, const struct sip_msg *msg,
 					  from->tenant_id, from->number);
 	struct prompt_part part = {.kind = PROMPT_TEXT};
 	char digits[512];
-	struct call *call = b2bua_take_call(b, msg, from->tenant_id,
-					    "internal", from->number,
-					    from->display_name, "*82",
-					    from->codecs);
+	struct call *call = answer_here(b, msg, from, "*82");
 
 	if (!call)
 		return;
-	if (call_answer_alone(call)) {
-		call_end(call, "system_error", "system", 500, "Server Error");
-		return;
-	}
 	if (last && !say_digits(digits, sizeof(digits), SAY_ZH, last, true))
 		re_snprintf(part.text, sizeof(part.text),
 			    "上一个来电号码是 %s", digits);
@@ -458,17 +469,10 @@ static void say_last_caller(struct b2bua *b, const struct sip_msg *msg,
 static void echo_test(struct b2bua *b, const struct sip_msg *msg,
 		      const struct dir_extension *from)
 {
-	struct call *call = b2bua_take_call(b, msg, from->tenant_id,
-					    "internal", from->number,
-					    from->display_name, "*43",
-					    from->codecs);
+	struct call *call = answer_here(b, msg, from, "*43");
 
 	if (!call)
 		return;
-	if (call_answer_alone(call)) {
-		call_end(call, "system_error", "system", 500, "Server Error");
-		return;
-	}
 	media_endpoint_echo(call->a->ep, true);
 	log_info("call", "extension %s: echo test", from->number);
 }
@@ -517,15 +521,9 @@ static bool feature_code(struct b2bua *b, const struct sip_msg *msg,
 	}
 	log_info("call", "extension %s: feature code %s (%s = '%s')",
 		 from->number, dialed, column, value);
-	call = b2bua_take_call(b, msg, from->tenant_id, "internal",
-			       from->number, from->display_name, dialed,
-			       from->codecs);
+	call = answer_here(b, msg, from, dialed);
 	if (!call)
 		return true;
-	if (call_answer_alone(call)) {
-		call_end(call, "system_error", "system", 500, "Server Error");
-		return true;
-	}
 	media_play(call->a->ep, &(struct media_play){
 		.sound = b2bua_tone(b, "confirm"), .loops = 1});
 	tmr_start(&call->ring_tmr, 1000, feature_hangup, call);
