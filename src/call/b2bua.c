@@ -579,7 +579,7 @@ static int leg_offer(struct mbuf **descp, const struct sip_msg *msg,
 	struct leg *leg = arg;
 	int err;
 
-	stimer_refreshed_by_invite(leg, msg);
+	stimer_refreshed_by_invite(leg);
 	if (!leg_sdp_has_body(msg->mb))
 		return leg_sdp_encode(&leg->sdp, descp, true);
 	err = leg_sdp_decode(&leg->sdp, msg->mb, true);

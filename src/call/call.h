@@ -122,7 +122,7 @@ int  stimer_answer_headers(const struct leg *leg, char *buf, size_t size);
 int  stimer_offer_headers(char *buf, size_t size);
 void stimer_start(struct leg *leg);
 void stimer_stop(struct leg *leg);
-void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg);
+void stimer_refreshed_by_invite(struct leg *leg);
 void stimer_update(struct leg *leg, const struct sip_msg *msg,
 		   struct mbuf *answer);
 

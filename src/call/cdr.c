@@ -40,8 +40,7 @@ static json_t *leg_row(const struct call *call, const struct leg *leg,
 			 opt_real(leg->has_fmt ? media_tx_mos(&leg->fmt,
 							      &leg->stats)
 					       : 0),
-			 opt_real(leg->stats.tx_reported ? leg->stats.rtt_ms
-							 : 0));
+			 opt_real(leg->stats.rtt_ms));
 }
 
 static json_t *call_row(const struct call *call)

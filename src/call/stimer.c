@@ -219,7 +219,7 @@ static void refresh_due(void *arg)
 	arm(leg);
 }
 
-void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg)
+void stimer_refreshed_by_invite(struct leg *leg)
 {
 	struct leg_timer *st = &leg->st;
 
@@ -227,7 +227,6 @@ void stimer_refreshed_by_invite(struct leg *leg, const struct sip_msg *msg)
 		return;
 	/* Our 2xx carries no Session-Expires (see the top of this file):
 	   the timer is over for both sides. */
-	(void)msg;
 	st->interval = 0;
 	tmr_cancel(&st->tmr);
 }

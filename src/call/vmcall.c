@@ -30,7 +30,6 @@ struct vm_save {
 
 struct vmcall {
 	enum vm_stage stage;
-	char box_id[ID_LEN];
 	unsigned max_s;
 	struct recorder *rec;
 	struct vm_save *save;      /* filled as we go; saved() frees it */
@@ -119,7 +118,7 @@ static void record_message(struct call *call)
 		recorder_detach(vm->rec);
 	tmr_start(&vm->tmr, vm->max_s * 1000ULL, longest, call);
 	log_info("call", "call %s: recording a voicemail for box %s",
-		 call->id, vm->box_id);
+		 call->id, m->box_id);
 }
 
 void voicemail_stop(struct call *call)
@@ -202,7 +201,6 @@ bool voicemail_take(struct call *call, const char *number)
 		return false;
 	}
 	vm->save->store = deps->store;
-	str_ncpy(vm->box_id, box->id, sizeof(vm->box_id));
 	vm->max_s = box->max_message_s ? box->max_message_s : 120;
 	tmr_init(&vm->tmr);
 	m = &vm->save->msg;

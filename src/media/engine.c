@@ -518,11 +518,6 @@ void media_play_stop(struct media_endpoint *ep)
 	want_publish(ep, true);
 }
 
-bool media_playing(const struct media_endpoint *ep)
-{
-	return ep && ep->play.sound != NULL;
-}
-
 int media_record(struct media_endpoint *ep, struct recorder *rec)
 {
 	if (!ep || ep->freed || !rec)
@@ -586,8 +581,8 @@ void media_endpoint_stats(const struct media_endpoint *ep,
 			  256;
 	st->tx_jitter_ms = atomic_load_explicit(&s->tx_jitter_us,
 						memory_order_relaxed) / 1000.0;
-	st->tx_reported = st->tx_jitter_ms > 0 || st->tx_loss_pct > 0 ||
-			  st->rtt_ms > 0;
+	st->tx_reported = atomic_load_explicit(&s->tx_reported,
+					       memory_order_relaxed);
 	st->last_rx_ms = atomic_load_explicit(&s->last_rx_ms,
 					      memory_order_relaxed);
 }

@@ -178,6 +178,7 @@ struct ep_stats {
 	atomic_uint_least32_t rtt_us;           /* 0: not known (rtcp.c) */
 	atomic_uint_least32_t tx_lost_frac;     /* the far end's, /256 */
 	atomic_uint_least32_t tx_jitter_us;     /* the far end's */
+	atomic_bool tx_reported;                /* a report block arrived */
 	atomic_int_least64_t last_rx_ms;
 };
 
@@ -315,9 +316,8 @@ int  ownstream_send(struct media_endpoint *ep, struct ownstream *os,
 void player_apply(struct media_thread *mt, struct media_endpoint *ep,
 		  const struct want *w);
 void player_release(struct media_endpoint *ep);
-bool player_active(const struct media_endpoint *ep);
 void player_tick(struct media_thread *mt, int64_t now);
-bool player_unlist(struct media_endpoint *ep);
+void player_unlist(struct media_endpoint *ep);
 
 /* tap.c (media thread) */
 void tap_rx(struct media_endpoint *ep, const uint8_t *payload, size_t len);

@@ -155,7 +155,6 @@ struct media_play {
    for (not of one stopped or replaced). */
 int  media_play(struct media_endpoint *ep, const struct media_play *p);
 void media_play_stop(struct media_endpoint *ep);
-bool media_playing(const struct media_endpoint *ep);
 /* Records the call at this endpoint (src/media/recorder.h): left is what
    its far end sends (the customer), right what its bridge peer's far end
    sends, decoded to 8 kHz every 20 ms. Once per endpoint: EINVAL when it

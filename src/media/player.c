@@ -391,15 +391,7 @@ void player_tick(struct media_thread *mt, int64_t now)
 }
 
 /* ep leaves its thread: off the list (apply() lists it where it lands). */
-bool player_unlist(struct media_endpoint *ep)
+void player_unlist(struct media_endpoint *ep)
 {
-	bool was = ep->pl.listed;
-
 	player_unlink(&ep->pl);
-	return was;
-}
-
-bool player_active(const struct media_endpoint *ep)
-{
-	return ep->pl.active;
 }

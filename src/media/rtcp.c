@@ -70,6 +70,8 @@ static void block(struct media_endpoint *ep, const uint8_t *b, int64_t now_us)
 
 	atomic_store_explicit(&ep->st.tx_lost_frac, b[4],
 			      memory_order_relaxed);
+	atomic_store_explicit(&ep->st.tx_reported, true,
+			      memory_order_relaxed);
 	atomic_store_explicit(&ep->st.tx_jitter_us,
 			      (uint32_t)((uint64_t)be32(b + 12) * 1000000 /
 					 clock), memory_order_relaxed);

@@ -123,14 +123,19 @@ void tap_rx(struct media_endpoint *ep, const uint8_t *payload, size_t len)
 		fifo_put(&ep->tap.fifo, xs->work, m);
 }
 
+void tap_unlist(struct media_endpoint *ep)
+{
+	if (ep->tap.listed) {
+		list_unlink(&ep->tap.le);
+		ep->tap.listed = false;
+	}
+}
+
 static void tap_detach(struct media_endpoint *ep)
 {
 	struct tap *t = &ep->tap;
 
-	if (t->listed) {
-		list_unlink(&t->le);
-		t->listed = false;
-	}
+	tap_unlist(ep);
 	if (t->rec && !t->detached) {
 		recorder_detach(t->rec);
 		t->detached = true;
@@ -172,13 +177,6 @@ void tap_release(struct media_endpoint *ep)
 	ep->tap.dtmf = NULL;
 }
 
-void tap_unlist(struct media_endpoint *ep)
-{
-	if (ep->tap.listed) {
-		list_unlink(&ep->tap.le);
-		ep->tap.listed = false;
-	}
-}
 
 /* From apply(): recorders stopped (detached), and the one to feed now. */
 void tap_apply(struct media_thread *mt, struct media_endpoint *ep,

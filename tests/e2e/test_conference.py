@@ -108,3 +108,19 @@ def test_full_room_is_busy_and_a_participant_can_be_muted(daemon, admin, tmp_pat
         pb.stop()
     assert call_record(admin, c)["end_status"] == "busy"
     assert tone_power(pb.received_audio(), (440, 1000))[440] > 0.2
+    # the last seconds of a's recording, all after the mute: no b in it
+    muted_part = tail_wav(pa.received_audio(), 1.5, tmp_path / "a-tail.wav")
+    assert tone_power(muted_part, (440, 1000))[1000] < 0.02
+
+
+def tail_wav(path, seconds, out):
+    """The last `seconds` of a WAV file (its last half-second dropped: the hang-up)."""
+    import wave
+    with wave.open(str(path)) as w:
+        params, rate, n = w.getparams(), w.getframerate(), w.getnframes()
+        w.setpos(max(0, n - int((seconds + 0.5) * rate)))
+        frames = w.readframes(int(seconds * rate))
+    with wave.open(str(out), "wb") as o:
+        o.setparams(params)
+        o.writeframes(frames)
+    return out
