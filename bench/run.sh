@@ -3,7 +3,8 @@
 # Prints the figures; docs/performance.md records them with the date.
 #   1. HTTP API throughput and latency (wrk, loopback, release build)
 #   2. SIP calls through the B2BUA, extension -> trunk, driven by sipp:
-#      call rate and concurrent calls with RTP both ways (bench/sip_calls.sh)
+#      call rate, concurrent calls with RTP both ways, and concurrent calls
+#      walking a 5-node IVR menu flow (bench/sip_calls.sh)
 #   3. the media engine alone, 1,000 relayed calls (bench/rtp_relay.sh)
 # About 4 minutes. SKIP_SIP=1 / SKIP_RTP=1 leave parts out.
 set -euo pipefail
