@@ -406,8 +406,11 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	cancel_other_legs(call, b);
 	call_bridge(call, b);
 	if (call->answer_ms) {
-		/* A transfer target answered: the transferee talks to it. */
-		ivrcall_dialled(call, true, 200);
+		/* A transfer target answered: the transferee talks to it.
+		   From an IVR flow, the conversation starts now: the
+		   recording policy applies as to any answered call. */
+		if (ivrcall_dialled(call, true, 200))
+			callrec_start(call);
 		log_info("call", "call %s transferred to %s", call->id,
 			 b->endpoint);
 		return;

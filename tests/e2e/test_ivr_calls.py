@@ -649,3 +649,34 @@ def test_inbound_number_through_the_flow_out_to_a_carrier(make_daemon, tmp_path)
     assert rec["direction"] == "inbound" and rec["answered_by"] == t_out["name"]
     assert [(s["node_id"], s["exit"]) for s in rec["ivr_path"]] == [
         ("start", "next"), ("set", "next"), ("out", "answered")]
+
+
+def test_a_call_transferred_by_the_flow_is_recorded_by_policy(daemon, admin, tmp_path):
+    from test_call_recording import set_record
+    a, b = caller_ext(admin), new_extension(admin)
+    set_record(admin, b, "always")
+    _, _, number = publish(admin, [
+        start("dial"),
+        node("dial", "transfer_extension", {"failed": None}, number=b),
+    ])
+    callee = Baresip(tmp_path, "b", b, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=1000).start(seconds=14)
+    caller = Baresip(tmp_path, "a", a, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        assert wait_registered(admin, b)
+        caller.start([f"/dial sip:{number}@{DOMAIN}"], seconds=6)
+        caller.proc.wait(20)
+    finally:
+        caller.stop()
+        callee.stop()
+    rec = call_record(admin, a)
+    end = time.time() + 10
+    while time.time() < end:
+        rec = expect(admin.get(f"/api/v1/calls/{rec['id']}"), 200)
+        if rec.get("recordings") and rec["recordings"][0]["status"] == "done":
+            break
+        time.sleep(0.2)
+    assert rec["answered_by"] == b and path(rec)[1] == ("dial", "answered", "")
+    assert rec["recordings"] and rec["recordings"][0]["duration_ms"] > 1500, rec
+    # and the caller heard the callee
+    assert tone_power(caller.received_audio(), (1000, 440))[1000] > 0.2
