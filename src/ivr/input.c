@@ -286,6 +286,41 @@ static void survey_key(struct ivr_session *s, char key)
 	retry(s, false);
 }
 
+static void recognise(struct ivr_session *s, bool on)
+{
+	if (s->ops->listen && s->ops->listen(s->arg, on) && on)
+		log_info("ivr", "call %s: no speech recogniser: keys only",
+			 s->info.call_id);
+}
+
+void ivr_speech(struct ivr_session *s, const char *utterance)
+{
+	const json_t *b, *w;
+	size_t i, j;
+
+	if (!s || (s->phase != PH_PROMPTING && s->phase != PH_INPUT) ||
+	    ivr_cur_node(s)->type != IVR_SPEECH_MENU)
+		return;
+	if (s->phase == PH_PROMPTING)
+		s->ops->stop(s->arg);
+	tmr_cancel(&s->tmr);
+	ivr_event(s, "speech", utterance);
+	json_array_foreach(ivr_param(s, "branches"), i, b) {
+		json_array_foreach(json_object_get(b, "keywords"), j, w) {
+			char exit[24];
+
+			if (!*json_string_value(w) ||
+			    !strstr(utterance, json_string_value(w)))
+				continue;
+			recognise(s, false);
+			snprintf(exit, sizeof(exit), "%zu", i + 1);
+			ivr_take_exit(s, exit);
+			return;
+		}
+	}
+	retry(s, false);
+}
+
 static void speech_key(struct ivr_session *s, char key)
 {
 	const json_t *b;
@@ -299,6 +334,7 @@ static void speech_key(struct ivr_session *s, char key)
 		if (json_string_value(json_object_get(b, "key"))[0] != key)
 			continue;
 		snprintf(exit, sizeof(exit), "%zu", i + 1);
+		recognise(s, false);
 		ivr_take_exit(s, exit);
 		return;
 	}
@@ -387,6 +423,8 @@ void input_enter(struct ivr_session *s)
 
 	if (t == IVR_MENU || t == IVR_DYNAMIC_MENU || t == IVR_SPEECH_MENU)
 		push_menu(s);
+	if (t == IVR_SPEECH_MENU)
+		recognise(s, true);
 	if (t == IVR_DYNAMIC_MENU && !(s->entries = dynamic_entries(s))) {
 		log_info("ivr", "call %s: dynamic menu %s has no entries",
 			 s->info.call_id, ivr_cur_node(s)->id);

@@ -48,6 +48,10 @@ struct ivr_host_ops {
 	int  (*voicemail)(void *arg, const char *box);
 	/* Ends the call. */
 	void (*hangup)(void *arg, const char *status);
+	/* Optional (NULL: no speech recogniser): starts (on) or stops
+	   feeding the caller's audio to a speech recogniser, whose results
+	   come back as ivr_speech(). */
+	int  (*listen)(void *arg, bool on);
 };
 
 struct ivr_call_info {
@@ -70,6 +74,10 @@ int  ivr_start(struct ivr_session **sp, struct ivr_flow *flow,
 	       void *arg, const struct ivr_call_info *info);
 /* A key the caller pressed: true when the session took it. */
 bool ivr_key(struct ivr_session *s, char key);
+/* A speech recogniser heard this (UTF-8 text) during a speech menu: the
+   first branch with a keyword in it is taken; nothing matching counts as
+   a wrong answer. Ignored outside a speech menu. */
+void ivr_speech(struct ivr_session *s, const char *utterance);
 /* What play() played has ended. */
 void ivr_played(struct ivr_session *s);
 /* The outcome of dial_*(): answered (the IVR is over for this call) or

@@ -222,6 +222,7 @@ struct fake {
 	unsigned nplayed;
 	bool hung_up;
 	char status[32];
+	int listening;          /* -1 never asked, 0 off, 1 on */
 };
 
 static int fake_play(void *arg, const struct ivr_part *parts, size_t n,
@@ -272,14 +273,23 @@ static void fake_hangup(void *arg, const char *status)
 	snprintf(f->status, sizeof(f->status), "%s", status);
 }
 
+static int fake_listen(void *arg, bool on)
+{
+	struct fake *f = arg;
+
+	f->listening = on;
+	return 0;
+}
+
 static const struct ivr_host_ops fake_ops = {
 	fake_play, fake_stop, fake_dial, fake_dial_out, fake_voicemail,
-	fake_hangup,
+	fake_hangup, fake_listen,
 };
 
-static struct ivr_session *run_menu(struct fake *fk, struct ivr_flow **fp)
+static struct ivr_session *run_flow(struct fake *fk, struct ivr_flow **fp,
+				    const char *text)
 {
-	json_t *g = graph(menu_flow);
+	json_t *g = graph(text);
 	struct ivr_call_info info = {.call_id = "c1", .tenant_id = "t1",
 				     .caller = "13900001111",
 				     .callee = "4001"};
@@ -291,6 +301,11 @@ static struct ivr_session *run_menu(struct fake *fk, struct ivr_flow **fp)
 	assert_int_equal(ivr_start(&s, *fp, &env, &fake_ops, fk, &info), 0);
 	run_loop(10);
 	return s;
+}
+
+static struct ivr_session *run_menu(struct fake *fk, struct ivr_flow **fp)
+{
+	return run_flow(fk, fp, menu_flow);
 }
 
 /* The steps as "node:exit:digits" joined by spaces. */
@@ -372,6 +387,43 @@ static void test_session_fails_after_max_errors(void **state)
 	ivr_flow_unref(f);
 }
 
+static void test_speech_menu_takes_a_recogniser_or_keys(void **state)
+{
+	const char *flow =
+		"{\"nodes\": ["
+		"{\"id\": \"s\", \"type\": \"start\", \"exits\": {\"next\": \"q\"}},"
+		"{\"id\": \"q\", \"type\": \"speech_menu\", \"params\": {"
+		"  \"branches\": [{\"keywords\": [\"不是\"], \"key\": \"2\"},"
+		"                {\"keywords\": [\"是\", \"是的\"], \"key\": \"1\"}]},"
+		" \"exits\": {\"1\": null, \"2\": null, \"failed\": null}}"
+		"]}";
+	struct fake fk = {.listening = -1};
+	struct ivr_flow *f;
+	struct ivr_session *s = run_flow(&fk, &f, flow);
+	char text[256];
+
+	(void)state;
+	assert_int_equal(fk.listening, 1);     /* the recogniser was asked */
+	ivr_speech(s, "嗯");                   /* no keyword: once more */
+	assert_true(ivr_active(s));
+	ivr_speech(s, "我是的");               /* branch 2's keyword */
+	assert_int_equal(fk.listening, 0);
+	steps_text(s, text, sizeof(text));
+	assert_string_equal(text, "s:next: q:2:");
+	assert_true(fk.hung_up);               /* exit 2 ends the flow */
+	ivr_free(s);
+	ivr_flow_unref(f);
+
+	/* the same menu by keys (no recogniser) */
+	memset(&fk, 0, sizeof(fk));
+	s = run_flow(&fk, &f, flow);
+	ivr_key(s, '2');
+	steps_text(s, text, sizeof(text));
+	assert_string_equal(text, "s:next: q:1:2");
+	ivr_free(s);
+	ivr_flow_unref(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_comparisons),
 		cmocka_unit_test(test_session_walks_the_menus),
 		cmocka_unit_test(test_session_fails_after_max_errors),
+		cmocka_unit_test(test_speech_menu_takes_a_recogniser_or_keys),
 	};
 	int err = libre_init();
 
