@@ -37,7 +37,7 @@ HANDLER(calls_list)
 
 HANDLER(calls_get)
 {
-	json_t *call = NULL, *legs = NULL, *recs = NULL;
+	json_t *call = NULL, *legs = NULL, *recs = NULL, *path = NULL;
 	int err = db_query_one(db, &call, "SELECT " COLUMNS " FROM calls "
 			       "WHERE id = ? AND tenant_id = ?",
 			       json_pack("[ss]", req->id, req->who.tenant_id));
@@ -50,14 +50,23 @@ HANDLER(calls_get)
 			       "FROM call_legs "
 			       "WHERE call_id = ? AND tenant_id = ? ORDER BY seq",
 			       json_pack("[ss]", req->id, req->who.tenant_id));
+	if (!err)
+		err = db_query(db, &path, "SELECT seq, flow_id, flow_name, "
+			       "version, node_id, node_name, node_type, "
+			       "entered_at, left_at, exit_name AS exit, digits "
+			       "FROM call_ivr_steps WHERE call_id = ? AND "
+			       "tenant_id = ? ORDER BY seq",
+			       json_pack("[ss]", req->id, req->who.tenant_id));
 	if (!err && principal_can(&req->who, "recordings", false))
 		err = recordings_of_call(db, req, req->id, &recs);
 	if (err) {
 		json_decref(call);
 		json_decref(legs);
+		json_decref(path);
 		return err;
 	}
 	json_object_set_new(call, "legs", legs);
+	json_object_set_new(call, "ivr_path", path);
 	if (recs)
 		json_object_set_new(call, "recordings", recs);
 	return api_ok(req, 200, call);

@@ -30,6 +30,7 @@ static const struct perm_def catalogue[] = {
 	{"tts", "telephony"},
 	{"conferences", "telephony"},
 	{"voicemail", "telephony"},
+	{"ivr", "telephony"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},

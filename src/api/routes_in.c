@@ -3,8 +3,8 @@
  * on the called number (one of the tenant's numbers, or empty for any),
  * the caller's prefix and a time group ("in": while open, "out": while
  * closed); the destination is an extension, a ring group of extensions,
- * an external number or hang-up (ivr, queue and voicemail are accepted
- * for the modules that will answer them).
+ * an external number, an IVR flow (published) or hang-up (queue and
+ * voicemail are accepted for the modules that will answer them).
  */
 #include <errno.h>
 #include <string.h>
@@ -71,6 +71,30 @@ static int check_ring_group(struct db *db, struct api_req *req,
 	return err;
 }
 
+/* An IVR destination is one of the tenant's flows with a published
+   version (docs/ivr.md). */
+static int check_flow(struct db *db, struct api_req *req, const char *id)
+{
+	json_t *row = NULL;
+	int err;
+
+	if (!id || !*id)
+		return bad_dest(req, "target must be an IVR flow id");
+	err = db_query_one(db, &row, "SELECT published_version_id FROM "
+			   "ivr_flows WHERE tenant_id = ? AND id = ?",
+			   json_pack("[ss]", req->who.tenant_id, id));
+	if (!err && json_is_null(json_object_get(row,
+						 "published_version_id")))
+		err = api_fail(req, 400, "invalid_field", "field "
+			       "'destination': IVR flow '%s' has no published "
+			       "version yet", id);
+	json_decref(row);
+	if (err == ENOENT)
+		return api_fail(req, 400, "invalid_field", "field "
+				"'destination': no IVR flow '%s'", id);
+	return err;
+}
+
 static int check_dest(struct db *db, struct api_req *req, json_t *dest)
 {
 	const char *type = json_string_value(json_object_get(dest, "type"));
@@ -89,6 +113,8 @@ static int check_dest(struct db *db, struct api_req *req, json_t *dest)
 		return check_extension(db, req, json_string_value(target));
 	if (!strcmp(type, "ring_group"))
 		return check_ring_group(db, req, target);
+	if (!strcmp(type, "ivr"))
+		return check_flow(db, req, json_string_value(target));
 	if (!strcmp(type, "external") &&
 	    !crud_number_valid(json_string_value(target), false))
 		return bad_dest(req, "target must be a phone number");

@@ -19,6 +19,8 @@
 #include "../store/store.h"
 #include "../route/tz.h"
 #include "../core/cidr.h"
+#include "../core/log.h"
+#include "../ivr/flow.h"
 
 struct dir_data {
 	struct dir_tenant *tenants;       /* sorted by sip_domain */
@@ -46,6 +48,8 @@ struct dir_data {
 	size_t nrooms;
 	struct dir_voicemail_box *boxes;     /* by tenant, number */
 	size_t nboxes;
+	struct dir_ivr_flow *flows;          /* by tenant, id */
+	size_t nflows;
 };
 
 struct dir_load;
@@ -112,6 +116,9 @@ static void data_free(struct dir_data *d)
 	free(d->speed_dials);
 	free(d->rooms);
 	free(d->boxes);
+	for (size_t i = 0; i < d->nflows; i++)
+		ivr_flow_unref(d->flows[i].flow);
+	free(d->flows);
 	free(d->by_id);
 	free(d->tenants);
 	free(d);
@@ -903,6 +910,54 @@ static int build_rooms_and_boxes(struct dir_data *d, json_t *rooms,
 	return 0;
 }
 
+static int cmp_flow(const void *a, const void *b)
+{
+	const struct dir_ivr_flow *x = a, *y = b;
+	int c = strcmp(x->tenant_id, y->tenant_id);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* Published flows, compiled here on the store reader. A graph that no
+   longer compiles (it was valid when published) is left out, loudly. */
+static int build_flows(struct dir_data *d, json_t *rows)
+{
+	json_t *row;
+	size_t i;
+
+	d->flows = alloc_rows(rows, sizeof(*d->flows));
+	if (!d->flows)
+		return ENOMEM;
+	json_array_foreach(rows, i, row) {
+		struct dir_ivr_flow *f = &d->flows[d->nflows];
+		json_t *graph = json_loads(json_string_value(json_object_get(
+						   row, "graph")), 0, NULL);
+		int err = ivr_flow_compile(graph, NULL, NULL, &f->flow);
+
+		json_decref(graph);
+		copy_str(f->id, sizeof(f->id), row, "id");
+		if (err) {
+			log_error("ivr", "flow %s: published version does not "
+				  "compile: %s", f->id, strerror(err));
+			continue;
+		}
+		copy_str(f->tenant_id, sizeof(f->tenant_id), row,
+			 "tenant_id");
+		copy_str(f->number, sizeof(f->number), row, "number");
+		snprintf(f->flow->flow_id, sizeof(f->flow->flow_id), "%s",
+			 f->id);
+		snprintf(f->flow->tenant_id, sizeof(f->flow->tenant_id), "%s",
+			 f->tenant_id);
+		copy_str(f->flow->name, sizeof(f->flow->name), row, "name");
+		copy_str(f->flow->version_id, sizeof(f->flow->version_id), row,
+			 "version_id");
+		f->flow->version = (int)row_int(row, "version");
+		d->nflows++;
+	}
+	qsort(d->flows, d->nflows, sizeof(*d->flows), cmp_flow);
+	return 0;
+}
+
 static int build_routing(struct dir_data *d, json_t *tables)
 {
 	int err = build_trunks(d, json_object_get(tables, "trunks"));
@@ -924,6 +979,8 @@ static int build_routing(struct dir_data *d, json_t *tables)
 							"conference_rooms"),
 					    json_object_get(tables,
 							"voicemail_boxes"));
+	if (!err)
+		err = build_flows(d, json_object_get(tables, "ivr_flows"));
 	return err;
 }
 
@@ -950,6 +1007,10 @@ static int load_routing(struct db *db, struct dir_data *d)
 				    "b.extension_id LEFT JOIN voices v ON v.id "
 				    "= b.greeting_voice_id AND v.status = "
 				    "'approved'"},
+		{"ivr_flows", "SELECT f.id, f.tenant_id, f.name, f.number, "
+			      "v.id AS version_id, v.version, v.graph FROM "
+			      "ivr_flows f JOIN ivr_versions v ON v.id = "
+			      "f.published_version_id"},
 	};
 	json_t *all = json_object();
 	int err = all ? 0 : ENOMEM;
@@ -1425,6 +1486,35 @@ const struct dir_voicemail_box *directory_voicemail_box(
 	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
 	snprintf(key.number, sizeof(key.number), "%s", number);
 	return bsearch(&key, d->boxes, d->nboxes, sizeof(*d->boxes), cmp_box);
+}
+
+const struct dir_ivr_flow *directory_ivr_flow(const struct directory *dir,
+					      const char *tenant_id,
+					      const char *flow_id)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_ivr_flow key;
+
+	if (!d || !tenant_id || !flow_id || strlen(flow_id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.id, sizeof(key.id), "%s", flow_id);
+	return bsearch(&key, d->flows, d->nflows, sizeof(*d->flows),
+		       cmp_flow);
+}
+
+const struct dir_ivr_flow *directory_ivr_flow_number(
+	const struct directory *dir, const char *tenant_id,
+	const char *number)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	for (size_t i = 0; d && number && *number && i < d->nflows; i++) {
+		if (!strcmp(d->flows[i].tenant_id, tenant_id) &&
+		    !strcmp(d->flows[i].number, number))
+			return &d->flows[i];
+	}
+	return NULL;
 }
 
 int directory_from_json(struct directory **dirp, json_t *tables)

@@ -206,6 +206,16 @@ struct dir_conference_room {
 	bool enabled;
 };
 
+/* An IVR flow's published version, compiled (src/ivr/flow.h); a call
+   that starts in it takes a reference (ivr_flow_ref) and keeps it. */
+struct ivr_flow;
+struct dir_ivr_flow {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char number[9];         /* dialled by extensions; "": none */
+	struct ivr_flow *flow;
+};
+
 /* A voicemail box: an extension's own (extension_id set, number = the
    extension's number) or the tenant's (a number of its own). */
 struct dir_voicemail_box {
@@ -288,6 +298,15 @@ const struct dir_number *directory_tenant_numbers(
 const struct dir_speed_dial *directory_speed_dial(
 	const struct directory *dir, const char *tenant_id,
 	const char *short_number);
+
+/* The tenant's IVR flow by id, or by its internal number; only flows
+   with a published version. */
+const struct dir_ivr_flow *directory_ivr_flow(const struct directory *dir,
+					      const char *tenant_id,
+					      const char *flow_id);
+const struct dir_ivr_flow *directory_ivr_flow_number(
+	const struct directory *dir, const char *tenant_id,
+	const char *number);
 
 /* The tenant's conference room dialled as `number`, enabled or not. */
 const struct dir_conference_room *directory_conference_room(

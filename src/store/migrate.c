@@ -526,6 +526,68 @@ static const char *const m12_leg_rtcp[] = {
 	NULL
 };
 
+/* IVR flows (docs/ivr.md): flows, their versions (the graph as JSON
+   text), each call's path through them and the key presses and anchor
+   passes the IVR report counts. */
+static const char *const m13_ivr[] = {
+	"CREATE TABLE ivr_flows ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" number TEXT NOT NULL DEFAULT '',"
+	" published_version_id TEXT,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE ivr_versions ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" flow_id TEXT NOT NULL REFERENCES ivr_flows(id) ON DELETE CASCADE,"
+	" version INTEGER NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '',"
+	" based_on TEXT,"
+	" graph TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'draft',"
+	" published_at BIGINT,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (flow_id, version))",
+
+	"CREATE TABLE call_ivr_steps ("
+	" call_id TEXT NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+	" tenant_id TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" flow_id TEXT NOT NULL,"
+	" flow_name TEXT NOT NULL DEFAULT '',"
+	" version INTEGER NOT NULL,"
+	" node_id TEXT NOT NULL,"
+	" node_name TEXT NOT NULL DEFAULT '',"
+	" node_type TEXT NOT NULL,"
+	" entered_at BIGINT NOT NULL,"
+	" left_at BIGINT,"
+	" exit_name TEXT,"
+	" digits TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (call_id, seq))",
+
+	"CREATE TABLE ivr_events ("
+	" call_id TEXT NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" tenant_id TEXT NOT NULL,"
+	" flow_id TEXT NOT NULL,"
+	" node_id TEXT NOT NULL,"
+	" node_name TEXT NOT NULL DEFAULT '',"
+	" kind TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" at BIGINT NOT NULL,"
+	" PRIMARY KEY (call_id, seq))",
+	"CREATE INDEX ivr_events_flow ON ivr_events(tenant_id, flow_id, at)",
+
+	ADD_PERM("ivr"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -540,6 +602,7 @@ static const struct migration migrations[] = {
 	{10, m10_conf_vm},
 	{11, m11_leg_mos},
 	{12, m12_leg_rtcp},
+	{13, m13_ivr},
 };
 
 static long long now_ms(void)
