@@ -208,14 +208,13 @@ export const api = {
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
     get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),
-    /** Creates the flow with draft version 1 holding a start node. */
+    /** Creates the flow with draft version 1 holding a start node (`draft_version_id`). */
     create: (body: T.IvrFlowWrite) => request<T.IvrFlow>('POST', `${B}/ivr-flows`, { body }),
     update: (id: T.Id, body: T.IvrFlowWrite) => request<T.IvrFlow>('PATCH', `${B}/ivr-flows/${id}`, { body }),
     /** 409 while an inbound route points at the flow. */
     remove: (id: T.Id) => request<void>('DELETE', `${B}/ivr-flows/${id}`),
-    /** Its versions, without graphs. */
-    versions: (id: T.Id, query?: T.ListQuery) =>
-      request<T.List<T.IvrVersion>>('GET', `${B}/ivr-flows/${id}/versions`, { query: q(query) }),
+    /** All its versions, newest first, without graphs (not paged). */
+    versions: (id: T.Id) => request<{ items: T.IvrVersion[]; total: number }>('GET', `${B}/ivr-flows/${id}/versions`),
     /** A new draft copied from `based_on` (default: the published version, else the latest). */
     newVersion: (id: T.Id, body: T.IvrVersionCreate) => request<T.IvrVersion>('POST', `${B}/ivr-flows/${id}/versions`, { body }),
     report: (id: T.Id, query?: T.IvrReportQuery) => request<T.IvrReport>('GET', `${B}/ivr-flows/${id}/report`, { query: q(query) }),

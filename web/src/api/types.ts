@@ -804,8 +804,10 @@ export interface IvrFlow {
   description: string
   number: string
   published_version_id: Id | null
-  /** The published version's number, when the server answers it. */
-  published_version?: number | null
+  /** The published version's number. */
+  published_version: number | null
+  /** On create only: draft version 1. */
+  draft_version_id?: Id
   created_at: Millis
   updated_at: Millis
 }
@@ -813,13 +815,15 @@ export type IvrVersionStatus = 'draft' | 'published' | 'retired'
 export interface IvrVersion {
   id: Id
   flow_id: Id
+  flow_name: string
   version: number
   note: string
   based_on: Id | null
   status: IvrVersionStatus
   created_at: Millis
   updated_at: Millis
-  published_at?: Millis | null
+  /** When it was last published. */
+  published_at: Millis | null
   /** Only in GET of one version. */
   graph?: IvrGraph
 }
@@ -832,7 +836,8 @@ export interface IvrVersionUpdate {
   note?: string
 }
 export interface IvrProblem {
-  node_id: string | null
+  /** Empty for the graph as a whole. */
+  node_id: string
   message: string
 }
 export interface IvrValidation {
@@ -842,6 +847,9 @@ export interface IvrValidation {
 export interface IvrReport {
   keys: { node_id: string; node_name: string; key: string; count: number }[]
   anchors: { name: string; count: number }[]
+  /** Calls that entered the flow, and their average time in it. */
+  calls: number
+  avg_ivr_ms: number
 }
 export interface IvrReportQuery {
   from?: Millis
@@ -849,6 +857,7 @@ export interface IvrReportQuery {
 }
 /** One step of a call through a flow (GET /calls/{id} → ivr_path). */
 export interface IvrPathStep {
+  seq: number
   flow_id: Id
   flow_name: string
   version: number
@@ -857,6 +866,8 @@ export interface IvrPathStep {
   node_type: string
   entered_at: Millis
   left_at: Millis | null
+  /** The exit taken; null: the call ended in the node. */
   exit: string | null
+  /** Keys pressed in the node. */
   digits: string
 }

@@ -288,6 +288,7 @@ export default {
       open: 'Report', title: 'Report: {name}', keys: 'Key presses', anchors: 'Anchors', node: 'Node', key: 'Key',
       count: 'Count', share: 'Share in the node', anchor: 'Anchor', noKeys: 'No key presses in this period',
       noAnchors: 'No anchor passes in this period',
+      calls: 'Calls that entered the flow', avgTime: 'Average time in the flow (s)',
     },
     types: {
       start: 'Start', play: 'Play', menu: 'Menu', collect: 'Collect digits', set: 'Set variables', condition: 'Condition',
@@ -314,7 +315,7 @@ export default {
     },
     exit: {
       end: 'Ends here', open: 'Not connected', setEnd: 'End the flow here', unsetEnd: 'Undo "ends here"',
-      targets: 'Entries may go to', none: 'No exit: the call ends or moves on here',
+      targets: 'Entries may go to', endShort: 'end', undoShort: 'undo', none: 'No exit: the call ends or moves on here',
     },
     prompt: {
       empty: 'Empty: plays nothing', preview: 'Listen', ttsPlaceholder: 'Text to speak; {\'${variable}\'} allowed',

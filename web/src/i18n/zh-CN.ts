@@ -289,6 +289,7 @@ const zh: typeof en = {
     report: {
       open: '报表', title: '报表：{name}', keys: '按键统计', anchors: '锚点统计', node: '节点', key: '按键',
       count: '次数', share: '节点内占比', anchor: '锚点', noKeys: '该时段没有按键记录', noAnchors: '该时段没有经过锚点的通话',
+      calls: '进入流程的通话', avgTime: '平均流程时长（秒）',
     },
     types: {
       start: '开始', play: '放音', menu: '按键菜单', collect: '收号', set: '设置变量', condition: '条件判断',
@@ -312,7 +313,7 @@ const zh: typeof en = {
     },
     exit: {
       end: '在此结束', open: '未连接', setEnd: '流程在此结束', unsetEnd: '取消“在此结束”',
-      targets: '条目可跳转到', none: '无出口：通话在此结束或转走',
+      targets: '条目可跳转到', endShort: '结束', undoShort: '撤销', none: '无出口：通话在此结束或转走',
     },
     prompt: {
       empty: '为空：不播放', preview: '试听', ttsPlaceholder: '要合成的文字，可用 {\'${变量}\'}',
