@@ -345,7 +345,7 @@ export default {
       ringTimeout: 'Ring timeout (s)', extNumberExternal: 'Number (or {\'${var}\'})', callerId: 'Caller ID shown',
       callerIds: { caller: 'The caller\'s number', number: 'One of our numbers' }, callerNumber: 'Our number',
       queueHint: 'Queues come with the ACD: until then every call takes "No agent".', queueId: 'Queue',
-      box: 'Voicemail box', options: 'Key → rating', keyVariable: 'Key variable', ratingVariable: 'Rating variable',
+      box: 'Voicemail box', options: 'Key → rating', rating: 'rating, e.g. satisfied', keyVariable: 'Key variable', ratingVariable: 'Rating variable',
       thanksPrompt: 'Thanks prompt', speechHint: 'No speech recogniser ships yet: callers choose a branch by its key.',
       key: 'Key', keywords: 'Keywords, separated by spaces', anchor: 'Anchor name',
       anchorHint: 'Calls passing here are counted under this name in the report.', subflow: 'Flow',

@@ -342,7 +342,7 @@ const zh: typeof en = {
       ringTimeout: '振铃超时（秒）', extNumberExternal: '号码（或 {\'${变量}\'}）', callerId: '显示的主叫号码',
       callerIds: { caller: '来电者的号码', number: '本企业号码' }, callerNumber: '本企业号码',
       queueHint: '排队随 ACD 提供：在此之前所有来电都走“无坐席”。', queueId: '队列',
-      box: '语音信箱', options: '按键 → 评分', keyVariable: '按键变量', ratingVariable: '评分变量',
+      box: '语音信箱', options: '按键 → 评分', rating: '评分，如 满意', keyVariable: '按键变量', ratingVariable: '评分变量',
       thanksPrompt: '感谢语', speechHint: '语音识别尚未提供：来电者用分支的按键选择。',
       key: '按键', keywords: '关键词，用空格分隔', anchor: '锚点名称', anchorHint: '经过这里的通话在报表中按此名称计数。',
       subflow: '流程', subflowHint: '执行该流程的已发布版本；子流程结束（null）时回到这里。',

@@ -44,7 +44,7 @@ export function defaultParams(type: string): Record<string, unknown> {
     case 'region': return { branches: [{ name: '', prefixes: [] }] }
     case 'http': return { url: '', method: 'POST', timeout_s: 5, retries: 0, inputs: [], outputs: [] }
     case 'dynamic_menu':
-      return { ...menuPrompts(), timeout_s: 10, max_errors: 3, entries_variable: '', targets: [] }
+      return { ...menuPrompts(), timeout_s: 10, max_errors: 3, entries_variable: 'dynamicEntries', targets: [] }
     case 'transfer_extension':
       // no `prompt`: the built-in "please dial the extension" plays
       return { number: '', length: 4, timeout_s: 10, max_errors: 3, ring_timeout_s: 30 }
@@ -54,7 +54,7 @@ export function defaultParams(type: string): Record<string, unknown> {
     case 'voicemail': return { box: '', prompt: [] }
     case 'survey':
       return {
-        prompt: [], options: [{ key: '1', rating: 5 }], key_variable: 'SurveyKey', rating_variable: 'SurveyRating',
+        prompt: [], options: [{ key: '1', rating: 'satisfied' }, { key: '2', rating: 'unsatisfied' }], key_variable: 'SurveyKey', rating_variable: 'SurveyRating',
         timeout_s: 10, max_errors: 2, error_prompt: [], thanks_prompt: [],
       }
     case 'counter': return { name: '' }
