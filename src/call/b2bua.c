@@ -13,6 +13,7 @@
 #include "../core/libre.h"
 #include "b2bua.h"
 #include "call.h"
+#include "../ivr/ivr.h"
 #include "../core/log.h"
 #include "../sip/directory.h"
 #include "../sip/registrar.h"
@@ -21,7 +22,8 @@
 struct b2bua {
 	struct b2bua_deps deps;
 	struct moh *moh;
-	struct media_sound *tones[4];   /* TONE_NAMES, made when first used */
+	struct media_sound *tones[5];   /* tone_names, made when first used */
+	struct http_cli *http;          /* IVR HTTP nodes */
 	struct list rooms;              /* meeting rooms in use */
 	struct hash *last_callers;      /* for *82 (lastcaller.c) */
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
@@ -63,7 +65,8 @@ void b2bua_forget(struct b2bua *b, struct call *call)
 	list_unlink(&call->le);
 }
 
-static const char *const tone_names[] = {"beep", "dial", "busy", "confirm"};
+static const char *const tone_names[] = {"beep", "dial", "busy", "confirm",
+					 "ringback"};
 
 struct media_sound *b2bua_tone(struct b2bua *b, const char *name)
 {
@@ -76,6 +79,11 @@ struct media_sound *b2bua_tone(struct b2bua *b, const char *name)
 		return b->tones[i];
 	}
 	return NULL;
+}
+
+struct http_cli *b2bua_http(const struct b2bua *b)
+{
+	return b->http;
 }
 
 struct hash *b2bua_last_callers(struct b2bua *b)
@@ -128,6 +136,8 @@ void call_played(struct call *call)
 		return;
 	if (call->vm)
 		voicemail_played(call);
+	else if (ivrcall_played(call))
+		return;
 	else if (call->hang_up_after_play)
 		call_end(call, call->end_after_play, "system", 0, NULL);
 }
@@ -144,8 +154,11 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);
-	if (!voicemail_key(call, digit) && !conference_key(call, digit))
-		transfer_key(leg, digit);
+	if (voicemail_key(call, digit) || conference_key(call, digit))
+		return;
+	if (leg == call->a && ivrcall_key(call, digit))
+		return;
+	transfer_key(leg, digit);
 }
 
 static void media_event(struct media_endpoint *ep, enum media_event ev,
@@ -388,6 +401,7 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	call_bridge(call, b);
 	if (call->answer_ms) {
 		/* A transfer target answered: the transferee talks to it. */
+		ivrcall_dialled(call, true, 200);
 		log_info("call", "call %s transferred to %s", call->id,
 			 b->endpoint);
 		return;
@@ -428,6 +442,8 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 	if (!call->answer_ms &&
 	    dispatch_all_failed(call, best_failure(call, &why)))
 		return;
+	if (call->answer_ms && ivrcall_dialled(call, false, code))
+		return;      /* the IVR goes on at the node's failed exit */
 	if (call->answer_ms) {
 		/* Nobody took the transferred call. */
 		call_end(call, "transfer_failed", "system", code, reason);
@@ -1017,8 +1033,10 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		free(b);
 		return err;
 	}
-	err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack), true,
-			 update_handler, b);
+	err = ivr_http_client(&b->http, sip_stack_dnsc(deps->stack));
+	if (!err)
+		err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack),
+				 true, update_handler, b);
 	if (!err)
 		err = sipsess_listen(&b->sock, sip_stack_sip(deps->stack), 32,
 			     invite_handler, b);
@@ -1028,6 +1046,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 	if (err) {
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
+		mem_deref(b->http);
 		moh_free(b->moh);
 		mem_deref(b->last_callers);
 		free(b);
@@ -1056,6 +1075,7 @@ void b2bua_free(struct b2bua *b)
 	b->evsock = mem_deref(b->evsock);
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
+	b->http = mem_deref(b->http);
 	moh_free(b->moh);
 	lastcaller_clear(b->last_callers);
 	b->last_callers = mem_deref(b->last_callers);

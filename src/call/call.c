@@ -7,6 +7,7 @@
 #include <string.h>
 #include "../core/libre.h"
 #include "call.h"
+#include "../ivr/ivr.h"
 #include "../core/log.h"
 
 struct call *call_new(struct b2bua *b, const char *tenant_id)
@@ -105,6 +106,7 @@ void call_free(struct call *call)
 		leg_free(le->data);
 	}
 	leg_free(call->a);
+	ivr_free(call->ivr);
 	b2bua_forget(call->b2bua, call);
 	free(call->out);
 	free(call);
@@ -156,6 +158,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	callrec_stop(call);
+	ivr_stop(call->ivr);
 	conference_leave(call);
 	voicemail_stop(call);
 	call_prompt_cancel(call);

@@ -100,6 +100,7 @@ struct call {
 	unsigned pin_tries;
 	struct vmcall *vm;         /* leaving a voicemail (vmcall.c) */
 	struct prompt *prompt;     /* being made (prompt.c), or NULL */
+	struct ivr_session *ivr;   /* in an IVR flow (ivrcall.c), or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };
@@ -184,6 +185,19 @@ void voicemail_played(struct call *call);            /* a play ended */
 void voicemail_stop(struct call *call);              /* files it */
 bool voicemail_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);
+
+/* ivrcall.c: calls in IVR flows */
+struct dir_ivr_flow;
+/* Answers the call (if not yet) and starts the flow's published
+   version on it. */
+int  ivrcall_enter(struct call *call, const struct dir_ivr_flow *flow);
+bool ivrcall_key(struct call *call, char digit);      /* true: taken */
+bool ivrcall_played(struct call *call);               /* true: taken */
+bool ivrcall_dialled(struct call *call, bool answered, uint16_t code);
+/* An extension dialled a flow's number: true when it was one. */
+bool ivrcall_dial(struct b2bua *b, const struct sip_msg *msg,
+		  const struct dir_extension *from);
+struct http_cli *b2bua_http(const struct b2bua *b);
 
 /* moh.c: music on hold */
 struct moh;

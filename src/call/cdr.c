@@ -8,6 +8,7 @@
 #include "../core/libre.h"
 #include "call.h"
 #include "../core/log.h"
+#include "../ivr/ivr.h"
 #include "../store/store.h"
 
 static json_t *opt_ms(int64_t ms)
@@ -60,6 +61,32 @@ static json_t *call_row(const struct call *call)
 			 call->sip_reason);
 }
 
+/* The call's walk through IVR flows and its key/anchor events. */
+static int write_ivr(struct db *db, json_t *ivr)
+{
+	json_t *row;
+	size_t i;
+	int err = 0;
+
+	json_array_foreach(json_object_get(ivr, "steps"), i, row) {
+		if (!err)
+			err = db_exec(db, "INSERT INTO call_ivr_steps (call_id, "
+				      "tenant_id, seq, flow_id, flow_name, "
+				      "version, node_id, node_name, node_type, "
+				      "entered_at, left_at, exit_name, digits) "
+				      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+				      "?, ?)", json_incref(row));
+	}
+	json_array_foreach(json_object_get(ivr, "events"), i, row) {
+		if (!err)
+			err = db_exec(db, "INSERT INTO ivr_events (call_id, seq, "
+				      "tenant_id, flow_id, node_id, node_name, "
+				      "kind, value, at) VALUES (?, ?, ?, ?, ?, "
+				      "?, ?, ?, ?)", json_incref(row));
+	}
+	return err;
+}
+
 static int write_record(struct db *db, void *arg)
 {
 	json_t *rec = arg, *legs = json_object_get(rec, "legs"), *leg;
@@ -84,6 +111,8 @@ static int write_record(struct db *db, void *arg)
 			      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			      json_incref(leg));
 	}
+	if (!err)
+		err = write_ivr(db, json_object_get(rec, "ivr"));
 	return err;
 }
 
@@ -108,6 +137,9 @@ void cdr_write(struct b2bua *b, const struct call *call)
 	LIST_FOREACH(&call->blegs, le)
 		json_array_append_new(legs, leg_row(call, le->data, seq++));
 	rec = json_pack("{soso}", "call", call_row(call), "legs", legs);
+	if (rec && call->ivr)
+		json_object_set_new(rec, "ivr", ivr_records(call->ivr,
+							    call->end_ms));
 	if (!rec || store_submit(b2bua_store(b), STORE_WRITE, write_record,
 				 written, rec)) {
 		log_error("cdr", "call record %s dropped", call->id);

@@ -261,8 +261,21 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 	case DEST_HANGUP:
 		call_end(call, "hangup", "system", 603, "Decline");
 		return;
+	case DEST_IVR: {
+		const struct dir_ivr_flow *flow = dec.ntargets
+			? directory_ivr_flow(dir, call->tenant_id,
+					     dec.targets[0]) : NULL;
+
+		if (!flow)
+			call_end(call, "unavailable", "system", 480,
+				 "IVR Flow Not Published");
+		else if (ivrcall_enter(call, flow))
+			call_end(call, "system_error", "system", 500,
+				 "IVR");
+		return;
+	}
 	default:
-		/* external numbers, IVR, queues and voicemail come with their
+		/* external numbers, queues and voicemail come with their
 		   modules */
 		call_end(call, "not_implemented", "system", 501,
 			 "Destination Not Implemented");
@@ -575,7 +588,8 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 		internal(b, msg, from, to);
 		return;
 	}
-	if (conference_enter(b, msg, from) || voicemail_dial(b, msg, from))
+	if (conference_enter(b, msg, from) || voicemail_dial(b, msg, from) ||
+	    ivrcall_dial(b, msg, from))
 		return;
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
 	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))

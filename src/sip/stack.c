@@ -213,6 +213,11 @@ struct sip *sip_stack_sip(const struct sip_stack *ss)
 	return ss->sip;
 }
 
+struct dnsc *sip_stack_dnsc(const struct sip_stack *ss)
+{
+	return ss->dnsc;
+}
+
 const struct sa *sip_stack_media_addr(const struct sip_stack *ss)
 {
 	return &ss->media_addr;

@@ -23,6 +23,8 @@ int  sip_stack_start(struct sip_stack **ssp,
 /* Installs the fallback listener; call after the other modules'. */
 int  sip_stack_finish(struct sip_stack *ss);
 struct sip *sip_stack_sip(const struct sip_stack *ss);
+/* The DNS client (the system's servers), for other clients (HTTP). */
+struct dnsc *sip_stack_dnsc(const struct sip_stack *ss);
 /* The address to put in SDP (c=) and in Contact headers. */
 const struct sa *sip_stack_media_addr(const struct sip_stack *ss);
 const struct sa *sip_stack_contact_addr(const struct sip_stack *ss);
