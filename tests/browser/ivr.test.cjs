@@ -252,6 +252,20 @@ test('admin designs a flow, fixes what validation finds, publishes, binds a numb
         const inUse = page.waitForResponse((r) => r.url().endsWith(`/api/v1/ivr-flows/${flow.id}`) && r.request().method() === 'DELETE');
         await confirmBox(page);
         assert.equal((await inUse).status(), 409);
+
+        // the call's details show its way through the flow
+        if (!sipSkip) {
+          await page.locator(sel('menu-calls')).click();
+          await input(page, 'calls-callee').fill(number.number.replace('+', ''));
+          await page.locator(sel('calls-search')).click();
+          await page.locator(`${sel('calls-table')} ${sel('calls-detail')}`).first().click();
+          const steps = page.locator(`${sel('calls-ivr-path')} tbody tr`);
+          await steps.nth(3).waitFor();
+          const texts = await steps.allInnerTexts();
+          assert.equal(texts.length, 4, texts.join('\n'));
+          assert.ok(texts[1].includes('Main menu') && texts[1].includes('按键菜单') && /\b1\b/.test(texts[1]), texts[1]);
+          assert.ok(texts[3].includes('Bye') && texts[3].includes('通话在此结束'), texts[3]);
+        }
       } finally {
         if (phone) await phone.stop();
         if (route) assert.equal((await apiCall(page, 'DELETE', `/api/v1/inbound-routes/${route.id}`)).status, 204);

@@ -124,6 +124,8 @@ export default {
     sides: { caller: 'Caller', callee: 'Callee', system: 'System', admin: 'Administrator' },
     roles: { caller: 'Caller', callee: 'Callee' },
     recordings: 'Recordings', noRecordings: 'This call was not recorded',
+    ivrPath: 'IVR path', ivrFlow: 'Flow', ivrNode: 'Node', ivrEntered: 'Entered', ivrSpent: 'Time', ivrDigits: 'Keys',
+    ivrExit: 'Exit taken', ivrEnded: 'call ended here',
   },
   liveCalls: {
     title: 'Live calls', liveHint: 'Refreshed every 2 s', count: 'No calls in progress | {n} call in progress | {n} calls in progress',

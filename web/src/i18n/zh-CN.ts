@@ -126,6 +126,8 @@ const zh: typeof en = {
     sides: { caller: '主叫', callee: '被叫', system: '系统', admin: '管理员' },
     roles: { caller: '主叫', callee: '被叫' },
     recordings: '通话录音', noRecordings: '该通话没有录音',
+    ivrPath: 'IVR 轨迹', ivrFlow: '流程', ivrNode: '节点', ivrEntered: '进入时间', ivrSpent: '停留', ivrDigits: '按键',
+    ivrExit: '出口', ivrEnded: '通话在此结束',
   },
   liveCalls: {
     title: '实时通话', liveHint: '每 2 秒刷新', count: '当前没有通话 | 当前 {n} 路通话 | 当前 {n} 路通话',
