@@ -122,6 +122,11 @@ test('admin designs a flow, fixes what validation finds, publishes, binds a numb
         await page.locator(sel('ivr-key-2')).click();
         await page.locator(sel('ivr-prompt-add')).click();
         await textarea(page, 'ivr-prompt-text-0').fill('您好，感谢致电。请按一。');
+        const spoken = page.waitForResponse((r) => r.url().endsWith('/api/v1/tts/preview'));
+        await page.locator(sel('ivr-prompt-preview-0')).click();     // listen to it
+        const sp = await spoken;
+        assert.equal(sp.status(), 200);
+        assert.equal(JSON.parse(sp.request().postData()).text, '您好，感谢致电。请按一。');
         assert.deepEqual(await page.locator(`${sel(`ivr-node-${menu}`)} .exit`).evaluateAll((els) => els.map((e) => e.dataset.test.split('-').pop())),
           ['1', '2', 'failed'], 'one exit per key, then failed');
         const thanks = await addNode(page, 'play', 'Thanks');
