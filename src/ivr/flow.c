@@ -497,7 +497,6 @@ static void p_voicemail(struct cx *cx, const json_t *in, json_t *out)
 
 	if (*box && !ref_ok(cx, "voicemail_box", box))
 		problem(cx, "'box': no voicemail box '%s'", box);
-	get_prompt(cx, in, out, "prompt");
 }
 
 static json_t *survey_option(struct cx *cx, const json_t *r)

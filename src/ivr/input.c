@@ -237,7 +237,7 @@ static void dynamic_key(struct ivr_session *s, char key)
 		}
 		ivr_set_var(s, "MenuKey", digits);
 		ivr_event(s, "dynamic", label ? label : digits);
-		ivr_goto(s, to, digits);
+		ivr_goto(s, to, (char[]){key, '\0'});  /* entries go now */
 		return;
 	}
 	retry(s, false);

@@ -34,8 +34,9 @@ struct inbound_decision {
 	char route_id[ID_LEN];
 	char route_name[128];
 	enum dir_dest_type dest;
-	char targets[ROUTE_MAX_TARGETS][33];  /* extension numbers or an
-						 external number */
+	char targets[ROUTE_MAX_TARGETS][ID_LEN];  /* extension numbers, an
+						     external number or an
+						     IVR flow id */
 	size_t ntargets;
 };
 
