@@ -142,6 +142,9 @@ test('admin designs a flow, fixes what validation finds, publishes, binds a numb
         await selectNode(page, thanks);
         await pickOption(page, 'ivr-exit-select-next', 'Bye');
         assert.equal(await exitState(page, thanks, 'next'), 'linked');
+        await connect(page, menu, '2', thanks);
+        await page.locator(sel(`ivr-unlink-${menu}-2`)).click();       // changed my mind
+        assert.equal(await exitState(page, menu, '2'), 'open');
         await selectNode(page, menu);
         await page.locator(sel(`ivr-end-${menu}-2`)).click();          // key 2 ends the call
         assert.equal(await exitState(page, menu, '2'), 'end');

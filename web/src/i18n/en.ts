@@ -317,7 +317,7 @@ export default {
     },
     exit: {
       end: 'Ends here', open: 'Not connected', setEnd: 'End the flow here', unsetEnd: 'Undo "ends here"',
-      targets: 'Entries may go to', endShort: 'end', undoShort: 'undo', none: 'No exit: the call ends or moves on here',
+      targets: 'Entries may go to', endShort: 'end', undoShort: 'undo', unlink: 'Disconnect', none: 'No exit: the call ends or moves on here',
     },
     prompt: {
       empty: 'Empty: plays nothing', preview: 'Listen', ttsPlaceholder: 'Text to speak; {\'${variable}\'} allowed',
@@ -356,7 +356,7 @@ export default {
         start: 'Every call enters here. Connect "Next" to the first node.', back: 'Goes back to the menu before the current one.',
         top: 'Goes back to the first menu of the flow.',
       },
-      exits: 'Exits', deleteNode: 'Delete node',
+      exits: 'Exits', deleteNode: 'Delete node', self: 'this node',
     },
     designer: {
       discard: 'The draft has unsaved changes. Leave them?', discardOk: 'Leave', tooMany: 'At most {n} nodes',

@@ -315,7 +315,7 @@ const zh: typeof en = {
     },
     exit: {
       end: '在此结束', open: '未连接', setEnd: '流程在此结束', unsetEnd: '取消“在此结束”',
-      targets: '条目可跳转到', endShort: '结束', undoShort: '撤销', none: '无出口：通话在此结束或转走',
+      targets: '条目可跳转到', endShort: '结束', undoShort: '撤销', unlink: '断开连接', none: '无出口：通话在此结束或转走',
     },
     prompt: {
       empty: '为空：不播放', preview: '试听', ttsPlaceholder: '要合成的文字，可用 {\'${变量}\'}',
@@ -349,7 +349,7 @@ const zh: typeof en = {
       key: '按键', keywords: '关键词，用空格分隔', anchor: '锚点名称', anchorHint: '经过这里的通话在报表中按此名称计数。',
       subflow: '流程', subflowHint: '执行该流程的已发布版本；子流程结束（null）时回到这里。',
       hints: { start: '所有来电从这里进入。把“下一步”连到第一个节点。', back: '回到当前菜单的上一级菜单。', top: '回到流程的第一个菜单。' },
-      exits: '出口', deleteNode: '删除节点',
+      exits: '出口', deleteNode: '删除节点', self: '本节点',
     },
     designer: {
       discard: '草稿有未保存的修改，确定放弃吗？', discardOk: '放弃', tooMany: '最多 {n} 个节点',
