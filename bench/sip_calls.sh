@@ -18,18 +18,25 @@
 #       hotlined's CPU per call and RSS should not grow from step to step.
 # Environment: RATES="100 200 300 400 500" RATE_SECS=8 CALL_MS=1000
 # LONG_MS=10000 DRIFT=150 (empty: skip) DRIFT_SECS=6 DRIFT_GAP=0 (idle s between)
+#   (c) concurrent calls walking a 5-node IVR menu flow (start -> welcome
+#       prompt -> menu -> key 1 -> anchor -> a long prompt): the caller
+#       streams RTP, presses 1 after 2 s (SIP INFO) and holds; hotlined
+#       plays prompts to every call; CPU over the middle of the hold, and
+#       the flow's anchor count (the calls that took the menu's key).
 # CONCURRENT="250 500 1000 1500" HOLD_SECS=17 MEDIA_THREADS=1
+# IVR_CONCURRENT="250 500 1000" (empty: skip)
 # KEEP=1 keeps the work directory (sipp logs, hotlined log).
 # Needs build/hotlined (make build/hotlined) and sipp (Debian: sip-tester).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RATES=${RATES:-100 200 300 400 500}
+RATES=${RATES-100 200 300 400 500}
 RATE_SECS=${RATE_SECS:-8}
 CALL_MS=${CALL_MS:-1000}
 LONG_MS=${LONG_MS:-10000}
-CONCURRENT=${CONCURRENT:-250 500 1000 1500}
+CONCURRENT=${CONCURRENT-250 500 1000 1500}
 HOLD_SECS=${HOLD_SECS:-17}
+IVR_CONCURRENT=${IVR_CONCURRENT-250 500 1000}
 DRIFT=${DRIFT-150}
 DRIFT_SECS=${DRIFT_SECS:-6}
 MEDIA_THREADS=${MEDIA_THREADS:-1}
@@ -207,6 +214,46 @@ echo "(CPU over the middle of the hold; 'UDP pkt/s': datagrams sent on the machi
 echo " 200 per call when all flows run: caller->hotlined->carrier->hotlined->caller at 50/s each;"
 echo " RSS/call: growth over the idle daemon)"
 stop_uas; settle
+if [ -n "$IVR_CONCURRENT" ]; then
+  echo
+  echo "(c) concurrent calls in a 5-node IVR menu flow (prompts played by hotlined, key 1 by SIP INFO), held ${HOLD_SECS} s"
+  stop_daemon; start_daemon
+  cp "$ROOT/bench/ivr_flow.json" "$WORK/"
+  flow=$(api /api/v1/ivr-flows '{"name":"bench menu","number":"4000"}')
+  fid=$(echo "$flow" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  vid=$(echo "$flow" | $PY -c 'import json,sys; print(json.load(sys.stdin)["draft_version_id"])')
+  curl -fsS -XPATCH "http://127.0.0.1:$HTTP/api/v1/ivr-versions/$vid" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" -d "{\"graph\": $(cat "$WORK/ivr_flow.json")}" >/dev/null
+  api "/api/v1/ivr-versions/$vid/publish" '{}' >/dev/null
+  sleep 1
+  printf '%8s %8s %13s %10s %9s %13s %10s\n' "calls" "ok" "hotlined CPU" "CPU/call" "RSS MiB" "RSS/call KiB" "took key 1"
+  for n in $IVR_CONCURRENT; do
+    rss0=$(rss_kib)
+    rate=$(( n / 3 > 100 ? n / 3 : 100 )); rate=$(( rate > 300 ? 300 : rate ))
+    sipp "${SIPP_COMMON[@]}" -sf uac_ivr.xml -p "$UAC_PORT" -r "$rate" -m "$n" -l "$n" \
+      -d $((HOLD_SECS * 1000)) -mp "$UAC_MEDIA" \
+      -au 7001 -ap "$EXT_PW" -s 7001 -key callee 4000 -timeout $((HOLD_SECS + 60))s \
+      -trace_screen -screen_file "ivr-$n.screen" -trace_err -error_file "ivr-$n.err" \
+      127.0.0.1:$SIP >"ivr-$n.log" 2>&1 &
+    SP=$!
+    setup=$(( n / rate + 3 ))
+    sleep "$setup"
+    win=$(( HOLD_SECS - setup - 1 > 3 ? HOLD_SECS - setup - 1 : 3 ))
+    c0=$(cpu_ticks); t0=$(date +%s.%N)
+    sleep "$win"
+    c1=$(cpu_ticks); t1=$(date +%s.%N); rss1=$(rss_kib)
+    wait "$SP" || true
+    alive
+    ok=$(stat_of "ivr-$n.screen" "Successful call"); ok=${ok:-0}
+    settle
+    took=$(curl -fs "http://127.0.0.1:$HTTP/api/v1/ivr-flows/$fid/report" -H "Authorization: Bearer $TOKEN" |
+      $PY -c 'import json,sys; print(sum(a["count"] for a in json.load(sys.stdin)["anchors"]))')
+    $PY -c "
+w=$t1-$t0; cpu=100*($c1-$c0)/$HZ/w; n=$n
+print('%8d %8s %12.1f%% %9.3f%% %9d %13.1f %10s' % (n, '$ok', cpu, cpu/n, $rss1//1024, ($rss1-$rss0)/n, '$took'))"
+  done
+  echo "('took key 1': the flow's anchor count so far, over all steps: the calls whose key reached the menu)"
+fi
 echo "hotlined at the end: $(live_calls) calls up, RSS $(( $(rss_kib) / 1024 )) MiB"
 if grep -qiE 'error|assert|fatal' "$WORK/hotlined.err"; then
   echo "hotlined stderr ($(grep -ciE 'error|assert|fatal' "$WORK/hotlined.err") error lines), last:"; grep -iE 'error|assert|fatal' "$WORK/hotlined.err" | tail -5

@@ -24,6 +24,7 @@ struct b2bua {
 	struct moh *moh;
 	struct media_sound *tones[5];   /* tone_names, made when first used */
 	struct http_cli *http;          /* IVR HTTP nodes */
+	struct prompt_cache *prompts;   /* prompts made (prompt.c) */
 	struct list rooms;              /* meeting rooms in use */
 	struct hash *last_callers;      /* for *82 (lastcaller.c) */
 	struct sip_lsnr *update_lsnr;   /* UPDATE (session refresh) */
@@ -79,6 +80,11 @@ struct media_sound *b2bua_tone(struct b2bua *b, const char *name)
 		return b->tones[i];
 	}
 	return NULL;
+}
+
+struct prompt_cache *b2bua_prompt_cache(const struct b2bua *b)
+{
+	return b->prompts;
 }
 
 struct http_cli *b2bua_http(const struct b2bua *b)
@@ -1035,6 +1041,8 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 	}
 	err = ivr_http_client(&b->http, sip_stack_dnsc(deps->stack));
 	if (!err)
+		err = prompt_cache_alloc(&b->prompts);
+	if (!err)
 		err = sip_listen(&b->update_lsnr, sip_stack_sip(deps->stack),
 				 true, update_handler, b);
 	if (!err)
@@ -1047,6 +1055,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		mem_deref(b->sock);
 		mem_deref(b->update_lsnr);
 		mem_deref(b->http);
+		prompt_cache_free(b->prompts);
 		moh_free(b->moh);
 		mem_deref(b->last_callers);
 		free(b);
@@ -1076,6 +1085,7 @@ void b2bua_free(struct b2bua *b)
 	b->sock = mem_deref(b->sock);
 	b->update_lsnr = mem_deref(b->update_lsnr);
 	b->http = mem_deref(b->http);
+	prompt_cache_free(b->prompts);
 	moh_free(b->moh);
 	lastcaller_clear(b->last_callers);
 	b->last_callers = mem_deref(b->last_callers);

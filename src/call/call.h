@@ -164,6 +164,11 @@ int  call_prompt(struct call *call, struct leg *leg,
 		 const struct prompt_part *parts, size_t n, unsigned loops,
 		 unsigned gap_ms);
 void call_prompt_cancel(struct call *call);
+/* The prompts made recently, shared by the calls (one per b2bua). */
+struct prompt_cache;
+int  prompt_cache_alloc(struct prompt_cache **pcp);
+void prompt_cache_free(struct prompt_cache *pc);
+struct prompt_cache *b2bua_prompt_cache(const struct b2bua *b);
 /* What was playing to the call has ended (b2bua.c dispatches it). */
 void call_played(struct call *call);
 

@@ -6,6 +6,12 @@
  * (loops, gap, MEDIA_PLAY_DONE at its end); a key may cut it short
  * (whoever collects keys stops it). A call that ends while its prompt is
  * being made cancels it.
+ *
+ * Prompts made are kept (up to PCACHE_MAX, for PCACHE_TTL_MS each) under
+ * what they are made of, so the next caller who hears the same prompt —
+ * every caller of a busy IVR menu — hears it at once, without the TTS
+ * worker or a store reader. A voice whose audio is replaced is heard in
+ * prompts within PCACHE_TTL_MS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +24,19 @@
 #include "../sip/directory.h"
 #include "../store/store.h"
 
-enum { TTS_DEFAULT_RATE = 175 };
+enum { TTS_DEFAULT_RATE = 175, PCACHE_MAX = 128, PCACHE_TTL_MS = 60000 };
+
+struct pcache_entry {
+	struct le le;
+	char *key;
+	struct media_sound *sound;
+	int64_t made;
+};
+
+struct prompt_cache {
+	struct list lru;           /* most recently used first */
+	unsigned n;
+};
 
 struct render_ctx {
 	struct prompt *p;
@@ -40,11 +58,115 @@ struct prompt {
 	struct media_sound *sound;
 	char voice[8];              /* the tenant's TTS voice and rate */
 	unsigned rate;
+	char *key;                  /* in the prompt cache, once made */
 };
+
+/* ---- the cache of prompts made ---- */
+
+static void entry_free(struct pcache_entry *e)
+{
+	list_unlink(&e->le);
+	media_sound_unref(e->sound);
+	free(e->key);
+	free(e);
+}
+
+int prompt_cache_alloc(struct prompt_cache **pcp)
+{
+	struct prompt_cache *pc = calloc(1, sizeof(*pc));
+
+	if (!pc)
+		return ENOMEM;
+	list_init(&pc->lru);
+	*pcp = pc;
+	return 0;
+}
+
+void prompt_cache_free(struct prompt_cache *pc)
+{
+	struct le *le;
+
+	if (!pc)
+		return;
+	while ((le = list_head(&pc->lru)))
+		entry_free(le->data);
+	free(pc);
+}
+
+/* What the prompt is made of, as text: the same key, the same sound. */
+static char *cache_key(const struct prompt *p)
+{
+	size_t size = 1;
+	char *key, *o;
+
+	for (size_t i = 0; i < p->nparts; i++)
+		size += strlen(p->parts[i].text) + 32;
+	key = malloc(size);
+	if (!key)
+		return NULL;
+	o = key;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct prompt_part *pp = &p->parts[i];
+
+		o += re_snprintf(o, size - (size_t)(o - key), "%c%s:%u:%s\x1f",
+				 "FTN"[pp->kind], pp->kind == PROMPT_TEXT
+				 ? (pp->voice[0] ? pp->voice : p->voice) : "",
+				 pp->kind == PROMPT_TEXT ? p->rate : 0, pp->text);
+	}
+	return key;
+}
+
+static struct media_sound *cache_find(struct prompt_cache *pc,
+				      const char *key)
+{
+	int64_t now = now_ms();
+	struct le *le;
+
+	LIST_FOREACH(&pc->lru, le) {
+		struct pcache_entry *e = le->data;
+
+		if (strcmp(e->key, key))
+			continue;
+		if (now - e->made > PCACHE_TTL_MS) {
+			entry_free(e);
+			pc->n--;
+			return NULL;
+		}
+		list_unlink(&e->le);
+		list_prepend(&pc->lru, &e->le, e);
+		return e->sound;
+	}
+	return NULL;
+}
+
+static void cache_add(struct prompt_cache *pc, char *key,
+		      struct media_sound *sound)
+{
+	struct pcache_entry *e;
+
+	if (!key || cache_find(pc, key)) {
+		free(key);
+		return;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		free(key);
+		return;
+	}
+	e->key = key;
+	e->sound = media_sound_ref(sound);
+	e->made = now_ms();
+	list_prepend(&pc->lru, &e->le, e);
+	if (++pc->n > PCACHE_MAX) {
+		entry_free(list_tail(&pc->lru)->data);
+		pc->n--;
+	}
+}
 
 static void prompt_free(struct prompt *p)
 {
 	media_sound_unref(p->sound);
+	free(p->key);
 	free(p->jobs);
 	free(p->rcs);
 	free(p->paths);
@@ -99,6 +221,10 @@ static void join_done(int err, void *arg)
 		return;
 	}
 	call->prompt = NULL;
+	if (!err) {
+		cache_add(b2bua_prompt_cache(call->b2bua), p->key, p->sound);
+		p->key = NULL;
+	}
 	if (err) {
 		log_warn("call", "call %s: prompt not made: %s", call->id,
 			 strerror(err));
@@ -186,6 +312,18 @@ int call_prompt(struct call *call, struct leg *leg,
 	p->leg = leg;
 	p->play = (struct media_play){.loops = loops, .gap_ms = gap_ms};
 	tenant_voice(call, p->voice, sizeof(p->voice), &p->rate);
+	p->key = cache_key(p);
+	if (p->key) {
+		struct media_sound *made = cache_find(
+			b2bua_prompt_cache(call->b2bua), p->key);
+
+		if (made) {            /* heard before: at once */
+			p->play.sound = made;
+			err = media_play(leg->ep, &p->play);
+			prompt_free(p);
+			return err;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (parts[i].kind == PROMPT_FILE)
 			str_ncpy(p->paths[i], parts[i].text,
