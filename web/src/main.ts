@@ -4,7 +4,7 @@ import 'element-plus/dist/index.css'
 import {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
   Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Lightning,
-  Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message,
+  Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message, Operation, ArrowLeft,
 } from '@element-plus/icons-vue'
 import App from './App.vue'
 import { i18n } from './i18n'
@@ -24,7 +24,7 @@ const app = createApp(App)
 const icons = {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
   Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Lightning,
-  Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message,
+  Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message, Operation, ArrowLeft,
 }
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(ElementPlus).use(i18n).use(router).mount('#app')

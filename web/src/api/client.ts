@@ -4,11 +4,14 @@ import type { ErrorBody } from './types'
 export class ApiError extends Error {
   readonly status: number
   readonly code: string
-  constructor(status: number, code: string, message: string) {
+  /** The whole error answer, for errors that carry more than code and message (e.g. `errors` of invalid_flow). */
+  readonly body: unknown
+  constructor(status: number, code: string, message: string, body?: unknown) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
+    this.body = body
   }
 }
 
@@ -92,6 +95,7 @@ async function parseAnswer<T>(res: Response, opts: RequestOptions): Promise<T> {
       res.status,
       err?.code ?? `http_${res.status}`,
       err?.message ?? (text || res.statusText || `HTTP ${res.status}`),
+      data,
     )
     if (res.status === 401 && !opts.noAuthRedirect && onUnauthenticated) onUnauthenticated()
     throw apiErr

@@ -205,6 +205,29 @@ export const api = {
     getPolicy: () => request<T.RecordingPolicyView>('GET', `${B}/recording-policy`),
     putPolicy: (body: Partial<T.RecordingPolicy>) => request<T.RecordingPolicyView>('PUT', `${B}/recording-policy`, { body }),
   },
+  ivrFlows: {
+    list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
+    get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),
+    /** Creates the flow with draft version 1 holding a start node (`draft_version_id`). */
+    create: (body: T.IvrFlowWrite) => request<T.IvrFlow>('POST', `${B}/ivr-flows`, { body }),
+    update: (id: T.Id, body: T.IvrFlowWrite) => request<T.IvrFlow>('PATCH', `${B}/ivr-flows/${id}`, { body }),
+    /** 409 while an inbound route points at the flow. */
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/ivr-flows/${id}`),
+    /** All its versions, newest first, without graphs (not paged). */
+    versions: (id: T.Id) => request<{ items: T.IvrVersion[]; total: number }>('GET', `${B}/ivr-flows/${id}/versions`),
+    /** A new draft copied from `based_on` (default: the published version, else the latest). */
+    newVersion: (id: T.Id, body: T.IvrVersionCreate) => request<T.IvrVersion>('POST', `${B}/ivr-flows/${id}/versions`, { body }),
+    report: (id: T.Id, query?: T.IvrReportQuery) => request<T.IvrReport>('GET', `${B}/ivr-flows/${id}/report`, { query: q(query) }),
+  },
+  ivrVersions: {
+    get: (id: T.Id) => request<T.IvrVersion>('GET', `${B}/ivr-versions/${id}`),
+    /** Drafts only: 409 `version_frozen` once published. */
+    update: (id: T.Id, body: T.IvrVersionUpdate) => request<T.IvrVersion>('PATCH', `${B}/ivr-versions/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/ivr-versions/${id}`),
+    validate: (id: T.Id) => request<T.IvrValidation>('POST', `${B}/ivr-versions/${id}/validate`),
+    /** Publish (or roll back to) the version; 400 `invalid_flow` with `errors`. */
+    publish: (id: T.Id) => request<T.IvrVersion>('POST', `${B}/ivr-versions/${id}/publish`),
+  },
   tts: {
     getSettings: () => request<T.TtsSettingsView>('GET', `${B}/tts/settings`),
     putSettings: (body: T.TtsSettings) => request<T.TtsSettingsSaved>('PUT', `${B}/tts/settings`, { body }),

@@ -45,7 +45,7 @@ export type PermissionKey =
   | 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
   | 'extensions' | 'calls' | 'trunks' | 'numbers' | 'routes' | 'time_groups' | 'lists'
   | 'speed_dials'
-  | 'tts'
+  | 'tts' | 'ivr'
 /** Menu key → access; a key not present is not granted. */
 export type PermissionMap = Partial<Record<PermissionKey | string, Access>>
 export type DataScope = 'department' | 'department_tree' | 'tenant'
@@ -449,6 +449,8 @@ export interface CallDetail extends CallRecord {
   legs: CallLeg[]
   /** Only for users who hold the `recordings` menu. */
   recordings?: Recording[]
+  /** The IVR flows the call went through, step by step (empty when none). */
+  ivr_path?: IvrPathStep[]
 }
 export type LiveCallState = 'trying' | 'ringing' | 'talking'
 /** A call in progress (GET /calls/live). */
@@ -759,4 +761,113 @@ export interface RoomParticipant {
   joined_at: Millis
   muted: boolean
   admin: boolean
+}
+
+// ---- IVR flows (docs/ivr.md) -------------------------------------------------
+
+export type IvrNodeType =
+  | 'start' | 'play' | 'menu' | 'collect' | 'set' | 'condition' | 'time' | 'region' | 'http' | 'dynamic_menu'
+  | 'transfer_extension' | 'transfer_external' | 'queue' | 'voicemail' | 'survey' | 'counter' | 'back' | 'top'
+  | 'subflow' | 'hangup' | 'speech_menu'
+export type IvrTone = 'beep' | 'confirm' | 'busy' | 'dial'
+/** One part of a prompt; a prompt is 0-8 parts played one after the other. */
+export type IvrPromptPart =
+  | { type: 'tts'; text: string }
+  | { type: 'voice'; id: Id }
+  | { type: 'tone'; name: IvrTone }
+  | { type: 'digits'; text: string }
+  | { type: 'number'; text: string }
+export type IvrPrompt = IvrPromptPart[]
+/** A node of the graph: `exits` maps every exit of its type to a node id, or null (the flow ends here);
+ *  an exit left out is "not connected" (a validation error). */
+export interface IvrNode {
+  id: string
+  type: IvrNodeType | string
+  name: string
+  x: number
+  y: number
+  params: Record<string, unknown>
+  exits: Record<string, string | null>
+}
+export interface IvrGraph {
+  nodes: IvrNode[]
+}
+export interface IvrFlowWrite {
+  name?: string
+  description?: string
+  /** 2-8 digits extensions can dial to reach the flow; empty = none. */
+  number?: string
+}
+export interface IvrFlow {
+  id: Id
+  name: string
+  description: string
+  number: string
+  published_version_id: Id | null
+  /** The published version's number. */
+  published_version: number | null
+  /** On create only: draft version 1. */
+  draft_version_id?: Id
+  created_at: Millis
+  updated_at: Millis
+}
+export type IvrVersionStatus = 'draft' | 'published' | 'retired'
+export interface IvrVersion {
+  id: Id
+  flow_id: Id
+  flow_name: string
+  version: number
+  note: string
+  based_on: Id | null
+  status: IvrVersionStatus
+  created_at: Millis
+  updated_at: Millis
+  /** When it was last published. */
+  published_at: Millis | null
+  /** Only in GET of one version. */
+  graph?: IvrGraph
+}
+export interface IvrVersionCreate {
+  based_on?: Id
+  note?: string
+}
+export interface IvrVersionUpdate {
+  graph?: IvrGraph
+  note?: string
+}
+export interface IvrProblem {
+  /** Empty for the graph as a whole. */
+  node_id: string
+  message: string
+}
+export interface IvrValidation {
+  valid: boolean
+  errors: IvrProblem[]
+}
+export interface IvrReport {
+  keys: { node_id: string; node_name: string; key: string; count: number }[]
+  anchors: { name: string; count: number }[]
+  /** Calls that entered the flow, and their average time in it. */
+  calls: number
+  avg_ivr_ms: number
+}
+export interface IvrReportQuery {
+  from?: Millis
+  to?: Millis
+}
+/** One step of a call through a flow (GET /calls/{id} → ivr_path). */
+export interface IvrPathStep {
+  seq: number
+  flow_id: Id
+  flow_name: string
+  version: number
+  node_id: string
+  node_name: string
+  node_type: string
+  entered_at: Millis
+  left_at: Millis | null
+  /** The exit taken; null: the call ended in the node. */
+  exit: string | null
+  /** Keys pressed in the node. */
+  digits: string
 }
