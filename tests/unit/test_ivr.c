@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "core/libre.h"
@@ -424,12 +425,85 @@ static void test_speech_menu_takes_a_recogniser_or_keys(void **state)
 	ivr_flow_unref(f);
 }
 
+/* Graphs broken at random (values of the wrong type, missing or unknown
+   fields, exits anywhere): compiling never crashes, and a refusal always
+   says why. */
+static json_t *random_value(unsigned *seed)
+{
+	static const char *const words[] = {"", "1", "next", "s", "m", "bye",
+		"failed", "menu", "tts", "${x}", "9x", "http://a", "fixed"};
+
+	switch (rand_r(seed) % 7) {
+	case 0: return json_null();
+	case 1: return json_integer(rand_r(seed) % 300 - 50);
+	case 2: return json_true();
+	case 3: return json_array();
+	case 4: return json_object();
+	case 5: return json_pack("[s]", words[rand_r(seed) % 13]);
+	default: return json_string(words[rand_r(seed) % 13]);
+	}
+}
+
+static void mutate(json_t *v, unsigned *seed, int depth)
+{
+	const char *k;
+	json_t *c;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, c) {
+			unsigned r = rand_r(seed) % 10;
+
+			if (r == 0)
+				json_object_set_new(v, k, random_value(seed));
+			else if (depth < 6)
+				mutate(c, seed, depth + 1);
+		}
+		if (rand_r(seed) % 8 == 0)
+			json_object_set_new(v, "x", random_value(seed));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			if (rand_r(seed) % 12 == 0)
+				json_array_set_new(v, i, random_value(seed));
+			else if (depth < 6)
+				mutate(c, seed, depth + 1);
+		}
+	}
+}
+
+static void test_compile_survives_broken_graphs(void **state)
+{
+	unsigned seed = 20261121;
+
+	(void)state;
+	for (int n = 0; n < 3000; n++) {
+		json_t *g = graph(menu_flow), *errors = json_array();
+		struct ivr_flow *f = NULL;
+		int err;
+
+		mutate(g, &seed, 0);
+		err = ivr_flow_compile(g, NULL, errors, &f);
+		if (err) {
+			assert_int_equal(err, EINVAL);
+			assert_null(f);
+			assert_true(json_array_size(errors) > 0);
+		} else {
+			assert_non_null(f);
+			assert_int_equal(json_array_size(errors), 0);
+			ivr_flow_unref(f);
+		}
+		json_decref(errors);
+		json_decref(g);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_fills_defaults_and_resolves_exits),
 		cmocka_unit_test(test_compile_reports_every_problem),
 		cmocka_unit_test(test_compile_checks_references),
+		cmocka_unit_test(test_compile_survives_broken_graphs),
 		cmocka_unit_test(test_variables_and_templates),
 		cmocka_unit_test(test_comparisons),
 		cmocka_unit_test(test_session_walks_the_menus),
