@@ -222,6 +222,8 @@ CRUD_DECL(trunks); CRUD_DECL(numbers); CRUD_DECL(timegroups);
 CRUD_DECL(inroutes); CRUD_DECL(outroutes); CRUD_DECL(lists);
 CRUD_DECL(speeddials);
 CRUD_DECL(ivr_flows);
+CRUD_DECL(skills); CRUD_DECL(busyreasons); CRUD_DECL(agents);
+CRUD_DECL(queues);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

@@ -1,7 +1,7 @@
 /*
  * dialplan.c — the numbers a tenant's phones dial are one namespace:
- * extensions, conference rooms and tenant voicemail boxes (an extension's
- * own box answers on the extension's number). Whoever creates or renumbers
+ * extensions, conference rooms, tenant voicemail boxes (an extension's
+ * own box answers on the extension's number), IVR flows and queues. Whoever creates or renumbers
  * one of them asks here first, so a dialled number never means two things.
  */
 #include <errno.h>
@@ -18,6 +18,8 @@ static const struct dialled dialled[] = {
 	{"extensions", "extension", "number"},
 	{"conference_rooms", "conference room", "name"},
 	{"voicemail_boxes", "voicemail box", "name"},
+	{"ivr_flows", "IVR flow", "name"},
+	{"queues", "queue", "name"},
 };
 
 int dialplan_number_free(struct db *db, struct api_req *req,

@@ -42,26 +42,13 @@ static int check_flow(struct db *db, struct api_req *req, json_t *row,
 		      bool creating)
 {
 	const char *n = json_string_value(json_object_get(row, "number"));
-	const char *t = req->who.tenant_id;
-	const char *self = creating ? "" : req->id;
 
-	(void)creating;
 	if (!*n)
 		return 0;
 	if (!crud_digits(n, 2, 8))
 		return api_fail(req, 400, "invalid_field", "field 'number': "
 				"2-8 digits");
-	if (taken(db, "SELECT id FROM extensions WHERE tenant_id = ? AND "
-		  "number = ?", json_pack("[ss]", t, n)) ||
-	    taken(db, "SELECT id FROM conference_rooms WHERE tenant_id = ? "
-		  "AND number = ?", json_pack("[ss]", t, n)) ||
-	    taken(db, "SELECT id FROM voicemail_boxes WHERE tenant_id = ? "
-		  "AND number = ?", json_pack("[ss]", t, n)) ||
-	    taken(db, "SELECT id FROM ivr_flows WHERE tenant_id = ? AND "
-		  "number = ? AND id <> ?", json_pack("[sss]", t, n, self)))
-		return api_fail(req, 409, "conflict", "number '%s' is already "
-				"used by an extension, room, box or flow", n);
-	return 0;
+	return dialplan_number_free(db, req, n, creating ? NULL : req->id);
 }
 
 static int flow_pre_delete(struct db *db, struct api_req *req)
@@ -405,8 +392,10 @@ static bool ref_exists(void *arg, const char *kind, const char *id)
 		sql = "SELECT b.id FROM voicemail_boxes b LEFT JOIN extensions "
 		      "e ON e.id = b.extension_id WHERE b.tenant_id = ? AND "
 		      "COALESCE(e.number, b.number) = ?";
+	else if (!strcmp(kind, "queue"))
+		sql = "SELECT id FROM queues WHERE tenant_id = ? AND id = ?";
 	else
-		return true;   /* queues: checked when the ACD exists */
+		return true;
 	return taken(rc->db, sql, json_pack("[ss]", rc->tenant_id, id));
 }
 

@@ -31,6 +31,8 @@ static const struct perm_def catalogue[] = {
 	{"conferences", "telephony"},
 	{"voicemail", "telephony"},
 	{"ivr", "telephony"},
+	{"agents", "acd"},
+	{"queues", "acd"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},

@@ -115,6 +115,11 @@ static int check_dest(struct db *db, struct api_req *req, json_t *dest)
 		return check_ring_group(db, req, target);
 	if (!strcmp(type, "ivr"))
 		return check_flow(db, req, json_string_value(target));
+	if (!strcmp(type, "queue"))
+		return json_is_string(target)
+		       ? crud_check_ref(db, req, "queues", "destination",
+					json_string_value(target))
+		       : bad_dest(req, "target must be a queue id");
 	if (!strcmp(type, "external") &&
 	    !crud_number_valid(json_string_value(target), false))
 		return bad_dest(req, "target must be a phone number");

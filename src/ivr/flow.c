@@ -486,7 +486,10 @@ static void p_transfer_external(struct cx *cx, const json_t *in,
 
 static void p_queue(struct cx *cx, const json_t *in, json_t *out)
 {
-	get_str(cx, in, out, "queue_id", "", 64, true);
+	const char *id = get_str(cx, in, out, "queue_id", "", 64, true);
+
+	if (*id && !ref_ok(cx, "queue", id))
+		problem(cx, "'queue_id': no queue '%s'", id);
 	get_prompt(cx, in, out, "prompt");
 	get_int(cx, in, out, "timeout_s", 600, 10, 7200);
 }

@@ -588,6 +588,87 @@ static const char *const m13_ivr[] = {
 	NULL
 };
 
+/* ACD configuration (issue 6): skills, the tenant's busy reasons, agents
+   (agent number, bound phone, skills with levels) and queues (strategy,
+   members, skill requirements, timeouts, overflow limits), and the log of
+   agent states from which state durations are derived. */
+static const char *const m14_acd[] = {
+	"CREATE TABLE skills ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE busy_reasons ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" sort INTEGER NOT NULL DEFAULT 0,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE agents ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" agent_no TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" department_id TEXT REFERENCES departments(id) ON DELETE SET NULL,"
+	" extension_id TEXT REFERENCES extensions(id) ON DELETE SET NULL,"
+	" skills TEXT NOT NULL DEFAULT '[]',"
+	" max_calls INTEGER NOT NULL DEFAULT 1,"
+	" wrap_up_s INTEGER NOT NULL DEFAULT 5,"
+	" busy_after_miss INTEGER NOT NULL DEFAULT 0,"
+	" outbound INTEGER NOT NULL DEFAULT 1,"
+	" monitor INTEGER NOT NULL DEFAULT 0,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, agent_no))",
+	"CREATE INDEX agents_extension ON agents(extension_id)",
+
+	"CREATE TABLE queues ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" number TEXT NOT NULL DEFAULT '',"
+	" strategy TEXT NOT NULL DEFAULT 'longest_idle',"
+	" members TEXT NOT NULL DEFAULT '[]',"
+	" skills TEXT NOT NULL DEFAULT '[]',"
+	" priority INTEGER NOT NULL DEFAULT 0,"
+	" ring_timeout_s INTEGER NOT NULL DEFAULT 25,"
+	" retry_delay_s INTEGER NOT NULL DEFAULT 2,"
+	" max_waiting INTEGER NOT NULL DEFAULT 0,"
+	" max_wait_s INTEGER NOT NULL DEFAULT 600,"
+	" service_level_s INTEGER NOT NULL DEFAULT 20,"
+	" wrap_up_s INTEGER NOT NULL DEFAULT 0,"
+	" moh_class_id TEXT REFERENCES moh_classes(id) ON DELETE SET NULL,"
+	" announce_position_s INTEGER NOT NULL DEFAULT 0,"
+	" sticky_days INTEGER NOT NULL DEFAULT 0,"
+	" sticky_strict INTEGER NOT NULL DEFAULT 0,"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL,"
+	" UNIQUE (tenant_id, name))",
+
+	"CREATE TABLE agent_states ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" agent_id TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" started_at BIGINT NOT NULL,"
+	" ended_at BIGINT)",
+	"CREATE INDEX agent_states_agent ON agent_states"
+	"(tenant_id, agent_id, started_at)",
+
+	ADD_PERM("agents"), ADD_PERM("queues"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -603,6 +684,7 @@ static const struct migration migrations[] = {
 	{11, m11_leg_mos},
 	{12, m12_leg_rtcp},
 	{13, m13_ivr},
+	{14, m14_acd},
 };
 
 static long long now_ms(void)

@@ -88,7 +88,8 @@ def test_validation_lists_every_problem_by_node(admin):
     g = menu_graph()
     g["nodes"][2] = node("thanks", "time", {"1": None, "default": None},
                          time_group_ids=[str(uuid.uuid4())])
-    g["nodes"][3] = node("bye", "play", {"next": None},
+    g["nodes"][3] = node("bye", "queue", {"no_agent": None, "full": None, "timeout": None},
+                         queue_id=str(uuid.uuid4()),
                          prompt=[{"type": "voice", "id": str(uuid.uuid4())},
                                  {"type": "tone", "name": "siren"}])
     expect(admin.patch(f"{VERSIONS}/{vid}", json={"graph": g}), 200)
@@ -97,6 +98,7 @@ def test_validation_lists_every_problem_by_node(admin):
     assert any("no time group" in m for m in msgs), msgs
     assert any("no approved voice" in m for m in msgs), msgs
     assert any("no tone 'siren'" in m for m in msgs), msgs
+    assert any("no queue" in m for m in msgs), msgs
 
     # no start node at all
     expect(admin.patch(f"{VERSIONS}/{vid}", json={"graph": {"nodes": [

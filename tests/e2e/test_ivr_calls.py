@@ -392,10 +392,11 @@ def test_transfer_to_a_missing_extension_takes_failed(daemon, admin, tmp_path):
 
 
 def test_queue_takes_no_agent_until_the_acd_exists(daemon, admin, tmp_path):
+    q = expect(admin.post("/api/v1/queues", json={"name": "q-" + uuid.uuid4().hex[:6]}), 201)
     _, _, number = publish(admin, [
         start("q"),
         node("q", "queue", {"no_agent": "sorry", "full": None, "timeout": None},
-             queue_id="sales", prompt=tts("please hold")),
+             queue_id=q["id"], prompt=tts("please hold")),
         node("sorry", "hangup", {}),
     ])
     a = caller_ext(admin)

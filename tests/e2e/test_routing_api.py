@@ -169,9 +169,10 @@ def test_inbound_routes(client, operator, admin):
         "destination": {"type": "ring_group", "target": [e["number"], e2["number"]]}}), 201)
     assert r["destination"]["target"] == [e["number"], e2["number"]]
     assert r["time_match"] == "out" and r["enabled"] is True
+    q = expect(admin.post("/api/v1/queues", json={"name": uniq("q")}), 201)
     for dest in ({"type": "extension", "target": e["number"]}, {"type": "hangup"},
                  {"type": "external", "target": "+8613800000000"},
-                 {"type": "queue", "target": "support"}):
+                 {"type": "queue", "target": q["id"]}):
         expect(admin.post("/api/v1/inbound-routes", json={"name": uniq("in"),
                                                           "destination": dest}), 201)
     bad = [
@@ -179,6 +180,7 @@ def test_inbound_routes(client, operator, admin):
         ({"destination": {"type": "extension", "target": "999999999"}}, "destination"),
         ({"destination": {"type": "ring_group", "target": []}}, "destination"),
         ({"destination": {"type": "external", "target": "abc"}}, "destination"),
+        ({"destination": {"type": "queue", "target": "support"}}, "destination"),
         ({"destination": {"type": "hangup"}, "number": "+1999000111"}, "number"),
         ({"destination": {"type": "hangup"}, "caller_prefix": "13x"}, "caller_prefix"),
         ({"destination": {"type": "hangup"}, "time_match": "sometimes"}, "time_match"),

@@ -1,0 +1,342 @@
+/*
+ * acd_api.c — the ACD's configuration (issue 6; cticloud.md §2.12.1-3,
+ * tencent-ccc.md §2.4, §2.9): skills, the tenant's busy reasons, agents
+ * (agent number, bound phone, skills with levels 0-9, concurrent calls,
+ * wrap-up) and queues (strategy, explicit members with priorities and/or
+ * skill requirements, ring and wait timeouts, overflow limits, service
+ * level). Things in use are not deleted from under their users: a skill
+ * an agent or queue names, an agent a queue lists, a queue a route or a
+ * published IVR flow sends calls to.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "crud.h"
+
+/* ---- shared checks ---- */
+
+/* A JSON array of objects {id_key: a row of `table`, int_key: min-max},
+   each id once. */
+static int check_links(struct db *db, struct api_req *req, const char *field,
+		       const json_t *list, const char *id_key,
+		       const char *table, const char *int_key, long min,
+		       long max)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e) {
+		const char *id = json_string_value(json_object_get(e, id_key));
+		const json_t *n = json_object_get(e, int_key);
+		const json_t *o;
+		size_t j;
+		int err;
+
+		if (!json_is_object(e) || !id || json_object_size(e) > 2 ||
+		    (n && (!json_is_integer(n) || json_integer_value(n) < min
+			   || json_integer_value(n) > max)))
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" entry %zu must be {\"%s\": id, \"%s\":"
+					" %ld-%ld}", field, i + 1, id_key,
+					int_key, min, max);
+		json_array_foreach(list, j, o) {
+			const char *other = json_string_value(json_object_get(
+							     o, id_key));
+
+			if (j < i && other && !strcmp(other, id))
+				return api_fail(req, 400, "invalid_field",
+						"field '%s': '%s' twice", field,
+						id);
+		}
+		err = crud_check_ref(db, req, table, field, id);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* 409 when `sql` (tenant, then `id` as a LIKE pattern part) finds a row;
+   the message names it. */
+static int refuse_if_used(struct db *db, struct api_req *req,
+			  const char *sql, const char *what)
+{
+	char pattern[64];
+	json_t *row = NULL;
+	int err;
+
+	snprintf(pattern, sizeof(pattern), "%%\"%s\"%%", req->id);
+	err = db_query_one(db, &row, sql, json_pack("[ss]",
+				   req->who.tenant_id, pattern));
+	if (err == ENOENT)
+		return 0;
+	if (!err)
+		err = api_fail(req, 409, "in_use", "%s '%s' uses it", what,
+			       json_string_value(json_object_get(row,
+								 "name")));
+	json_decref(row);
+	return err;
+}
+
+/* ---- skills ---- */
+
+#define SKILL_SELECT "id, name, description, created_at, updated_at"
+
+static const struct crud_col skill_cols[] = {
+	{"name", C_TEXT, true, 1, 64, NULL, false, false},
+	{"description", C_TEXT, false, 0, 256, "\"\"", false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+
+static int skill_pre_delete(struct db *db, struct api_req *req)
+{
+	int err = refuse_if_used(db, req, "SELECT name FROM agents WHERE "
+				 "tenant_id = ? AND skills LIKE ?", "agent");
+
+	if (!err)
+		err = refuse_if_used(db, req, "SELECT name FROM queues WHERE "
+				     "tenant_id = ? AND skills LIKE ?",
+				     "queue");
+	return err;
+}
+
+static const struct crud_spec skill_spec = {
+	"skills", "skill", NULL, SKILL_SELECT, skill_cols, "name", NULL,
+	skill_pre_delete, NULL,
+};
+static const char *const skill_sortable[] = {"name", "created_at",
+					     "updated_at", NULL};
+static const char *const skill_text[] = {"name", "description", NULL};
+static const struct list_filter no_filters[] = {
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec skill_list = {
+	"skills", SKILL_SELECT, skill_sortable, "name", false, skill_text,
+	no_filters, false,
+};
+
+CRUD_HANDLERS(skills, skill_spec, skill_list)
+
+/* ---- busy reasons ---- */
+
+#define REASON_SELECT "id, name, sort, created_at, updated_at"
+
+static const struct crud_col reason_cols[] = {
+	{"name", C_TEXT, true, 1, 32, NULL, false, false},
+	{"sort", C_INT, false, 0, 1000, "0", false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+static const struct crud_spec reason_spec = {
+	"busy_reasons", "busy reason", NULL, REASON_SELECT, reason_cols,
+	"name", NULL, NULL, NULL,
+};
+static const char *const reason_sortable[] = {"sort", "name", "created_at",
+					      NULL};
+static const char *const reason_text[] = {"name", NULL};
+static const struct list_spec reason_list = {
+	"busy_reasons", REASON_SELECT, reason_sortable, "sort", false,
+	reason_text, no_filters, false,
+};
+
+CRUD_HANDLERS(busyreasons, reason_spec, reason_list)
+
+/* ---- agents ---- */
+
+#define AGENT_SELECT "id, agent_no, name, department_id, extension_id, " \
+	"skills, max_calls, wrap_up_s, busy_after_miss, outbound, monitor, " \
+	"enabled, created_at, updated_at"
+
+static const struct crud_col agent_cols[] = {
+	{"agent_no", C_TEXT, true, 3, 10, NULL, false, false},
+	{"name", C_TEXT, true, 1, 64, NULL, false, false},
+	{"department_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"extension_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"skills", C_ARRAY, false, 0, 50, "[]", false, false},
+	{"max_calls", C_INT, false, 1, 10, "1", false, false},
+	{"wrap_up_s", C_INT, false, 0, 600, "5", false, false},
+	{"busy_after_miss", C_BOOL, false, 0, 0, "false", false, false},
+	{"outbound", C_BOOL, false, 0, 0, "true", false, false},
+	{"monitor", C_BOOL, false, 0, 0, "false", false, false},
+	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+
+/* One phone, one agent: the bound extension must be free. */
+static int check_phone(struct db *db, struct api_req *req, const char *ext,
+		       bool creating)
+{
+	json_t *row = NULL;
+	int err = crud_check_ref(db, req, "extensions", "extension_id", ext);
+
+	if (err)
+		return err;
+	err = db_query_one(db, &row, "SELECT agent_no FROM agents WHERE "
+			   "tenant_id = ? AND extension_id = ? AND id <> ?",
+			   json_pack("[sss]", req->who.tenant_id, ext,
+				     creating ? "" : req->id));
+	if (err == ENOENT)
+		return 0;
+	if (!err)
+		err = api_fail(req, 409, "conflict", "field 'extension_id': "
+			       "the phone is bound to agent %s",
+			       json_string_value(json_object_get(row,
+								 "agent_no")));
+	json_decref(row);
+	return err;
+}
+
+static int check_agent(struct db *db, struct api_req *req, json_t *row,
+		       bool creating)
+{
+	const char *no = json_string_value(json_object_get(row, "agent_no"));
+	const char *dep = json_string_value(json_object_get(row,
+							    "department_id"));
+	const char *ext = json_string_value(json_object_get(row,
+							    "extension_id"));
+	int err = 0;
+
+	if (!crud_digits(no, 3, 10))
+		return api_fail(req, 400, "invalid_field", "field 'agent_no': "
+				"3-10 digits");
+	if (dep)
+		err = crud_check_ref(db, req, "departments", "department_id",
+				     dep);
+	if (!err && ext)
+		err = check_phone(db, req, ext, creating);
+	if (!err)
+		err = check_links(db, req, "skills", json_object_get(row,
+				  "skills"), "skill_id", "skills", "level", 0,
+				  9);
+	return err;
+}
+
+static int agent_pre_delete(struct db *db, struct api_req *req)
+{
+	return refuse_if_used(db, req, "SELECT name FROM queues WHERE "
+			      "tenant_id = ? AND members LIKE ?", "queue");
+}
+
+static const struct crud_spec agent_spec = {
+	"agents", "agent", NULL, AGENT_SELECT, agent_cols, "agent_no",
+	check_agent, agent_pre_delete, NULL,
+};
+static const char *const agent_sortable[] = {"agent_no", "name",
+					     "created_at", "updated_at", NULL};
+static const char *const agent_text[] = {"agent_no", "name", NULL};
+static const struct list_filter agent_filters[] = {
+	{"department_id", "department_id", F_STRING, NULL},
+	{"extension_id", "extension_id", F_STRING, NULL},
+	{"enabled", "enabled", F_BOOLEAN, NULL},
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec agent_list = {
+	"agents", AGENT_SELECT, agent_sortable, "agent_no", false, agent_text,
+	agent_filters, false,
+};
+
+CRUD_HANDLERS(agents, agent_spec, agent_list)
+
+/* ---- queues ---- */
+
+#define QUEUE_SELECT "id, name, number, strategy, members, skills, " \
+	"priority, ring_timeout_s, retry_delay_s, max_waiting, max_wait_s, " \
+	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
+	"sticky_days, sticky_strict, enabled, created_at, updated_at"
+
+static const struct crud_col queue_cols[] = {
+	{"name", C_TEXT, true, 1, 64, NULL, false, false},
+	{"number", C_TEXT, false, 0, 8, "\"\"", false, false},
+	{"strategy", C_TEXT, false, 1, 32, "\"longest_idle\"", false, false},
+	{"members", C_ARRAY, false, 0, 2000, "[]", false, false},
+	{"skills", C_ARRAY, false, 0, 10, "[]", false, false},
+	{"priority", C_INT, false, 0, 100, "0", false, false},
+	{"ring_timeout_s", C_INT, false, 5, 60, "25", false, false},
+	{"retry_delay_s", C_INT, false, 0, 60, "2", false, false},
+	{"max_waiting", C_INT, false, 0, 999, "0", false, false},
+	{"max_wait_s", C_INT, false, 5, 7200, "600", false, false},
+	{"service_level_s", C_INT, false, 1, 600, "20", false, false},
+	{"wrap_up_s", C_INT, false, 0, 600, "0", false, false},
+	{"moh_class_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"announce_position_s", C_INT, false, 0, 600, "0", false, false},
+	{"sticky_days", C_INT, false, 0, 365, "0", false, false},
+	{"sticky_strict", C_BOOL, false, 0, 0, "false", false, false},
+	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+
+static const char *const strategies[] = {"ring_all", "sequential",
+	"round_robin", "longest_idle", "fewest_calls", "random",
+	"skill_first", NULL};
+
+static int check_queue(struct db *db, struct api_req *req, json_t *row,
+		       bool creating)
+{
+	const char *number = json_string_value(json_object_get(row,
+							       "number"));
+	const char *moh = json_string_value(json_object_get(row,
+							    "moh_class_id"));
+	int err = 0;
+
+	if (!crud_in_set(strategies, json_string_value(json_object_get(
+				 row, "strategy"))))
+		return api_fail(req, 400, "invalid_field", "field 'strategy':"
+				" one of ring_all, sequential, round_robin, "
+				"longest_idle, fewest_calls, random, "
+				"skill_first");
+	if (json_integer_value(json_object_get(row, "ring_timeout_s")) >
+	    json_integer_value(json_object_get(row, "max_wait_s")))
+		return api_fail(req, 400, "invalid_field", "field "
+				"'max_wait_s': not less than ring_timeout_s");
+	if (*number && !crud_digits(number, 2, 8))
+		return api_fail(req, 400, "invalid_field", "field 'number': "
+				"2-8 digits");
+	if (*number)
+		err = dialplan_number_free(db, req, number,
+					   creating ? NULL : req->id);
+	if (!err && moh)
+		err = crud_check_ref(db, req, "moh_classes", "moh_class_id",
+				     moh);
+	if (!err)
+		err = check_links(db, req, "members", json_object_get(row,
+				  "members"), "agent_id", "agents", "priority",
+				  0, 100);
+	if (!err)
+		err = check_links(db, req, "skills", json_object_get(row,
+				  "skills"), "skill_id", "skills", "min_level",
+				  0, 9);
+	return err;
+}
+
+static int queue_pre_delete(struct db *db, struct api_req *req)
+{
+	int err = refuse_if_used(db, req, "SELECT name FROM inbound_routes "
+				 "WHERE tenant_id = ? AND destination LIKE ?",
+				 "inbound route");
+
+	if (!err)
+		err = refuse_if_used(db, req, "SELECT f.name FROM ivr_flows f "
+				     "JOIN ivr_versions v ON v.id = "
+				     "f.published_version_id WHERE f.tenant_id"
+				     " = ? AND v.graph LIKE ?",
+				     "the published version of IVR flow");
+	return err;
+}
+
+static const struct crud_spec queue_spec = {
+	"queues", "queue", NULL, QUEUE_SELECT, queue_cols, "name",
+	check_queue, queue_pre_delete, NULL,
+};
+static const char *const queue_sortable[] = {"name", "number", "priority",
+					     "created_at", "updated_at", NULL};
+static const char *const queue_text[] = {"name", "number", NULL};
+static const struct list_filter queue_filters[] = {
+	{"number", "number", F_STRING, NULL},
+	{"strategy", "strategy", F_STRING, NULL},
+	{"enabled", "enabled", F_BOOLEAN, NULL},
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec queue_list = {
+	"queues", QUEUE_SELECT, queue_sortable, "name", false, queue_text,
+	queue_filters, false,
+};
+
+CRUD_HANDLERS(queues, queue_spec, queue_list)

@@ -1,0 +1,137 @@
+"""The ACD's configuration over the API (issue 6; cticloud.md §2.12.1-3):
+skills, busy reasons, agents (agent number, bound phone, skills with levels)
+and queues (strategy, members, skill requirements, limits); every refusal with
+its reason; things in use are not deleted; tenants see only their own."""
+import uuid
+
+from e2e_helpers import assert_error, assert_list_shape, check_menu_permission, expect, make_tenant
+from test_calls import new_extension
+
+SKILLS, REASONS, AGENTS, QUEUES = ("/api/v1/skills", "/api/v1/busy-reasons", "/api/v1/agents",
+                                   "/api/v1/queues")
+
+
+def uniq(p):
+    return p + uuid.uuid4().hex[:8]
+
+
+def agent_no():
+    return str(uuid.uuid4().int % 9000000 + 1000000)
+
+
+def ext_id(admin):
+    number = new_extension(admin)
+    return expect(admin.get("/api/v1/extensions", params={"q": number}), 200)["items"][0]["id"]
+
+
+def skill(admin):
+    return expect(admin.post(SKILLS, json={"name": uniq("sk-"), "description": "d"}), 201)
+
+
+def agent(admin, **kw):
+    return expect(admin.post(AGENTS, json={"agent_no": agent_no(), "name": uniq("ag-"), **kw}),
+                  201)
+
+
+def test_skills_and_busy_reasons(admin):
+    s = skill(admin)
+    assert s["description"] == "d"
+    assert_error(admin.post(SKILLS, json={"name": s["name"]}), 409, "conflict")
+    assert_error(admin.post(SKILLS, json={}), 400, "missing_field", "name")
+    r = expect(admin.post(REASONS, json={"name": uniq("meal-"), "sort": 2}), 201)
+    assert r["sort"] == 2
+    assert_error(admin.post(REASONS, json={"name": "x" * 33}), 400, "invalid_field", "name")
+    assert_list_shape(expect(admin.get(REASONS), 200))
+    expect(admin.delete(f"{REASONS}/{r['id']}"), 204)
+
+
+def test_agent_fields_defaults_and_refusals(admin):
+    s1, s2 = skill(admin), skill(admin)
+    e = ext_id(admin)
+    a = agent(admin, extension_id=e, skills=[{"skill_id": s1["id"], "level": 7},
+                                             {"skill_id": s2["id"], "level": 0}])
+    assert a["skills"] == [{"skill_id": s1["id"], "level": 7}, {"skill_id": s2["id"], "level": 0}]
+    assert (a["max_calls"], a["wrap_up_s"], a["busy_after_miss"], a["outbound"],
+            a["monitor"], a["enabled"]) == (1, 5, False, True, False, True)
+    assert_error(admin.post(AGENTS, json={"agent_no": a["agent_no"], "name": "x"}), 409,
+                 "conflict")
+    # one phone, one agent
+    assert_error(admin.post(AGENTS, json={"agent_no": agent_no(), "name": "x",
+                                          "extension_id": e}), 409, "conflict", a["agent_no"])
+    for body, field in [({"agent_no": "12"}, "agent_no"), ({"agent_no": "12a4"}, "agent_no"),
+                        ({"max_calls": 0}, "max_calls"), ({"wrap_up_s": 601}, "wrap_up_s"),
+                        ({"extension_id": str(uuid.uuid4())}, "extension_id"),
+                        ({"department_id": str(uuid.uuid4())}, "department_id"),
+                        ({"skills": [{"skill_id": s1["id"], "level": 10}]}, "skills"),
+                        ({"skills": [{"skill_id": str(uuid.uuid4()), "level": 1}]}, "skills"),
+                        ({"skills": [{"skill_id": s1["id"]}, {"skill_id": s1["id"]}]}, "skills"),
+                        ({"skills": ["x"]}, "skills")]:
+        full = {"agent_no": agent_no(), "name": "x", **body}
+        assert_error(admin.post(AGENTS, json=full), 400, "invalid_field", field)
+    u = expect(admin.patch(f"{AGENTS}/{a['id']}", json={"max_calls": 2, "extension_id": None}),
+               200)
+    assert u["max_calls"] == 2 and u["extension_id"] is None
+    # a skill an agent has cannot be deleted
+    assert_error(admin.delete(f"{SKILLS}/{s1['id']}"), 409, "in_use", a["name"])
+    listed = expect(admin.get(AGENTS, params={"q": a["agent_no"]}), 200)
+    assert [i["id"] for i in listed["items"]] == [a["id"]]
+
+
+def test_queue_fields_defaults_and_refusals(admin):
+    s = skill(admin)
+    a, b = agent(admin), agent(admin)
+    q = expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "strategy": "round_robin",
+        "members": [{"agent_id": a["id"], "priority": 1}, {"agent_id": b["id"], "priority": 2}],
+        "skills": [{"skill_id": s["id"], "min_level": 3}]}), 201)
+    assert (q["ring_timeout_s"], q["max_wait_s"], q["max_waiting"], q["service_level_s"],
+            q["retry_delay_s"], q["priority"], q["wrap_up_s"]) == (25, 600, 0, 20, 2, 0, 0)
+    assert q["strategy"] == "round_robin" and q["members"][1] == {"agent_id": b["id"],
+                                                                 "priority": 2}
+    for body, field in [({"strategy": "telepathy"}, "strategy"),
+                        ({"ring_timeout_s": 4}, "ring_timeout_s"),
+                        ({"ring_timeout_s": 30, "max_wait_s": 20}, "max_wait_s"),
+                        ({"max_waiting": 1000}, "max_waiting"),
+                        ({"number": "1x"}, "number"),
+                        ({"members": [{"agent_id": str(uuid.uuid4())}]}, "members"),
+                        ({"members": [{"agent_id": a["id"], "priority": 101}]}, "members"),
+                        ({"skills": [{"skill_id": s["id"], "min_level": -1}]}, "skills"),
+                        ({"moh_class_id": str(uuid.uuid4())}, "moh_class_id")]:
+        assert_error(admin.post(QUEUES, json={"name": uniq("q-"), **body}), 400,
+                     "invalid_field", field)
+    # a queue number is in the tenant's dial plan
+    ext = new_extension(admin)
+    assert_error(admin.post(QUEUES, json={"name": uniq("q-"), "number": ext}), 409, "conflict",
+                 ext)
+    # in use: the agent (member), the skill; the queue (route, published flow)
+    assert_error(admin.delete(f"{AGENTS}/{a['id']}"), 409, "in_use", q["name"])
+    assert_error(admin.delete(f"{SKILLS}/{s['id']}"), 409, "in_use", q["name"])
+    r = expect(admin.post("/api/v1/inbound-routes", json={
+        "name": uniq("in"), "enabled": False, "destination": {"type": "queue",
+                                                              "target": q["id"]}}), 201)
+    assert_error(admin.delete(f"{QUEUES}/{q['id']}"), 409, "in_use", r["name"])
+    expect(admin.delete(f"/api/v1/inbound-routes/{r['id']}"), 204)
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"members": []}), 200)
+    expect(admin.delete(f"{AGENTS}/{a['id']}"), 204)
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
+def test_acd_is_tenant_scoped(admin, client, operator):
+    a = agent(admin)
+    t = make_tenant(operator)
+    other = client.login(t["code"], "admin", t["_admin_password"])
+    assert_error(other.get(f"{AGENTS}/{a['id']}"), 404, "not_found")
+    assert_error(other.post(QUEUES, json={"name": "q", "members": [{"agent_id": a["id"]}]}),
+                 400, "invalid_field", "members")
+
+
+def test_menu_permissions(client, admin):
+    keys = {p["key"]: p["module"] for p in expect(admin.get("/api/v1/permissions"), 200)["items"]}
+    assert keys.get("agents") == "acd" and keys.get("queues") == "acd"
+    a = agent(admin)
+    check_menu_permission(client, admin, "agents", AGENTS, a["id"],
+                          lambda: {"agent_no": agent_no(), "name": "x"},
+                          patch_body={"name": "y"})
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    check_menu_permission(client, admin, "queues", QUEUES, q["id"], lambda: {"name": uniq("q-")},
+                          patch_body={"priority": 3})
