@@ -340,3 +340,26 @@ static const struct list_spec queue_list = {
 };
 
 CRUD_HANDLERS(queues, queue_spec, queue_list)
+
+/* ---- the agent state log ---- */
+
+#define STATE_SELECT "id, agent_id, state, reason, started_at, ended_at"
+
+static const char *const state_sortable[] = {"started_at", NULL};
+static const char *const state_text[] = {"state", "reason", NULL};
+static const struct list_filter state_filters[] = {
+	{"agent_id", "agent_id", F_STRING, NULL},
+	{"state", "state", F_STRING, NULL},
+	{"from", "started_at", F_INTEGER, ">="},
+	{"to", "started_at", F_INTEGER, "<"},
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec state_list = {
+	"agent_states", STATE_SELECT, state_sortable, "started_at", true,
+	state_text, state_filters, false,
+};
+
+HANDLER(agent_states_list)
+{
+	return list_run(db, req, &state_list, NULL, NULL, NULL);
+}

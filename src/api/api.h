@@ -224,6 +224,7 @@ CRUD_DECL(speeddials);
 CRUD_DECL(ivr_flows);
 CRUD_DECL(skills); CRUD_DECL(busyreasons); CRUD_DECL(agents);
 CRUD_DECL(queues);
+HANDLER(agent_states_list);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

@@ -3,8 +3,8 @@
  * on the called number (one of the tenant's numbers, or empty for any),
  * the caller's prefix and a time group ("in": while open, "out": while
  * closed); the destination is an extension, a ring group of extensions,
- * an external number, an IVR flow (published) or hang-up (queue and
- * voicemail are accepted for the modules that will answer them).
+ * an external number, an IVR flow (published), a queue or hang-up
+ * (voicemail is accepted for the module that will answer it).
  */
 #include <errno.h>
 #include <string.h>

@@ -87,6 +87,11 @@ struct prompt_cache *b2bua_prompt_cache(const struct b2bua *b)
 	return b->prompts;
 }
 
+struct moh *b2bua_moh(const struct b2bua *b)
+{
+	return b->moh;
+}
+
 struct http_cli *b2bua_http(const struct b2bua *b)
 {
 	return b->http;
@@ -409,7 +414,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 		/* A transfer target answered: the transferee talks to it.
 		   From an IVR flow, the conversation starts now: the
 		   recording policy applies as to any answered call. */
-		if (ivrcall_dialled(call, true, 200))
+		if (queuecall_dialled(call, b) ||
+		    ivrcall_dialled(call, true, 200))
 			callrec_start(call);
 		log_info("call", "call %s transferred to %s", call->id,
 			 b->endpoint);
@@ -451,8 +457,10 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 	if (!call->answer_ms &&
 	    dispatch_all_failed(call, best_failure(call, &why)))
 		return;
-	if (call->answer_ms && ivrcall_dialled(call, false, code))
-		return;      /* the IVR goes on at the node's failed exit */
+	if (call->answer_ms && (queuecall_dialled(call, NULL) ||
+				ivrcall_dialled(call, false, code)))
+		return;      /* the queue tries the next agent; the IVR goes
+			        on at the node's failed exit */
 	if (call->answer_ms) {
 		/* Nobody took the transferred call. */
 		call_end(call, "transfer_failed", "system", code, reason);

@@ -26,6 +26,7 @@ struct b2bua_deps {
 	const char *data_dir;       /* voices for music on hold */
 	struct recordings *recs;    /* call recording, or NULL: off */
 	struct tts *tts;            /* spoken prompts, or NULL: off */
+	struct acd *acd;            /* queues and agents, or NULL: none */
 };
 
 int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);

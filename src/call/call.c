@@ -159,6 +159,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	tmr_cancel(&call->noanswer_tmr);
 	callrec_stop(call);
 	ivr_stop(call->ivr);
+	queuecall_ended(call);
 	conference_leave(call);
 	voicemail_stop(call);
 	call_prompt_cancel(call);

@@ -101,6 +101,12 @@ struct call {
 	struct vmcall *vm;         /* leaving a voicemail (vmcall.c) */
 	struct prompt *prompt;     /* being made (prompt.c), or NULL */
 	struct ivr_session *ivr;   /* in an IVR flow (ivrcall.c), or NULL */
+	struct acd_entry *queue;   /* waiting in a queue (queuecall.c) */
+	/* told how the queue ended: "answered", "no_agent", "full",
+	   "timeout" */
+	void (*queue_done)(struct call *call, const char *outcome);
+	char agent_id[ID_LEN];     /* the agent who took it from a queue */
+	char agent_no[12];
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };
@@ -203,6 +209,21 @@ bool ivrcall_dialled(struct call *call, bool answered, uint16_t code);
 bool ivrcall_dial(struct b2bua *b, const struct sip_msg *msg,
 		  const struct dir_extension *from);
 struct http_cli *b2bua_http(const struct b2bua *b);
+struct moh *b2bua_moh(const struct b2bua *b);
+
+/* queuecall.c: calls in ACD queues */
+/* Answers the call (if not yet) and puts it in the queue. 0 and
+   *outcome NULL: it waits (done() tells the end); 0 and *outcome
+   "no_agent" / "full": it could not; ENOENT no such queue. */
+int  queuecall_enter(struct call *call, const char *queue_id,
+		     void (*done)(struct call *, const char *),
+		     const char **outcome);
+/* From a route: the call ends when it cannot wait or leaves unanswered. */
+void queuecall_direct(struct call *call, const char *queue_id);
+bool queuecall_dialled(struct call *call, const struct leg *leg);
+void queuecall_ended(struct call *call);
+bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
+		    const struct dir_extension *from);
 
 /* moh.c: music on hold */
 struct moh;

@@ -261,6 +261,13 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 	case DEST_HANGUP:
 		call_end(call, "hangup", "system", 603, "Decline");
 		return;
+	case DEST_QUEUE:
+		if (dec.ntargets)
+			queuecall_direct(call, dec.targets[0]);
+		else
+			call_end(call, "unavailable", "system", 480,
+				 "No Queue");
+		return;
 	case DEST_IVR: {
 		const struct dir_ivr_flow *flow = dec.ntargets
 			? directory_ivr_flow(dir, call->tenant_id,
@@ -275,8 +282,7 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 		return;
 	}
 	default:
-		/* external numbers, queues and voicemail come with their
-		   modules */
+		/* external numbers and voicemail come with their modules */
 		call_end(call, "not_implemented", "system", 501,
 			 "Destination Not Implemented");
 		return;
@@ -589,7 +595,7 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg)
 		return;
 	}
 	if (conference_enter(b, msg, from) || voicemail_dial(b, msg, from) ||
-	    ivrcall_dial(b, msg, from))
+	    ivrcall_dial(b, msg, from) || queuecall_dial(b, msg, from))
 		return;
 	pl_copy(&msg->uri.user, dialed, sizeof(dialed));
 	if (dialed[0] == '*' && feature_code(b, msg, from, dialed))

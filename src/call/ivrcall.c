@@ -142,6 +142,16 @@ static int host_voicemail(void *arg, const char *box)
 	return voicemail_take(call, box) ? 0 : ENOENT;
 }
 
+static void queue_done(struct call *call, const char *outcome)
+{
+	ivr_queued(call->ivr, outcome);
+}
+
+static int host_queue(void *arg, const char *queue_id, const char **overflow)
+{
+	return queuecall_enter(call_of(arg), queue_id, queue_done, overflow);
+}
+
 static void host_hangup(void *arg, const char *status)
 {
 	call_end(call_of(arg), status, "system", 0, NULL);
@@ -151,7 +161,7 @@ static void host_hangup(void *arg, const char *status)
    their branches' fallback keys. */
 static const struct ivr_host_ops host = {
 	host_play, host_stop, host_dial_extension, host_dial_external,
-	host_voicemail, host_hangup, NULL,
+	host_voicemail, host_hangup, host_queue, NULL,
 };
 
 int ivrcall_enter(struct call *call, const struct dir_ivr_flow *flow)

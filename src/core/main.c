@@ -14,6 +14,8 @@
 #include "log.h"
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
+#include "../api/agents_live.h"
+#include "../acd/acd.h"
 #include "../api/server.h"
 #include "../api/tts_api.h"
 #include "../call/b2bua.h"
@@ -36,6 +38,7 @@ struct daemon {
 	struct registrar *reg;
 	struct trunk_reg *treg;
 	struct b2bua *b2bua;
+	struct acd *acd;
 	struct tts *tts;
 	struct recordings *recs;
 	int exit_code;
@@ -115,10 +118,13 @@ static int start_telephony(struct daemon *d)
 	if (err)
 		return err;
 	directory_on_change(d->dir, directory_changed, d);
+	err = acd_alloc(&d->acd, d->dir, d->store);
+	if (err)
+		return err;
 	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
 				   d->store,
 				   (unsigned)d->cfg.ring_timeout * 1000,
-				   d->cfg.data_dir, d->recs, d->tts};
+				   d->cfg.data_dir, d->recs, d->tts, d->acd};
 	err = b2bua_alloc(&d->b2bua, &deps);
 	if (!err)
 		err = sip_stack_finish(d->sip);
@@ -147,6 +153,8 @@ static void serve(struct daemon *d)
 		api_server_on_change(d->api, reload_directory, d);
 	if (d->b2bua)
 		err = live_calls_register(d->api, d->b2bua);
+	if (!err && d->acd)
+		err = agents_live_register(d->api, d->acd);
 	if (!err)
 		err = tts_api_register(d->api, d->tts);
 	if (err) {
@@ -253,6 +261,7 @@ static int run(struct daemon *d)
 	   then the store runs every queued write and answers late requests. */
 	directory_on_change(d->dir, NULL, NULL);
 	b2bua_free(d->b2bua);
+	acd_free(d->acd);
 	trunk_reg_free(d->treg);
 	registrar_free(d->reg);
 	d->sip = mem_deref(d->sip);

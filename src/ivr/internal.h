@@ -29,6 +29,7 @@ enum ivr_phase {
 	PH_INPUT,        /* keys, with a timer */
 	PH_HTTP,         /* an HTTP answer */
 	PH_DIALLING,     /* a transfer ringing */
+	PH_QUEUED,       /* waiting in an ACD queue */
 	PH_DONE,         /* handed on (answered, voicemail) or ended */
 };
 
@@ -38,6 +39,7 @@ enum ivr_after {
 	AFTER_INPUT,     /* wait for keys */
 	AFTER_HANGUP,    /* end the call */
 	AFTER_EXIT,      /* take exit `after_exit` */
+	AFTER_QUEUE,     /* enter the node's queue */
 };
 
 struct ivr_frame {
@@ -133,6 +135,7 @@ void input_reset(struct ivr_session *s);
 /* logic.c: set, condition, time, region, counter, back, top, subflow,
    http, and the call-handling nodes */
 void logic_enter(struct ivr_session *s);
+void logic_enqueue(struct ivr_session *s);
 void logic_stop(struct ivr_session *s);
 
 #endif

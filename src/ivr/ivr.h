@@ -48,6 +48,10 @@ struct ivr_host_ops {
 	int  (*voicemail)(void *arg, const char *box);
 	/* Ends the call. */
 	void (*hangup)(void *arg, const char *status);
+	/* Puts the caller in an ACD queue: 0 and *overflow NULL when it
+	   waits (the end comes back as ivr_queued()), 0 and *overflow set
+	   ("no_agent", "full") when it cannot. */
+	int  (*queue)(void *arg, const char *queue_id, const char **overflow);
 	/* Optional (NULL: no speech recogniser): starts (on) or stops
 	   feeding the caller's audio to a speech recogniser, whose results
 	   come back as ivr_speech(). */
@@ -78,6 +82,9 @@ bool ivr_key(struct ivr_session *s, char key);
    first branch with a keyword in it is taken; nothing matching counts as
    a wrong answer. Ignored outside a speech menu. */
 void ivr_speech(struct ivr_session *s, const char *utterance);
+/* How the queue ended: "answered" (the IVR is over), "timeout",
+   "no_agent" or "full" (the queue node's exit is taken). */
+void ivr_queued(struct ivr_session *s, const char *outcome);
 /* What play() played has ended. */
 void ivr_played(struct ivr_session *s);
 /* The outcome of dial_*(): answered (the IVR is over for this call) or

@@ -6,6 +6,7 @@
  * an extension or an outside number, queue (until the ACD exists: no
  * agent), voicemail.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,14 +321,30 @@ static void voicemail(struct ivr_session *s)
 	s->phase = PH_DONE;
 }
 
-/* Queues come with the ACD: until then no agent is ever available, and
-   the flow goes on at the queue's "no_agent" exit (docs/ivr.md). */
+/* The queue's prompt, then the caller waits in the ACD queue; it comes
+   back at the node's exit when it cannot wait or leaves unanswered. */
 static void queue(struct ivr_session *s)
 {
-	log_info("ivr", "call %s: queue %s: no agent (the ACD is not built)",
-		 s->info.call_id, ivr_param_str(s, "queue_id"));
-	snprintf(s->after_exit, sizeof(s->after_exit), "%s", "no_agent");
-	ivr_play(s, ivr_param(s, "prompt"), NULL, 1, AFTER_EXIT);
+	ivr_play(s, ivr_param(s, "prompt"), NULL, 1, AFTER_QUEUE);
+}
+
+void logic_enqueue(struct ivr_session *s)
+{
+	const char *overflow = NULL;
+	int err = s->ops->queue ? s->ops->queue(s->arg, ivr_param_str(
+					s, "queue_id"), &overflow) : ENOTSUP;
+
+	if (err) {
+		log_info("ivr", "call %s: queue %s: %s", s->info.call_id,
+			 ivr_param_str(s, "queue_id"), strerror(err));
+		overflow = "no_agent";
+	}
+	if (overflow) {
+		ivr_take_exit(s, overflow);
+		return;
+	}
+	s->phase = PH_QUEUED;
+	s->hops = 0;
 }
 
 static void counter(struct ivr_session *s)

@@ -258,6 +258,9 @@ static void after_play(struct ivr_session *s)
 	case AFTER_EXIT:
 		ivr_take_exit(s, s->after_exit);
 		break;
+	case AFTER_QUEUE:
+		logic_enqueue(s);
+		break;
 	}
 }
 
@@ -397,6 +400,18 @@ void ivr_stop(struct ivr_session *s)
 	reset_node_state(s);
 	close_step(s, NULL);
 	s->phase = PH_DONE;
+}
+
+void ivr_queued(struct ivr_session *s, const char *outcome)
+{
+	if (!s || s->phase != PH_QUEUED)
+		return;
+	if (!strcmp(outcome, "answered")) {
+		close_step(s, "answered");
+		s->phase = PH_DONE;
+		return;
+	}
+	ivr_take_exit(s, outcome);
 }
 
 bool ivr_active(const struct ivr_session *s)

@@ -50,6 +50,10 @@ struct dir_data {
 	size_t nboxes;
 	struct dir_ivr_flow *flows;          /* by tenant, id */
 	size_t nflows;
+	struct dir_agent *agents;            /* by tenant, id */
+	size_t nagents;
+	struct dir_queue *queues;            /* by tenant, id */
+	size_t nqueues;
 };
 
 struct dir_load;
@@ -119,6 +123,14 @@ static void data_free(struct dir_data *d)
 	for (size_t i = 0; i < d->nflows; i++)
 		ivr_flow_unref(d->flows[i].flow);
 	free(d->flows);
+	for (size_t i = 0; i < d->nagents; i++)
+		json_decref(d->agents[i].skills);
+	free(d->agents);
+	for (size_t i = 0; i < d->nqueues; i++) {
+		json_decref(d->queues[i].members);
+		json_decref(d->queues[i].skills);
+	}
+	free(d->queues);
 	free(d->by_id);
 	free(d->tenants);
 	free(d);
@@ -958,6 +970,87 @@ static int build_flows(struct dir_data *d, json_t *rows)
 	return 0;
 }
 
+static int cmp_tenant_then_id(const char *ta, const char *ia,
+			      const char *tb, const char *ib)
+{
+	int c = strcmp(ta, tb);
+
+	return c ? c : strcmp(ia, ib);
+}
+
+static int cmp_agent(const void *a, const void *b)
+{
+	const struct dir_agent *x = a, *y = b;
+
+	return cmp_tenant_then_id(x->tenant_id, x->id, y->tenant_id, y->id);
+}
+
+static int cmp_queue(const void *a, const void *b)
+{
+	const struct dir_queue *x = a, *y = b;
+
+	return cmp_tenant_then_id(x->tenant_id, x->id, y->tenant_id, y->id);
+}
+
+static void agent_from_row(struct dir_agent *a, json_t *row)
+{
+	copy_str(a->id, sizeof(a->id), row, "id");
+	copy_str(a->tenant_id, sizeof(a->tenant_id), row, "tenant_id");
+	copy_str(a->agent_no, sizeof(a->agent_no), row, "agent_no");
+	copy_str(a->name, sizeof(a->name), row, "name");
+	copy_str(a->phone, sizeof(a->phone), row, "phone");
+	a->skills = parse_array(row, "skills");
+	a->max_calls = (unsigned)row_int(row, "max_calls");
+	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");
+	a->busy_after_miss = row_int(row, "busy_after_miss");
+	a->enabled = row_int(row, "enabled");
+}
+
+static void queue_from_row(struct dir_queue *q, json_t *row)
+{
+	copy_str(q->id, sizeof(q->id), row, "id");
+	copy_str(q->tenant_id, sizeof(q->tenant_id), row, "tenant_id");
+	copy_str(q->name, sizeof(q->name), row, "name");
+	copy_str(q->number, sizeof(q->number), row, "number");
+	copy_str(q->strategy, sizeof(q->strategy), row, "strategy");
+	copy_str(q->moh_class_id, sizeof(q->moh_class_id), row,
+		 "moh_class_id");
+	q->members = parse_array(row, "members");
+	q->skills = parse_array(row, "skills");
+	q->priority = (int)row_int(row, "priority");
+	q->ring_timeout_s = (unsigned)row_int(row, "ring_timeout_s");
+	q->retry_delay_s = (unsigned)row_int(row, "retry_delay_s");
+	q->max_waiting = (unsigned)row_int(row, "max_waiting");
+	q->max_wait_s = (unsigned)row_int(row, "max_wait_s");
+	q->service_level_s = (unsigned)row_int(row, "service_level_s");
+	q->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");
+	q->announce_position_s = (unsigned)row_int(row,
+						   "announce_position_s");
+	q->enabled = row_int(row, "enabled");
+}
+
+static int build_acd(struct dir_data *d, json_t *agents, json_t *queues)
+{
+	json_t *row;
+	size_t i;
+
+	d->agents = alloc_rows(agents, sizeof(*d->agents));
+	d->queues = alloc_rows(queues, sizeof(*d->queues));
+	if (!d->agents || !d->queues)
+		return ENOMEM;
+	json_array_foreach(agents, i, row) {
+		agent_from_row(&d->agents[i], row);
+		d->nagents = i + 1;
+	}
+	json_array_foreach(queues, i, row) {
+		queue_from_row(&d->queues[i], row);
+		d->nqueues = i + 1;
+	}
+	qsort(d->agents, d->nagents, sizeof(*d->agents), cmp_agent);
+	qsort(d->queues, d->nqueues, sizeof(*d->queues), cmp_queue);
+	return 0;
+}
+
 static int build_routing(struct dir_data *d, json_t *tables)
 {
 	int err = build_trunks(d, json_object_get(tables, "trunks"));
@@ -981,6 +1074,9 @@ static int build_routing(struct dir_data *d, json_t *tables)
 							"voicemail_boxes"));
 	if (!err)
 		err = build_flows(d, json_object_get(tables, "ivr_flows"));
+	if (!err)
+		err = build_acd(d, json_object_get(tables, "agents"),
+				json_object_get(tables, "queues"));
 	return err;
 }
 
@@ -1007,6 +1103,10 @@ static int load_routing(struct db *db, struct dir_data *d)
 				    "b.extension_id LEFT JOIN voices v ON v.id "
 				    "= b.greeting_voice_id AND v.status = "
 				    "'approved'"},
+		{"agents", "SELECT a.*, COALESCE(e.number, '') AS phone FROM "
+			   "agents a LEFT JOIN extensions e ON e.id = "
+			   "a.extension_id"},
+		{"queues", "SELECT * FROM queues"},
 		{"ivr_flows", "SELECT f.id, f.tenant_id, f.name, f.number, "
 			      "v.id AS version_id, v.version, v.graph FROM "
 			      "ivr_flows f JOIN ivr_versions v ON v.id = "
@@ -1513,6 +1613,59 @@ const struct dir_ivr_flow *directory_ivr_flow_number(
 		if (!strcmp(d->flows[i].tenant_id, tenant_id) &&
 		    !strcmp(d->flows[i].number, number))
 			return &d->flows[i];
+	}
+	return NULL;
+}
+
+const struct dir_agent *directory_agent(const struct directory *dir,
+					const char *tenant_id, const char *id)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_agent key;
+
+	if (!d || !tenant_id || !id || strlen(id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, d->agents, d->nagents, sizeof(*d->agents),
+		       cmp_agent);
+}
+
+const struct dir_agent *directory_agents(const struct directory *dir,
+					 const char *tenant_id, size_t *np)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	*np = 0;
+	if (!d)
+		return NULL;
+	return TENANT_RUN(d, agents, nagents, struct dir_agent, tenant_id, np);
+}
+
+const struct dir_queue *directory_queue(const struct directory *dir,
+					const char *tenant_id, const char *id)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+	struct dir_queue key;
+
+	if (!d || !tenant_id || !id || strlen(id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.tenant_id, sizeof(key.tenant_id), "%s", tenant_id);
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, d->queues, d->nqueues, sizeof(*d->queues),
+		       cmp_queue);
+}
+
+const struct dir_queue *directory_queue_number(const struct directory *dir,
+					       const char *tenant_id,
+					       const char *number)
+{
+	const struct dir_data *d = dir ? dir->data : NULL;
+
+	for (size_t i = 0; d && number && *number && i < d->nqueues; i++) {
+		if (!strcmp(d->queues[i].tenant_id, tenant_id) &&
+		    !strcmp(d->queues[i].number, number))
+			return &d->queues[i];
 	}
 	return NULL;
 }

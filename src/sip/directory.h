@@ -206,6 +206,33 @@ struct dir_conference_room {
 	bool enabled;
 };
 
+/* ACD configuration (src/api/acd_api.c): an agent and its bound phone,
+   a queue and its rules. */
+struct dir_agent {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char agent_no[12];
+	char name[65];
+	char phone[33];         /* the bound extension's number; "": none */
+	json_t *skills;         /* [{skill_id, level}] */
+	unsigned max_calls, wrap_up_s;
+	bool busy_after_miss, enabled;
+};
+struct dir_queue {
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	char name[65];
+	char number[9];
+	char strategy[16];
+	json_t *members;        /* [{agent_id, priority}] */
+	json_t *skills;         /* [{skill_id, min_level}] */
+	int priority;
+	unsigned ring_timeout_s, retry_delay_s, max_waiting, max_wait_s;
+	unsigned service_level_s, wrap_up_s, announce_position_s;
+	char moh_class_id[ID_LEN];
+	bool enabled;
+};
+
 /* An IVR flow's published version, compiled (src/ivr/flow.h); a call
    that starts in it takes a reference (ivr_flow_ref) and keeps it. */
 struct ivr_flow;
@@ -307,6 +334,18 @@ const struct dir_ivr_flow *directory_ivr_flow(const struct directory *dir,
 const struct dir_ivr_flow *directory_ivr_flow_number(
 	const struct directory *dir, const char *tenant_id,
 	const char *number);
+
+/* Agents and queues: by id (NULL: none, or another tenant's), a
+   tenant's agents (sorted by id; *np their count), a queue by number. */
+const struct dir_agent *directory_agent(const struct directory *dir,
+					const char *tenant_id, const char *id);
+const struct dir_agent *directory_agents(const struct directory *dir,
+					 const char *tenant_id, size_t *np);
+const struct dir_queue *directory_queue(const struct directory *dir,
+					const char *tenant_id, const char *id);
+const struct dir_queue *directory_queue_number(const struct directory *dir,
+					       const char *tenant_id,
+					       const char *number);
 
 /* The tenant's conference room dialled as `number`, enabled or not. */
 const struct dir_conference_room *directory_conference_room(

@@ -391,7 +391,7 @@ def test_transfer_to_a_missing_extension_takes_failed(daemon, admin, tmp_path):
     assert path(call_record(admin, a))[1:] == [("dial", "failed", ""), ("sorry", "next", "")]
 
 
-def test_queue_takes_no_agent_until_the_acd_exists(daemon, admin, tmp_path):
+def test_queue_without_logged_in_agents_takes_no_agent(daemon, admin, tmp_path):
     q = expect(admin.post("/api/v1/queues", json={"name": "q-" + uuid.uuid4().hex[:6]}), 201)
     _, _, number = publish(admin, [
         start("q"),

@@ -284,7 +284,7 @@ static int fake_listen(void *arg, bool on)
 
 static const struct ivr_host_ops fake_ops = {
 	fake_play, fake_stop, fake_dial, fake_dial_out, fake_voicemail,
-	fake_hangup, fake_listen,
+	fake_hangup, NULL, fake_listen,
 };
 
 static struct ivr_session *run_flow(struct fake *fk, struct ivr_flow **fp,

@@ -1,0 +1,350 @@
+/*
+ * agent.c — agents at run time: login and logout, idle and busy with a
+ * reason, ringing, talking, wrap-up and back (tencent-ccc.md §2.24,
+ * cticloud.md §2.12.1). Every change closes the agent's open row of the
+ * state log (agent_states) and opens the next — `offline` included, closed
+ * at the next login — on the store's writer, so state durations and the
+ * work log are derived from it exactly. A row left open by a daemon that
+ * stopped without logging its agents out is closed when it starts again.
+ * An agent logged out is not kept here: no run-time agent means offline.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "internal.h"
+#include "../core/log.h"
+#include "../sip/directory.h"
+#include "../store/store.h"
+
+static const char *const state_names[] = {
+	[AGENT_OFFLINE] = "offline", [AGENT_IDLE] = "idle",
+	[AGENT_BUSY] = "busy", [AGENT_RINGING] = "ringing",
+	[AGENT_TALKING] = "talking", [AGENT_WRAPUP] = "wrap_up",
+};
+
+const char *acd_state_name(enum acd_agent_state s)
+{
+	return s <= AGENT_WRAPUP ? state_names[s] : "?";
+}
+
+struct acd_agent *acd_agent_find(struct acd *acd, const char *tenant_id,
+				 const char *id)
+{
+	struct le *le;
+
+	LIST_FOREACH(&acd->agents, le) {
+		struct acd_agent *a = le->data;
+
+		if (!strcmp(a->id, id) && !strcmp(a->tenant_id, tenant_id))
+			return a;
+	}
+	return NULL;
+}
+
+/* ---- the state log ---- */
+
+struct log_job {
+	char open_id[ID_LEN];      /* the row to open */
+	char tenant_id[ID_LEN];
+	char agent_id[ID_LEN];
+	char state[16];
+	char reason[33];
+	int64_t at;
+};
+
+static int log_work(struct db *db, void *arg)
+{
+	struct log_job *j = arg;
+	int err = 0;
+
+	err = db_exec(db, "UPDATE agent_states SET ended_at = ? WHERE "
+		      "tenant_id = ? AND agent_id = ? AND ended_at IS NULL",
+		      json_pack("[Iss]", (json_int_t)j->at, j->tenant_id,
+				j->agent_id));
+	if (!err)
+		err = db_exec(db, "INSERT INTO agent_states (id, tenant_id, "
+			      "agent_id, state, reason, started_at) VALUES "
+			      "(?, ?, ?, ?, ?, ?)",
+			      json_pack("[sssssI]", j->open_id, j->tenant_id,
+					j->agent_id, j->state, j->reason,
+					(json_int_t)j->at));
+	return err;
+}
+
+static void log_done(int err, void *arg)
+{
+	struct log_job *j = arg;
+
+	if (err)
+		log_error("acd", "agent %s: state %s not logged: %s",
+			  j->agent_id, j->state, strerror(err));
+	free(j);
+}
+
+static void log_state(struct acd_agent *a, enum acd_agent_state s,
+		      int64_t at)
+{
+	struct log_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return;
+	id_new(j->open_id);
+	str_ncpy(j->tenant_id, a->tenant_id, sizeof(j->tenant_id));
+	str_ncpy(j->agent_id, a->id, sizeof(j->agent_id));
+	str_ncpy(j->state, acd_state_name(s), sizeof(j->state));
+	str_ncpy(j->reason, a->reason, sizeof(j->reason));
+	j->at = at;
+	if (store_submit(a->acd->store, STORE_WRITE, log_work, log_done, j)) {
+		log_error("acd", "agent %s: state log not written", a->id);
+		free(j);
+	}
+}
+
+static int today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
+		     const char *reason)
+{
+	int64_t now = now_ms();
+
+	if (now <= a->since)       /* one row per millisecond: the log's */
+		now = a->since + 1;  /* order is its time order */
+	str_ncpy(a->reason, reason ? reason : "", sizeof(a->reason));
+	log_info("acd", "agent %s: %s -> %s%s%s", a->id,
+		 acd_state_name(a->state), acd_state_name(s),
+		 a->reason[0] ? " " : "", a->reason);
+	log_state(a, s, now);
+	if (s == AGENT_IDLE && a->state != AGENT_IDLE &&
+	    a->state != AGENT_RINGING)
+		a->idle_since = now;
+	a->state = s;
+	a->since = now;
+	if (s == AGENT_TALKING) {
+		if (a->day != today()) {
+			a->day = today();
+			a->answered_today = 0;
+		}
+		a->answered_today++;
+	}
+}
+
+/* ---- what agents do ---- */
+
+static void free_agent(struct acd_agent *a)
+{
+	tmr_cancel(&a->wrap_tmr);
+	list_unlink(&a->le);
+	free(a);
+}
+
+int acd_agent_login(struct acd *acd, const char *tenant_id,
+		    const char *agent_id, bool busy, const char *reason)
+{
+	const struct dir_agent *da = directory_agent(acd->dir, tenant_id,
+						     agent_id);
+	struct acd_agent *a;
+
+	if (!da)
+		return ENOENT;
+	if (!da->enabled || !da->phone[0])
+		return EINVAL;
+	if (acd_agent_find(acd, tenant_id, agent_id))
+		return EALREADY;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return ENOMEM;
+	a->acd = acd;
+	str_ncpy(a->id, agent_id, sizeof(a->id));
+	str_ncpy(a->tenant_id, tenant_id, sizeof(a->tenant_id));
+	a->state = AGENT_OFFLINE;
+	a->day = today();
+	tmr_init(&a->wrap_tmr);
+	list_append(&acd->agents, &a->le, a);
+	acd_agent_state(a, busy ? AGENT_BUSY : AGENT_IDLE, busy ? reason
+							      : NULL);
+	a->idle_since = a->since;
+	if (!busy)
+		acd_dispatch_tenant(acd, tenant_id);
+	return 0;
+}
+
+int acd_agent_logout(struct acd *acd, const char *tenant_id,
+		     const char *agent_id)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return directory_agent(acd->dir, tenant_id, agent_id)
+		       ? EALREADY : ENOENT;
+	if (a->state == AGENT_TALKING || a->active)
+		return EBUSY;
+	acd_offer_withdraw(a);
+	acd_agent_state(a, AGENT_OFFLINE, NULL);
+	free_agent(a);
+	acd_dispatch_tenant(acd, tenant_id);   /* the calls it would take */
+	return 0;
+}
+
+static void wrapped_up(void *arg)
+{
+	struct acd_agent *a = arg;
+
+	if (a->busy_after)
+		acd_agent_state(a, AGENT_BUSY, a->busy_reason);
+	else
+		acd_agent_state(a, AGENT_IDLE, NULL);
+	a->busy_after = false;
+	if (a->state == AGENT_IDLE)
+		acd_dispatch_tenant(a->acd, a->tenant_id);
+}
+
+int acd_agent_set(struct acd *acd, const char *tenant_id,
+		  const char *agent_id, bool busy, const char *reason)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return directory_agent(acd->dir, tenant_id, agent_id)
+		       ? EPERM : ENOENT;
+	switch (a->state) {
+	case AGENT_RINGING:
+	case AGENT_TALKING:
+		a->busy_after = busy;        /* after the call */
+		str_ncpy(a->busy_reason, reason ? reason : "",
+			 sizeof(a->busy_reason));
+		return 0;
+	case AGENT_WRAPUP:
+		a->busy_after = busy;
+		str_ncpy(a->busy_reason, reason ? reason : "",
+			 sizeof(a->busy_reason));
+		if (!busy) {                 /* wrap-up done */
+			tmr_cancel(&a->wrap_tmr);
+			wrapped_up(a);
+		}
+		return 0;
+	default:
+		break;
+	}
+	if (busy)
+		acd_agent_state(a, AGENT_BUSY, reason);
+	else if (a->state != AGENT_IDLE)
+		acd_agent_state(a, AGENT_IDLE, NULL);
+	if (!busy)
+		acd_dispatch_tenant(acd, tenant_id);
+	return 0;
+}
+
+void acd_agent_missed(struct acd_agent *a)
+{
+	const struct dir_agent *da = directory_agent(a->acd->dir,
+						     a->tenant_id, a->id);
+
+	a->offer = NULL;
+	if (a->busy_after || (da && da->busy_after_miss))
+		acd_agent_state(a, AGENT_BUSY, a->busy_after
+				? a->busy_reason : "missed call");
+	else
+		acd_agent_state(a, AGENT_IDLE, NULL);
+	a->busy_after = false;
+}
+
+void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
+			  const char *agent_id)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a || !a->active)
+		return;
+	if (--a->active)
+		return;
+	a->idle_since = now_ms();
+	if (!a->wrap_up_s) {
+		wrapped_up(a);
+		return;
+	}
+	acd_agent_state(a, AGENT_WRAPUP, NULL);
+	tmr_start(&a->wrap_tmr, a->wrap_up_s * 1000ULL, wrapped_up, a);
+}
+
+json_t *acd_agents_live(struct acd *acd, const char *tenant_id)
+{
+	json_t *items = json_array();
+	const struct dir_agent *da;
+	size_t n;
+
+	da = directory_agents(acd->dir, tenant_id, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct acd_agent *a = acd_agent_find(acd, tenant_id,
+						     da[i].id);
+
+		json_array_append_new(items, json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i}", "id", da[i].id,
+			"agent_no", da[i].agent_no, "name", da[i].name,
+			"state", acd_state_name(a ? a->state : AGENT_OFFLINE),
+			"reason", a ? a->reason : "", "since",
+			a ? json_integer(a->since) : json_null(),
+			"answered_today", a ? (int)a->answered_today : 0,
+			"active_calls", a ? (int)a->active : 0));
+	}
+	return items;
+}
+
+/* Rows a stopped daemon left open (its agents were not logged out): they
+   end now, when everyone is offline again. */
+static int close_stale(struct db *db, void *arg)
+{
+	(void)arg;
+	return db_exec(db, "UPDATE agent_states SET ended_at = ? WHERE "
+		       "ended_at IS NULL AND state <> 'offline'",
+		       json_pack("[I]", (json_int_t)now_ms()));
+}
+
+static void stale_closed(int err, void *arg)
+{
+	(void)arg;
+	if (err)
+		log_error("acd", "open agent states not closed: %s",
+			  strerror(err));
+}
+
+int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
+{
+	struct acd *acd = calloc(1, sizeof(*acd));
+
+	if (!acd)
+		return ENOMEM;
+	if (store_submit(store, STORE_WRITE, close_stale, stale_closed, NULL))
+		log_error("acd", "open agent states not closed");
+	acd->dir = dir;
+	acd->store = store;
+	acd->rng = (uint64_t)now_ms() | 1;
+	list_init(&acd->agents);
+	list_init(&acd->queues);
+	*ap = acd;
+	return 0;
+}
+
+/* At shutdown: every agent is logged out (their open log rows closed). */
+void acd_free(struct acd *acd)
+{
+	struct le *le;
+
+	if (!acd)
+		return;
+	while ((le = list_head(&acd->agents))) {
+		struct acd_agent *a = le->data;
+
+		acd_agent_state(a, AGENT_OFFLINE, NULL);
+		free_agent(a);
+	}
+	free(acd);
+}

@@ -1,0 +1,477 @@
+/*
+ * queue.c — calls waiting in queues and their offers to agents. A queue's
+ * members are its listed agents (with their priority) and the tenant's
+ * agents whose level in each of its skills is at least the queue's
+ * minimum (priority 0; cticloud.md §2.12.3). Each time a call arrives or
+ * an agent becomes free, the tenant's waiting calls — higher queue
+ * priority first, then the longest waiting — are offered to the free
+ * members, ordered by the queue's strategy: one agent at a time (the next
+ * after a ring timeout and the retry delay), or all at once for ring-all.
+ * An agent is offered one call at a time and never beyond its concurrent
+ * calls. A call leaves at the queue's max wait, or when nobody is logged
+ * in any more.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "strategy.h"
+#include "../core/log.h"
+#include "../sip/directory.h"
+
+static struct acd_queue *queue_find(struct acd *acd, const char *tenant_id,
+				    const char *id, bool create)
+{
+	struct acd_queue *q;
+	struct le *le;
+
+	LIST_FOREACH(&acd->queues, le) {
+		q = le->data;
+		if (!strcmp(q->id, id) && !strcmp(q->tenant_id, tenant_id))
+			return q;
+	}
+	if (!create || !(q = calloc(1, sizeof(*q))))
+		return NULL;
+	str_ncpy(q->id, id, sizeof(q->id));
+	str_ncpy(q->tenant_id, tenant_id, sizeof(q->tenant_id));
+	q->rr_last = ACD_RR_START;
+	list_init(&q->waiting);
+	list_append(&acd->queues, &q->le, q);
+	return q;
+}
+
+static void queue_forget_if_empty(struct acd_queue *q)
+{
+	if (list_isempty(&q->waiting)) {
+		list_unlink(&q->le);
+		free(q);
+	}
+}
+
+/* ---- membership ---- */
+
+static int skill_level(const json_t *skills, const char *skill_id)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(skills, i, s) {
+		const char *id = json_string_value(json_object_get(s,
+								   "skill_id"));
+
+		if (id && !strcmp(id, skill_id))
+			return (int)json_integer_value(json_object_get(s,
+								       "level"));
+	}
+	return -1;
+}
+
+/* The agent's priority in the queue (lower first), or -1: not a member.
+   *level: its level in the queue's first skill (skill first). */
+static int member_priority(const struct dir_queue *q,
+			   const struct dir_agent *da, int *level)
+{
+	const json_t *m, *s;
+	size_t i;
+	bool by_skill = json_array_size(q->skills) > 0;
+
+	*level = 0;
+	json_array_foreach(q->skills, i, s) {
+		int l = skill_level(da->skills, json_string_value(
+					    json_object_get(s, "skill_id")));
+
+		if (i == 0)
+			*level = l < 0 ? 0 : l;
+		if (l < json_integer_value(json_object_get(s, "min_level")))
+			by_skill = false;
+	}
+	json_array_foreach(q->members, i, m) {
+		const char *id = json_string_value(json_object_get(m,
+								   "agent_id"));
+
+		if (id && !strcmp(id, da->id))
+			return (int)json_integer_value(json_object_get(
+							       m, "priority"));
+	}
+	return by_skill ? 0 : -1;
+}
+
+/* Whether anyone who could take the queue's calls is logged in. */
+static bool anyone_logged_in(struct acd *acd, const struct dir_queue *q)
+{
+	const struct dir_agent *da;
+	size_t n;
+	int level;
+
+	da = directory_agents(acd->dir, q->tenant_id, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (da[i].enabled && member_priority(q, &da[i], &level) >= 0 &&
+		    acd_agent_find(acd, q->tenant_id, da[i].id))
+			return true;
+	}
+	return false;
+}
+
+/* ---- entries ---- */
+
+static void entry_free(struct acd_entry *e)
+{
+	struct acd_queue *q = e->q;
+
+	tmr_cancel(&e->max_tmr);
+	tmr_cancel(&e->retry_tmr);
+	list_unlink(&e->le);
+	free(e);
+	queue_forget_if_empty(q);
+}
+
+/* The agents ringing for e go back (missed), the ringing stops. */
+static void release_rung(struct acd_entry *e, bool cancel)
+{
+	if (cancel && e->nrung)
+		e->ops->cancel(e->arg);
+	for (size_t i = 0; i < e->nrung; i++)
+		acd_agent_missed(e->rung[i]);
+	e->nrung = 0;
+}
+
+/* The call leaves unanswered. The host may send it on at once (an IVR
+   exit, another queue): callers must not hold list positions across. */
+static void leave(struct acd_entry *e, const char *outcome)
+{
+	const struct acd_call_ops *ops = e->ops;
+	void *arg = e->arg;
+
+	release_rung(e, true);
+	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
+		 outcome);
+	entry_free(e);
+	ops->leave(arg, outcome);
+}
+
+static void max_wait(void *arg)
+{
+	struct acd_entry *e = arg;
+	struct acd *acd = e->acd;
+	char tenant[ID_LEN];
+
+	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
+	leave(e, "timeout");
+	acd_dispatch_tenant(acd, tenant);
+}
+
+int acd_enqueue(struct acd *acd, struct acd_entry **ep,
+		const char *tenant_id, const char *queue_id,
+		const char *call_id, const struct acd_call_ops *ops,
+		void *arg, const char **overflow)
+{
+	const struct dir_queue *dq = directory_queue(acd->dir, tenant_id,
+						     queue_id);
+	struct acd_queue *q;
+	struct acd_entry *e;
+
+	*ep = NULL;
+	*overflow = NULL;
+	if (!dq || !dq->enabled)
+		return ENOENT;
+	if (!anyone_logged_in(acd, dq)) {
+		*overflow = "no_agent";
+		return 0;
+	}
+	q = queue_find(acd, tenant_id, queue_id, true);
+	if (!q)
+		return ENOMEM;
+	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
+		queue_forget_if_empty(q);
+		*overflow = "full";
+		return 0;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		queue_forget_if_empty(q);
+		return ENOMEM;
+	}
+	e->acd = acd;
+	e->q = q;
+	str_ncpy(e->call_id, call_id, sizeof(e->call_id));
+	e->ops = ops;
+	e->arg = arg;
+	e->entered = now_ms();
+	tmr_init(&e->max_tmr);
+	tmr_init(&e->retry_tmr);
+	list_append(&q->waiting, &e->le, e);
+	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
+	*ep = e;
+	log_info("acd", "call %s waits in queue %s (%u waiting)", call_id,
+		 dq->name, list_count(&q->waiting));
+	ops->wait(arg, dq);
+	acd_dispatch_tenant(acd, tenant_id);
+	return 0;
+}
+
+void acd_abandon(struct acd_entry *e)
+{
+	struct acd *acd;
+	char tenant[ID_LEN];
+
+	if (!e)
+		return;
+	acd = e->acd;
+	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
+	release_rung(e, false);
+	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
+	entry_free(e);
+	acd_dispatch_tenant(acd, tenant);
+}
+
+static void rested(void *arg)
+{
+	struct acd_entry *e = arg;
+
+	e->resting = false;
+	acd_dispatch_tenant(e->acd, e->q->tenant_id);
+}
+
+void acd_rang(struct acd_entry *e, bool answered, const char *phone)
+{
+	struct acd *acd = e->acd;
+	const struct dir_queue *dq = directory_queue(acd->dir,
+						     e->q->tenant_id, e->q->id);
+	struct acd_agent *taker = NULL;
+	char tenant[ID_LEN];
+
+	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
+	for (size_t i = 0; answered && phone && i < e->nrung; i++) {
+		const struct dir_agent *da = directory_agent(
+			acd->dir, tenant, e->rung[i]->id);
+
+		if (da && !strcmp(da->phone, phone)) {
+			taker = e->rung[i];
+			e->rung[i] = e->rung[--e->nrung];
+			break;
+		}
+	}
+	release_rung(e, false);
+	if (!taker) {
+		/* nobody answered: a pause, then the next agent */
+		e->resting = true;
+		tmr_start(&e->retry_tmr, dq ? dq->retry_delay_s * 1000ULL : 0,
+			  rested, e);
+		acd_dispatch_tenant(acd, tenant);
+		return;
+	}
+	{
+		const struct dir_agent *da = directory_agent(acd->dir, tenant,
+							     taker->id);
+		const struct acd_call_ops *ops = e->ops;
+		void *arg = e->arg;
+
+		taker->offer = NULL;
+		taker->active++;
+		taker->wrap_up_s = dq && dq->wrap_up_s ? dq->wrap_up_s
+				   : da ? da->wrap_up_s : 0;
+		acd_agent_state(taker, AGENT_TALKING, NULL);
+		log_info("acd", "call %s answered by agent %s after %lld ms",
+			 e->call_id, da ? da->agent_no : taker->id,
+			 (long long)(now_ms() - e->entered));
+		entry_free(e);
+		ops->connected(arg, taker->id, da ? da->agent_no : "");
+	}
+	acd_dispatch_tenant(acd, tenant);
+}
+
+void acd_offer_withdraw(struct acd_agent *a)
+{
+	struct acd_entry *e = a->offer;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nrung; i++) {
+		if (e->rung[i] == a) {
+			e->rung[i] = e->rung[--e->nrung];
+			break;
+		}
+	}
+	a->offer = NULL;
+	if (!e->nrung) {           /* nobody else rings: stop, try again */
+		e->ops->cancel(e->arg);
+		e->resting = false;
+	}
+}
+
+/* ---- offering ---- */
+
+/* The free members of the queue as candidates, their run-time agents in
+   `agents` (same index as c[].id). */
+static size_t candidates(struct acd *acd, const struct dir_queue *dq,
+			 struct acd_candidate *c, struct acd_agent **agents,
+			 size_t max)
+{
+	const struct dir_agent *da;
+	size_t n, k = 0;
+
+	da = directory_agents(acd->dir, dq->tenant_id, &n);
+	for (size_t i = 0; i < n && k < max; i++) {
+		struct acd_agent *a;
+		int level, prio;
+
+		if (!da[i].enabled || !da[i].phone[0])
+			continue;
+		prio = member_priority(dq, &da[i], &level);
+		if (prio < 0)
+			continue;
+		a = acd_agent_find(acd, dq->tenant_id, da[i].id);
+		if (!a || a->state != AGENT_IDLE || a->offer ||
+		    a->active >= (da[i].max_calls ? da[i].max_calls : 1))
+			continue;
+		agents[k] = a;
+		c[k] = (struct acd_candidate){
+			.id = (uint32_t)k,
+			.agent_no = (uint32_t)strtoul(da[i].agent_no, NULL,
+						      10),
+			.member_pos = (uint32_t)i, .priority = prio,
+			.skill_level = (uint8_t)level,
+			.idle_since_ms = a->idle_since,
+			.answered_today = a->answered_today,
+		};
+		k++;
+	}
+	return k;
+}
+
+/* Offers e to the queue's free members: true when something rings. */
+static bool offer(struct acd *acd, struct acd_entry *e,
+		  const struct dir_queue *dq)
+{
+	enum { MAX = 512 };
+	struct acd_candidate *c = calloc(MAX, sizeof(*c));
+	struct acd_agent **agents = calloc(MAX, sizeof(*agents));
+	uint32_t *order = calloc(MAX, sizeof(*order));
+	const char *phones[ACD_RING_MAX];
+	enum acd_strategy strategy = ACD_LONGEST_IDLE;
+	size_t n = 0, ring = 0;
+
+	if (c && agents && order)
+		n = candidates(acd, dq, c, agents, MAX);
+	if (n) {
+		acd_strategy_of(dq->strategy, &strategy);
+		ring = acd_order(strategy, c, n, &e->q->rr_last, &acd->rng,
+				 order);
+		if (ring > ACD_RING_MAX)
+			ring = ACD_RING_MAX;
+	}
+	for (size_t i = 0; i < ring; i++) {
+		const struct dir_agent *da;
+
+		e->rung[i] = agents[order[i]];
+		da = directory_agent(acd->dir, dq->tenant_id, e->rung[i]->id);
+		phones[i] = da ? da->phone : "";
+	}
+	e->nrung = ring;
+	free(c);
+	free(agents);
+	free(order);
+	if (!ring)
+		return false;
+	for (size_t i = 0; i < ring; i++) {
+		e->rung[i]->offer = e;
+		acd_agent_state(e->rung[i], AGENT_RINGING, NULL);
+	}
+	if (e->ops->ring(e->arg, phones, ring, dq->ring_timeout_s)) {
+		log_info("acd", "call %s: cannot ring the agent's phone",
+			 e->call_id);
+		release_rung(e, false);
+		e->resting = true;
+		tmr_start(&e->retry_tmr, dq->retry_delay_s * 1000ULL, rested,
+			  e);
+		return false;
+	}
+	return true;
+}
+
+/* The tenant's queues with calls waiting, higher priority first. */
+static size_t waiting_queues(struct acd *acd, const char *tenant_id,
+			     struct acd_queue **out, size_t max)
+{
+	size_t n = 0;
+	struct le *le;
+
+	LIST_FOREACH(&acd->queues, le) {
+		struct acd_queue *q = le->data;
+
+		if (n < max && !strcmp(q->tenant_id, tenant_id))
+			out[n++] = q;
+	}
+	for (size_t i = 1; i < n; i++) {      /* few queues: insertion */
+		struct acd_queue *q = out[i];
+		const struct dir_queue *dq = directory_queue(
+			acd->dir, tenant_id, q->id);
+		int p = dq ? dq->priority : 0;
+		size_t j = i;
+
+		while (j > 0) {
+			const struct dir_queue *dp = directory_queue(
+				acd->dir, tenant_id, out[j - 1]->id);
+
+			if ((dp ? dp->priority : 0) >= p)
+				break;
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = q;
+	}
+	return n;
+}
+
+void acd_dispatch_tenant(struct acd *acd, const char *tenant_id)
+{
+	enum { MAXQ = 64 };
+	struct acd_queue *qs[MAXQ];
+	size_t nq;
+
+	if (!acd || !tenant_id)
+		return;
+	nq = waiting_queues(acd, tenant_id, qs, MAXQ);
+	for (size_t i = 0; i < nq; i++) {
+		const struct dir_queue *dq = directory_queue(acd->dir,
+							     tenant_id,
+							     qs[i]->id);
+		struct le *le = list_head(&qs[i]->waiting);
+
+		while (le && dq) {
+			struct acd_entry *e = le->data;
+
+			le = le->next;
+			if (e->nrung || e->resting)
+				continue;
+			if (!anyone_logged_in(acd, dq)) {
+				leave(e, "no_agent");
+				return;     /* lists changed: the next event
+					       dispatches again */
+			}
+			if (!offer(acd, e, dq))
+				break;      /* no free member for later calls */
+		}
+	}
+}
+
+json_t *acd_queues_live(struct acd *acd, const char *tenant_id)
+{
+	json_t *items = json_array();
+	struct le *le;
+	int64_t now = now_ms();
+
+	LIST_FOREACH(&acd->queues, le) {
+		struct acd_queue *q = le->data;
+		struct acd_entry *first;
+
+		if (strcmp(q->tenant_id, tenant_id))
+			continue;
+		first = list_ledata(list_head(&q->waiting));
+		json_array_append_new(items, json_pack(
+			"{s:s,s:i,s:I}", "queue_id", q->id, "waiting",
+			(int)list_count(&q->waiting), "longest_wait_ms",
+			(json_int_t)(first ? now - first->entered : 0)));
+	}
+	return items;
+}

@@ -1,0 +1,140 @@
+/*
+ * agents_live.c — agents and queues at run time (src/acd), on the control
+ * thread that owns them: an agent logs in (idle, or busy with a reason),
+ * changes state, logs out (a supervisor may do it for them: the same
+ * routes, with the `agents` menu's write permission); the live state of
+ * the tenant's agents and queues. The history of states is a store query
+ * (GET /api/v1/agent-states, in acd_api.c).
+ */
+#include <errno.h>
+#include <string.h>
+#include "api.h"
+#include "agents_live.h"
+#include "server.h"
+#include "../acd/acd.h"
+
+static bool state_of(struct api_req *req, bool *busy, const char **reason,
+		     bool required)
+{
+	const char *state = json_string_value(json_object_get(req->body,
+								"state"));
+	json_t *r = json_object_get(req->body, "reason");
+
+	*busy = state && !strcmp(state, "busy");
+	*reason = json_string_value(r);
+	if ((required || state) &&
+	    (!state || (strcmp(state, "idle") && strcmp(state, "busy")))) {
+		api_fail(req, 400, "invalid_field", "'state': idle or busy");
+		return false;
+	}
+	if (r && (!json_is_string(r) || strlen(*reason) > 32)) {
+		api_fail(req, 400, "invalid_field", "'reason': text of at "
+			 "most 32 characters");
+		return false;
+	}
+	return true;
+}
+
+static void answer(struct api_req *req, struct acd *acd, int err,
+		   const char *already)
+{
+	json_t *items;
+	size_t i;
+	json_t *a;
+
+	switch (err) {
+	case 0:
+		break;
+	case ENOENT:
+		api_fail(req, 404, "not_found", "no agent with id '%s'",
+			 req->id);
+		return;
+	case EINVAL:
+		api_fail(req, 409, "cannot_login", "the agent is disabled or "
+			 "has no bound phone");
+		return;
+	case EALREADY:
+		api_fail(req, 409, "conflict", "the agent is already %s",
+			 already);
+		return;
+	case EBUSY:
+		api_fail(req, 409, "on_a_call", "the agent is on a call");
+		return;
+	case EPERM:
+		api_fail(req, 409, "offline", "the agent is not logged in");
+		return;
+	default:
+		api_fail(req, 500, "internal", "%s", strerror(err));
+		return;
+	}
+	items = acd_agents_live(acd, req->who.tenant_id);
+	json_array_foreach(items, i, a) {
+		if (!strcmp(json_string_value(json_object_get(a, "id")),
+			    req->id)) {
+			api_ok(req, 200, json_incref(a));
+			break;
+		}
+	}
+	json_decref(items);
+}
+
+static void login(struct api_req *req, void *arg)
+{
+	const char *reason;
+	bool busy;
+
+	if (state_of(req, &busy, &reason, false))
+		answer(req, arg, acd_agent_login(arg, req->who.tenant_id,
+						 req->id, busy, reason),
+		       "logged in");
+}
+
+static void logout(struct api_req *req, void *arg)
+{
+	answer(req, arg, acd_agent_logout(arg, req->who.tenant_id, req->id),
+	       "logged out");
+}
+
+static void set_state(struct api_req *req, void *arg)
+{
+	const char *reason;
+	bool busy;
+
+	if (state_of(req, &busy, &reason, true))
+		answer(req, arg, acd_agent_set(arg, req->who.tenant_id,
+					       req->id, busy, reason), "so");
+}
+
+static void agents_live(struct api_req *req, void *arg)
+{
+	json_t *items = acd_agents_live(arg, req->who.tenant_id);
+
+	api_ok(req, 200, json_pack("{s:o,s:I}", "items", items, "total",
+				   (json_int_t)json_array_size(items)));
+}
+
+static void queues_live(struct api_req *req, void *arg)
+{
+	json_t *items = acd_queues_live(arg, req->who.tenant_id);
+
+	api_ok(req, 200, json_pack("{s:o,s:I}", "items", items, "total",
+				   (json_int_t)json_array_size(items)));
+}
+
+int agents_live_register(struct api_server *srv, struct acd *acd)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(struct api_req *, void *);
+	} routes[] = {
+		{"agents.login", login}, {"agents.logout", logout},
+		{"agents.state", set_state}, {"agents.live", agents_live},
+		{"queues.live", queues_live},
+	};
+	int err = 0;
+
+	for (size_t i = 0; !err && i < sizeof(routes) / sizeof(*routes); i++)
+		err = api_server_add_control(srv, routes[i].name, routes[i].fn,
+					     acd);
+	return err;
+}
