@@ -125,13 +125,20 @@ static void entry_free(struct acd_entry *e)
 	queue_forget_if_empty(q);
 }
 
-/* The agents ringing for e go back (missed), the ringing stops. */
-static void release_rung(struct acd_entry *e, bool cancel)
+/* The agents ringing for e go back: as a missed call (nobody answered,
+   or the queue gave up), or simply idle (the caller went). */
+static void release_rung(struct acd_entry *e, bool cancel, bool missed)
 {
 	if (cancel && e->nrung)
 		e->ops->cancel(e->arg);
-	for (size_t i = 0; i < e->nrung; i++)
-		acd_agent_missed(e->rung[i]);
+	for (size_t i = 0; i < e->nrung; i++) {
+		if (missed) {
+			acd_agent_missed(e->rung[i]);
+		} else {
+			e->rung[i]->offer = NULL;
+			acd_agent_state(e->rung[i], AGENT_IDLE, NULL);
+		}
+	}
 	e->nrung = 0;
 }
 
@@ -142,7 +149,7 @@ static void leave(struct acd_entry *e, const char *outcome)
 	const struct acd_call_ops *ops = e->ops;
 	void *arg = e->arg;
 
-	release_rung(e, true);
+	release_rung(e, true, false);
 	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
 		 outcome);
 	entry_free(e);
@@ -218,7 +225,7 @@ void acd_abandon(struct acd_entry *e)
 		return;
 	acd = e->acd;
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
-	release_rung(e, false);
+	release_rung(e, false, false);
 	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
 	entry_free(e);
 	acd_dispatch_tenant(acd, tenant);
@@ -251,7 +258,11 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 			break;
 		}
 	}
-	release_rung(e, false);
+	if (answered && !taker && e->nrung) {  /* answered all the same */
+		taker = e->rung[0];
+		e->rung[0] = e->rung[--e->nrung];
+	}
+	release_rung(e, false, !answered);
 	if (!taker) {
 		/* nobody answered: a pause, then the next agent */
 		e->resting = true;
@@ -380,7 +391,7 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	if (e->ops->ring(e->arg, phones, ring, dq->ring_timeout_s)) {
 		log_info("acd", "call %s: cannot ring the agent's phone",
 			 e->call_id);
-		release_rung(e, false);
+		release_rung(e, false, true);
 		e->resting = true;
 		tmr_start(&e->retry_tmr, dq->retry_delay_s * 1000ULL, rested,
 			  e);

@@ -193,3 +193,20 @@ def test_agent_control_refusals(daemon, admin, client, operator):
     assert_error(admin.post(f"{AGENTS}/{a['id']}/logout", json={}), 409, "conflict")
     assert [s for s, _ in states(admin, a)] == ["busy", "idle", "offline"]
     assert states(admin, a)[0] == ("busy", "training")
+
+
+def test_a_caller_who_hangs_up_while_the_agent_rings_frees_the_agent(daemon, admin, tmp_path):
+    a, _, ringing = agent_with_phone(admin, tmp_path, daemon, agent_no(), UAS_RING,
+                                     busy_after_miss=True)
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "ring_timeout_s": 30,
+                                        "members": [{"agent_id": a["id"]}]}), 201)
+    _, _, number = queue_flow(admin, q["id"])
+    login(admin, a)
+    caller = new_extension(admin)
+    keys_call(tmp_path, daemon, caller, number, [], hangs_up=False, hold_ms=2500)
+    assert ringing.wait(20) == 0, ringing.errors()      # its phone got CANCEL
+    assert wait_state(admin, a, "idle")                 # not "busy": it missed nothing
+    assert [s for s, _ in states(admin, a)] == ["idle", "ringing", "idle"]
+    assert expect(admin.get(f"{QUEUES}/live"), 200)["items"] == []
+    rec = call_record(admin, caller)
+    assert rec["hangup_side"] == "caller" and path(rec)[1] == ("q", None, "")
