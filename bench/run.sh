@@ -6,7 +6,9 @@
 #      call rate, concurrent calls with RTP both ways, and concurrent calls
 #      walking a 5-node IVR menu flow (bench/sip_calls.sh)
 #   3. the media engine alone, 1,000 relayed calls (bench/rtp_relay.sh)
-# About 4 minutes. SKIP_SIP=1 / SKIP_RTP=1 leave parts out.
+#   4. ACD routing decisions alone, 10,000 agents in 1,000 queues, every
+#      strategy (bench/acd_route.sh)
+# About 5 minutes. SKIP_SIP=1 / SKIP_RTP=1 / SKIP_ACD=1 leave parts out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench: installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }
@@ -48,4 +50,8 @@ fi
 if [ -z "${SKIP_RTP:-}" ]; then
   echo; echo "== 3. media engine alone (in-process load, 1,000 calls, one media thread)"
   bench/rtp_relay.sh 1000 10
+fi
+if [ -z "${SKIP_ACD:-}" ]; then
+  echo; echo "== 4. ACD routing decisions (in-process, 10,000 agents in 1,000 queues)"
+  bench/acd_route.sh 10000 1000 200000
 fi

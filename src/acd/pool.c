@@ -41,6 +41,7 @@ struct acd_pool {
 	struct acd_agent *agents;      /* by agent index */
 	struct agent_queues *aq;       /* by agent index */
 	uint8_t *eligible;             /* by agent index: 1 when offers may go */
+	struct acd_slot *slots;        /* acd_order's scratch, two per agent */
 	uint32_t *free_agents;         /* stack of removed indexes */
 	uint32_t nagents, nfree_agents, agents_cap;
 	struct queue *queues;          /* by queue index */
@@ -102,6 +103,7 @@ static int make_room_for_agent(struct acd_pool *p)
 	if (!c || resize((void **)&p->agents, c, sizeof(*p->agents)) ||
 	    resize((void **)&p->aq, c, sizeof(*p->aq)) ||
 	    resize((void **)&p->eligible, c, sizeof(*p->eligible)) ||
+	    resize((void **)&p->slots, c, 2 * sizeof(*p->slots)) ||
 	    resize((void **)&p->free_agents, c, sizeof(*p->free_agents)))
 		return ENOMEM;
 	p->agents_cap = c;
@@ -143,6 +145,7 @@ void acd_pool_free(struct acd_pool *p)
 	free(p->agents);
 	free(p->aq);
 	free(p->eligible);
+	free(p->slots);
 	free(p->free_agents);
 	free(p->queues);
 	free(p->free_queues);
@@ -448,6 +451,26 @@ static bool was_tried(uint32_t agent, const uint32_t *tried, size_t ntried)
 	return false;
 }
 
+/* One member as a candidate. */
+static void describe_member(const struct acd_pool *p, const struct member *m,
+			    struct acd_candidate *out)
+{
+	const struct acd_agent *a = &p->agents[m->agent];
+
+	*out = (struct acd_candidate){
+		.id = m->agent,
+		.agent_no = a->agent_no,
+		.member_pos = m->pos,
+		.priority = m->priority,
+		.skill_level = m->skill_level,
+		.idle_since_ms = a->idle_since_ms,
+		.answered_today = a->answered_today,
+	};
+}
+
+/* Every member is written at out[k] and kept by advancing k only when it
+   is eligible: no branch on eligibility, which is a coin toss per member
+   and cost more in mispredictions than the writes. */
 size_t acd_pool_candidates(const struct acd_pool *p, uint32_t queue,
 			   const uint32_t *tried, size_t ntried,
 			   struct acd_candidate *out, size_t cap)
@@ -462,21 +485,10 @@ size_t acd_pool_candidates(const struct acd_pool *p, uint32_t queue,
 	q = &p->queues[queue];
 	for (uint32_t i = 0; i < q->n && k < cap; i++) {
 		const struct member *m = &q->members[i];
-		const struct acd_agent *a;
 
-		if (!p->eligible[m->agent] ||
-		    was_tried(m->agent, tried, ntried))
-			continue;
-		a = &p->agents[m->agent];
-		out[k++] = (struct acd_candidate){
-			.id = m->agent,
-			.agent_no = a->agent_no,
-			.member_pos = m->pos,
-			.priority = m->priority,
-			.skill_level = m->skill_level,
-			.idle_since_ms = a->idle_since_ms,
-			.answered_today = a->answered_today,
-		};
+		describe_member(p, m, &out[k]);
+		k += p->eligible[m->agent] &&
+		     !(ntried && was_tried(m->agent, tried, ntried));
 	}
 	return k;
 }
@@ -485,7 +497,8 @@ size_t acd_pool_order(struct acd_pool *p, uint32_t queue,
 		      enum acd_strategy s, const struct acd_candidate *c,
 		      size_t n, uint32_t *agents)
 {
-	if (!queue_known(p, queue))
+	if (!queue_known(p, queue) || n > p->nagents)
 		return 0;
-	return acd_order(s, c, n, &p->queues[queue].rr_last, &p->rng, agents);
+	return acd_order(s, c, n, &p->queues[queue].rr_last, &p->rng,
+			 p->slots, agents);
 }

@@ -111,9 +111,10 @@ int  acd_pool_member_remove(struct acd_pool *p, uint32_t queue,
 size_t acd_pool_candidates(const struct acd_pool *p, uint32_t queue,
 			   const uint32_t *tried, size_t ntried,
 			   struct acd_candidate *out, size_t cap);
-/* acd_order() of these candidates with the queue's round-robin memory and
-   the pool's random state: agents[0..n) in offer order, returns how many to
-   ring now. Reserve each agent rung (acd_pool_reserve). */
+/* acd_order() of these candidates with the queue's round-robin memory, the
+   pool's random state and its scratch (no allocation): agents[0..n) in
+   offer order, returns how many to ring now (0 for an unknown queue or more
+   candidates than agents). Reserve each agent rung (acd_pool_reserve). */
 size_t acd_pool_order(struct acd_pool *p, uint32_t queue,
 		      enum acd_strategy s, const struct acd_candidate *c,
 		      size_t n, uint32_t *agents);

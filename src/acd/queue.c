@@ -312,40 +312,78 @@ void acd_offer_withdraw(struct acd_agent *a)
 
 /* ---- offering ---- */
 
-/* The free members of the queue as candidates, their run-time agents in
-   `agents` (same index as c[].id). */
+/* Adds the agent as a candidate when it is free to take a call now. */
+static size_t add_candidate(struct acd *acd, const struct dir_queue *dq,
+			    const struct dir_agent *da, uint32_t pos,
+			    struct acd_candidate *c, struct acd_agent **agents,
+			    size_t k)
+{
+	struct acd_agent *a;
+	int level, prio;
+
+	if (!da || !da->enabled || !da->phone[0])
+		return k;
+	prio = member_priority(dq, da, &level);
+	if (prio < 0)
+		return k;
+	a = acd_agent_find(acd, dq->tenant_id, da->id);
+	if (!a || a->state != AGENT_IDLE || a->offer ||
+	    a->active >= (da->max_calls ? da->max_calls : 1))
+		return k;
+	agents[k] = a;
+	c[k] = (struct acd_candidate){
+		.id = (uint32_t)k,
+		.agent_no = (uint32_t)strtoul(da->agent_no, NULL, 10),
+		.member_pos = pos, .priority = prio,
+		.skill_level = (uint8_t)level,
+		.idle_since_ms = a->idle_since,
+		.answered_today = a->answered_today,
+	};
+	return k + 1;
+}
+
+static bool listed(const struct dir_queue *dq, const char *agent_id)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(dq->members, i, m) {
+		const char *id = json_string_value(json_object_get(m,
+								   "agent_id"));
+
+		if (id && !strcmp(id, agent_id))
+			return true;
+	}
+	return false;
+}
+
+/* The free members of the queue as candidates in binding order — the
+   listed members in their order, then the agents its skills bring — and
+   their run-time agents in `agents` (same index as c[].id). */
 static size_t candidates(struct acd *acd, const struct dir_queue *dq,
 			 struct acd_candidate *c, struct acd_agent **agents,
 			 size_t max)
 {
+	size_t nlisted = json_array_size(dq->members), n, k = 0;
 	const struct dir_agent *da;
-	size_t n, k = 0;
+	const json_t *m;
+	size_t i;
 
+	json_array_foreach(dq->members, i, m) {
+		if (k < max)
+			k = add_candidate(acd, dq, directory_agent(
+				acd->dir, dq->tenant_id, json_string_value(
+					json_object_get(m, "agent_id"))),
+				(uint32_t)i, c, agents, k);
+	}
+	if (!json_array_size(dq->skills))
+		return k;
 	da = directory_agents(acd->dir, dq->tenant_id, &n);
-	for (size_t i = 0; i < n && k < max; i++) {
-		struct acd_agent *a;
-		int level, prio;
-
-		if (!da[i].enabled || !da[i].phone[0])
-			continue;
-		prio = member_priority(dq, &da[i], &level);
-		if (prio < 0)
-			continue;
-		a = acd_agent_find(acd, dq->tenant_id, da[i].id);
-		if (!a || a->state != AGENT_IDLE || a->offer ||
-		    a->active >= (da[i].max_calls ? da[i].max_calls : 1))
-			continue;
-		agents[k] = a;
-		c[k] = (struct acd_candidate){
-			.id = (uint32_t)k,
-			.agent_no = (uint32_t)strtoul(da[i].agent_no, NULL,
-						      10),
-			.member_pos = (uint32_t)i, .priority = prio,
-			.skill_level = (uint8_t)level,
-			.idle_since_ms = a->idle_since,
-			.answered_today = a->answered_today,
-		};
-		k++;
+	for (i = 0; i < n && k < max; i++) {
+		if (!listed(dq, da[i].id))
+			k = add_candidate(acd, dq, &da[i],
+					  (uint32_t)(nlisted + i), c, agents,
+					  k);
 	}
 	return k;
 }
@@ -358,16 +396,17 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	struct acd_candidate *c = calloc(MAX, sizeof(*c));
 	struct acd_agent **agents = calloc(MAX, sizeof(*agents));
 	uint32_t *order = calloc(MAX, sizeof(*order));
+	struct acd_slot *scratch = calloc(2 * MAX, sizeof(*scratch));
 	const char *phones[ACD_RING_MAX];
 	enum acd_strategy strategy = ACD_LONGEST_IDLE;
 	size_t n = 0, ring = 0;
 
-	if (c && agents && order)
+	if (c && agents && order && scratch)
 		n = candidates(acd, dq, c, agents, MAX);
 	if (n) {
 		acd_strategy_of(dq->strategy, &strategy);
 		ring = acd_order(strategy, c, n, &e->q->rr_last, &acd->rng,
-				 order);
+				 scratch, order);
 		if (ring > ACD_RING_MAX)
 			ring = ACD_RING_MAX;
 	}
@@ -382,6 +421,7 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	free(c);
 	free(agents);
 	free(order);
+	free(scratch);
 	if (!ring)
 		return false;
 	for (size_t i = 0; i < ring; i++) {

@@ -46,6 +46,13 @@ struct acd_candidate {
 	uint32_t answered_today;  /* fewest calls */
 };
 
+/* acd_order's working memory: two slots per candidate (32 bytes). */
+struct acd_slot {
+	uint64_t key;
+	int priority;
+	uint32_t index;
+};
+
 /*
  * Orders the n candidates of one offer into out (n ids) and returns how
  * many to ring now, out[0] first:
@@ -55,18 +62,26 @@ struct acd_candidate {
  *     equal) — ring those at once, the next tier only if none answers;
  *   - every other strategy: 1 (0 when n is 0) — ring out[0], then out[1]
  *     after a ring timeout, ... (or call again: states change meanwhile).
- * Ties the strategy leaves open are broken by member_pos, then by input
- * order, so the result is a function of the input (and of *rng).
+ * Ties the strategy leaves open (and ring-all's order) follow the input
+ * order, which acd_pool_candidates() makes the binding order; so the result
+ * is a function of the input (and of *rng). Fewest calls is exact while
+ * the candidates' idle times lie within 49 days of one another (beyond,
+ * answered counts tie above 8,388,607 and idle times over 69 years apart).
  * rr_last: the queue's round-robin memory, the member_pos of the last agent
  * offered (ACD_RR_START at first); round-robin orders from the member after
  * it, wrapping, and sets it to out[0]'s member_pos. Only round-robin reads
  * or writes it (NULL is then ACD_RR_START, not kept).
  * rng: a xorshift64 state, advanced by random and skill-first (0 is
  * replaced by a fixed seed; NULL uses a fixed seed, not kept).
- * Cost: O(n log n) comparisons, in place in out, no allocation.
+ * scratch: 2n slots of the caller's (one allocation sized for the largest
+ * queue, reused: the call itself never allocates). 0 and nothing written
+ * when c, scratch or out is NULL.
+ * Cost: O(n log n) integer comparisons up to 96 candidates, a radix sort
+ * (a few O(n) passes) above.
  */
 size_t acd_order(enum acd_strategy s, const struct acd_candidate *c, size_t n,
-		 uint32_t *rr_last, uint64_t *rng, uint32_t *out);
+		 uint32_t *rr_last, uint64_t *rng, struct acd_slot *scratch,
+		 uint32_t *out);
 
 /* The next value of a xorshift64 state (a 0 state is seeded first). */
 uint64_t acd_random(uint64_t *rng);
