@@ -240,9 +240,43 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     assert.equal((await res).status(), 409);
     await page.locator('.api-error', { hasText: `agent '张三 ${RUN}' uses it` }).waitFor();
 
+    // ---- an inbound route picks the queue by name; the queue cannot be deleted while it is used ----
+    let did = null;
+    for (let attempt = 0; attempt < 5 && !did; attempt++) {
+      const r = await apiCall(page, 'POST', '/api/v1/numbers', { number: digits(11), description: `ACD ${RUN}` });
+      if (r.status === 409) continue;
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      did = r.body;
+    }
+    assert.ok(did, 'a number was created');
+    await page.locator(sel('menu-routes')).click();
+    await page.locator(sel('inroute-table')).waitFor();
+    await page.locator(sel('route-create')).click();
+    await visible(page, 'inroute-dialog').waitFor();
+    await input(page, 'inroute-name').fill(`ACD ${RUN}`);
+    await pickOption(page, sel('inroute-number'), did.number);
+    await pickOption(page, sel('inroute-dest-type'), '队列');
+    await pickOption(page, sel('inroute-dest-queue'), queueName);
+    res = posted(page, '/api/v1/inbound-routes');
+    await page.locator(sel('inroute-save')).click();
+    assert.equal((await res).status(), 201, await (await res).text());
+    const route = await (await res).json();
+    assert.deepEqual(route.destination, { type: 'queue', target: queue.id });
+    await page.locator(`${sel('inroute-table')} tr`, { hasText: `ACD ${RUN}` }).filter({ hasText: `队列: ${queueName}` }).waitFor();
+    await page.locator(sel('menu-queues')).click();
+    await input(page, 'queue-search').fill(queueName);
+    await page.locator(sel('queue-search-btn')).click();
+    await page.locator(`${queueRow} ${sel('queue-delete')}`).click();
+    res = answered(page, `/api/v1/queues/${queue.id}`, 'DELETE');
+    await confirmBox(page);
+    assert.equal((await res).status(), 409);
+    await page.locator('.api-error', { hasText: `inbound route 'ACD ${RUN}' uses it` }).waitFor();
+    assert.equal((await apiCall(page, 'DELETE', `/api/v1/inbound-routes/${route.id}`)).status, 204);
+    assert.equal((await apiCall(page, 'DELETE', `/api/v1/numbers/${did.id}`)).status, 204);
+
     // ---- English: the same pages, then clean up through them ----
     await switchLang(page, 'en');
-    await page.waitForFunction(() => document.querySelector('[data-test="skill-title"]')?.innerText.trim() === 'Skills');
+    await page.waitForFunction(() => document.querySelector('[data-test="queue-title"]')?.innerText.trim() === 'Queues');
     assert.ok((await page.locator(sel('menugroup-acd')).innerText()).includes('ACD'));
     assert.equal((await page.locator(sel('menu-queues')).innerText()).trim(), 'Queues');
     await page.locator(sel('menu-queues')).click();
