@@ -153,9 +153,9 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     await visible(page, 'queue-dialog').waitFor();
     await input(page, 'queue-form-name').fill(queueName);
     await input(page, 'queue-form-number').fill(ext.number);
-    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), '空闲时间最长的坐席优先。');
+    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), '空闲时间（自签入或上一通结束）最长的坐席优先。');
     await pickOption(page, sel('queue-form-strategy'), '技能优先');
-    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), '所需技能等级最高的坐席优先。');
+    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), '队列第一项技能要求中等级最高的坐席优先（相同时随机）。');
     await pickOption(page, sel('queue-member-pick'), agent.agent_no);
     await page.locator(`${sel('queue-dialog')} .el-dialog__title`).click(); // close the multi-select's list
     await page.locator(sel('queue-member-add')).click();
@@ -286,7 +286,7 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     assert.equal((await page.locator(`${queueRow} ${sel('queue-members')}`).innerText()).trim(), '1 agents');
     await page.locator(`${queueRow} ${sel('queue-edit')}`).click();
     await visible(page, 'queue-dialog').waitFor();
-    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), 'Takes turns: starts after the agent who had the last call.');
+    assert.equal((await page.locator(sel('queue-strategy-help')).innerText()).trim(), 'Takes turns in the order agents were listed, starting after the one offered last.');
     await page.keyboard.press('Escape');
     await page.locator(`${queueRow} ${sel('queue-delete')}`).click();
     res = answered(page, `/api/v1/queues/${queue.id}`, 'DELETE');
