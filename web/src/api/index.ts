@@ -205,6 +205,37 @@ export const api = {
     getPolicy: () => request<T.RecordingPolicyView>('GET', `${B}/recording-policy`),
     putPolicy: (body: Partial<T.RecordingPolicy>) => request<T.RecordingPolicyView>('PUT', `${B}/recording-policy`, { body }),
   },
+  skills: {
+    list: (query?: T.ListQuery) => request<T.List<T.Skill>>('GET', `${B}/skills`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Skill>('GET', `${B}/skills/${id}`),
+    create: (body: T.SkillWrite) => request<T.Skill>('POST', `${B}/skills`, { body }),
+    update: (id: T.Id, body: T.SkillWrite) => request<T.Skill>('PATCH', `${B}/skills/${id}`, { body }),
+    /** 409 `in_use` while an agent or a queue names it. */
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/skills/${id}`),
+  },
+  busyReasons: {
+    list: (query?: T.ListQuery) => request<T.List<T.BusyReason>>('GET', `${B}/busy-reasons`, { query: q(query) }),
+    get: (id: T.Id) => request<T.BusyReason>('GET', `${B}/busy-reasons/${id}`),
+    create: (body: T.BusyReasonWrite) => request<T.BusyReason>('POST', `${B}/busy-reasons`, { body }),
+    update: (id: T.Id, body: T.BusyReasonWrite) => request<T.BusyReason>('PATCH', `${B}/busy-reasons/${id}`, { body }),
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/busy-reasons/${id}`),
+  },
+  agents: {
+    list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.Agent>>('GET', `${B}/agents`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Agent>('GET', `${B}/agents/${id}`),
+    create: (body: T.AgentWrite) => request<T.Agent>('POST', `${B}/agents`, { body }),
+    update: (id: T.Id, body: T.AgentWrite) => request<T.Agent>('PATCH', `${B}/agents/${id}`, { body }),
+    /** 409 `in_use` while a queue lists the agent. */
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/agents/${id}`),
+  },
+  queues: {
+    list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.Queue>>('GET', `${B}/queues`, { query: q(query) }),
+    get: (id: T.Id) => request<T.Queue>('GET', `${B}/queues/${id}`),
+    create: (body: T.QueueWrite) => request<T.Queue>('POST', `${B}/queues`, { body }),
+    update: (id: T.Id, body: T.QueueWrite) => request<T.Queue>('PATCH', `${B}/queues/${id}`, { body }),
+    /** 409 `in_use` while an inbound route or a published IVR flow sends calls to it. */
+    remove: (id: T.Id) => request<void>('DELETE', `${B}/queues/${id}`),
+  },
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
     get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),

@@ -871,3 +871,98 @@ export interface IvrPathStep {
   /** Keys pressed in the node. */
   digits: string
 }
+
+// ---- ACD configuration (issue 6): skills, busy reasons, agents, queues ----
+export interface SkillWrite {
+  /** 1-64, unique in the tenant. */
+  name?: string
+  description?: string
+}
+export interface Skill extends Required<SkillWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+/** A reason agents give when busy (break, meal, training...); listed in the order of `sort`. */
+export interface BusyReasonWrite {
+  /** 1-32, unique in the tenant. */
+  name?: string
+  /** 0-1000. */
+  sort?: number
+}
+export interface BusyReason extends Required<BusyReasonWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+export interface AgentSkill {
+  skill_id: Id
+  /** 0-9. */
+  level?: number
+}
+export interface AgentWrite {
+  /** The agent number (工号): 3-10 digits, unique in the tenant. */
+  agent_no?: string
+  name?: string
+  department_id?: Id | null
+  /** The bound phone (a SIP extension); one agent per phone (409). */
+  extension_id?: Id | null
+  skills?: AgentSkill[]
+  /** 1-10, default 1. */
+  max_calls?: number
+  /** 0-600, default 5. */
+  wrap_up_s?: number
+  /** Set busy after a call rang out. */
+  busy_after_miss?: boolean
+  outbound?: boolean
+  monitor?: boolean
+  enabled?: boolean
+}
+export interface Agent extends Required<AgentWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
+export type QueueStrategy =
+  | 'ring_all' | 'sequential' | 'round_robin' | 'longest_idle' | 'fewest_calls' | 'random' | 'skill_first'
+export interface QueueMember {
+  agent_id: Id
+  /** 0-100. */
+  priority?: number
+}
+export interface QueueSkill {
+  skill_id: Id
+  /** 0-9: agents whose level is at least this are members too. */
+  min_level?: number
+}
+export interface QueueWrite {
+  /** 1-64, unique in the tenant. */
+  name?: string
+  /** 2-8 digits in the tenant's dial plan (409 when taken), or "". */
+  number?: string
+  strategy?: QueueStrategy
+  members?: QueueMember[]
+  skills?: QueueSkill[]
+  /** 0-100, higher first for agents in several queues. */
+  priority?: number
+  ring_timeout_s?: number
+  retry_delay_s?: number
+  /** 0 = unlimited. */
+  max_waiting?: number
+  /** Not less than ring_timeout_s. */
+  max_wait_s?: number
+  service_level_s?: number
+  /** 0: the agent's own. */
+  wrap_up_s?: number
+  moh_class_id?: Id | null
+  /** 0 = no position announcements. */
+  announce_position_s?: number
+  sticky_days?: number
+  sticky_strict?: boolean
+  enabled?: boolean
+}
+export interface Queue extends Required<QueueWrite> {
+  id: Id
+  created_at: Millis
+  updated_at: Millis
+}
