@@ -126,8 +126,12 @@ def pytest_collection_modifyitems(session, config, items):
         cs = getattr(item, "callspec", None)
         return cs.params.get("backend") if cs else None
 
-    dropped = [i for i in items if backend_of(i) == "postgres"
-               and i.module.__name__ in STORE_INDEPENDENT]
+    # HOTLINE_E2E_BACKEND=sqlite|postgres: only that backend's tests (the tests with no
+    # backend go with sqlite), so tests/run.sh runs the two backends side by side.
+    only = os.environ.get("HOTLINE_E2E_BACKEND")
+    dropped = [i for i in items if (backend_of(i) == "postgres"
+                                    and i.module.__name__ in STORE_INDEPENDENT)
+               or (only and (backend_of(i) or "sqlite") != only)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if i not in dropped]

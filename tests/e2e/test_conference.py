@@ -107,7 +107,9 @@ def test_full_room_is_busy_and_a_participant_can_be_muted(daemon, admin, tmp_pat
         pa.stop()
         pb.stop()
     assert call_record(admin, c)["end_status"] == "busy"
-    assert tone_power(pb.received_audio(), (440, 1000))[440] > 0.2
+    # b heard a (the share of the recording with the tone depends on how fast both
+    # joined on a loaded machine; absent it would be ~0)
+    assert tone_power(pb.received_audio(), (440, 1000))[440] > 0.08
     # the last seconds of a's recording, all after the mute: no b in it
     muted_part = tail_wav(pa.received_audio(), 1.5, tmp_path / "a-tail.wav")
     assert tone_power(muted_part, (440, 1000))[1000] < 0.02
