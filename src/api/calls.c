@@ -8,7 +8,8 @@
 
 #define COLUMNS "id, direction, caller, caller_name, callee, answered_by, " \
 	"start_at, ring_at, answer_at, end_at, duration, talk_time, " \
-	"end_status, hangup_side, trunk_id, sip_code, sip_reason"
+	"end_status, hangup_side, trunk_id, sip_code, sip_reason, queue_id, " \
+	"agent_id, agent_no"
 
 static const char *const sortable[] = {"start_at", "duration", "talk_time",
 				       NULL};
@@ -22,6 +23,8 @@ static const struct list_filter filters[] = {
 	{"caller", "caller", F_STRING, NULL},
 	{"callee", "callee", F_STRING, NULL},
 	{"hangup_side", "hangup_side", F_STRING, NULL},
+	{"agent_id", "agent_id", F_STRING, NULL},
+	{"queue_id", "queue_id", F_STRING, NULL},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -107,6 +107,7 @@ struct call {
 	void (*queue_done)(struct call *call, const char *outcome);
 	char agent_id[ID_LEN];     /* the agent who took it from a queue */
 	char agent_no[12];
+	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };

@@ -49,7 +49,7 @@ static json_t *call_row(const struct call *call)
 	int64_t talk = call->answer_ms ? (call->end_ms - call->answer_ms) / 1000
 				       : 0;
 
-	return json_pack("[sssssssoooIIIsssis]", call->id, call->tenant_id,
+	return json_pack("[sssssssoooIIIsssisoos]", call->id, call->tenant_id,
 			 call->direction, call->caller, call->caller_name,
 			 call->callee,
 			 call->winner ? call->winner->endpoint : "",
@@ -58,7 +58,12 @@ static json_t *call_row(const struct call *call)
 			 (json_int_t)((call->end_ms - call->start_ms) / 1000),
 			 (json_int_t)talk, call->end_status,
 			 call->hangup_side, call->trunk_id, (int)call->sip_code,
-			 call->sip_reason);
+			 call->sip_reason,
+			 call->queue_id[0] ? json_string(call->queue_id)
+					   : json_null(),
+			 call->agent_id[0] ? json_string(call->agent_id)
+					   : json_null(),
+			 call->agent_no);
 }
 
 /* The call's walk through IVR flows and its key/anchor events. */
@@ -95,8 +100,9 @@ static int write_record(struct db *db, void *arg)
 			  "caller, caller_name, callee, answered_by, start_at,"
 			  " ring_at, answer_at, end_at, duration, talk_time, "
 			  "end_status, hangup_side, trunk_id, sip_code, "
-			  "sip_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			  "?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)",
+			  "sip_reason, queue_id, agent_id, agent_no) VALUES "
+			  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			  "NULLIF(?, ''), ?, ?, ?, ?, ?)",
 			  json_incref(json_object_get(rec, "call")));
 
 	json_array_foreach(legs, i, leg) {

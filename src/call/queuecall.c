@@ -109,6 +109,7 @@ int queuecall_enter(struct call *call, const char *queue_id,
 	if (!call->answer_ms && call_answer_alone(call))
 		return EIO;
 	call->queue_done = done;
+	str_ncpy(call->queue_id, queue_id, sizeof(call->queue_id));
 	err = acd_enqueue(acd, &e, call->tenant_id, queue_id, call->id, &ops,
 			  call, outcome);
 	if (!err && e)

@@ -669,6 +669,15 @@ static const char *const m14_acd[] = {
 	NULL
 };
 
+/* The queue a call waited in and the agent who took it, on its record. */
+static const char *const m15_call_agent[] = {
+	"ALTER TABLE calls ADD COLUMN queue_id TEXT",
+	"ALTER TABLE calls ADD COLUMN agent_id TEXT",
+	"ALTER TABLE calls ADD COLUMN agent_no TEXT NOT NULL DEFAULT ''",
+	"CREATE INDEX calls_agent ON calls(tenant_id, agent_id, start_at)",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -685,6 +694,7 @@ static const struct migration migrations[] = {
 	{12, m12_leg_rtcp},
 	{13, m13_ivr},
 	{14, m14_acd},
+	{15, m15_call_agent},
 };
 
 static long long now_ms(void)

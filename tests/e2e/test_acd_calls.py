@@ -87,6 +87,10 @@ def test_a_queued_call_reaches_the_logged_in_agent(daemon, admin, tmp_path):
     rec = call_record(admin, caller)
     assert rec["answered_by"] == phone_no and rec["end_status"] == "normal_end"
     assert path(rec)[1] == ("q", "answered", "")
+    assert (rec["queue_id"], rec["agent_id"], rec["agent_no"]) == (q["id"], a["id"],
+                                                                   a["agent_no"])
+    mine = expect(admin.get("/api/v1/calls", params={"agent_id": a["id"]}), 200)["items"]
+    assert [c["id"] for c in mine] == [rec["id"]]
     assert wait_state(admin, a, "idle")        # after its 1 s wrap-up
     now = live(admin, a)
     assert now["answered_today"] == 1 and now["active_calls"] == 0
@@ -210,3 +214,31 @@ def test_a_caller_who_hangs_up_while_the_agent_rings_frees_the_agent(daemon, adm
     assert expect(admin.get(f"{QUEUES}/live"), 200)["items"] == []
     rec = call_record(admin, caller)
     assert rec["hangup_side"] == "caller" and path(rec)[1] == ("q", None, "")
+
+
+def test_an_agent_who_logs_out_while_ringing_loses_no_call(daemon, admin, tmp_path):
+    first_no = agent_no()
+    a1, _, ringing = agent_with_phone(admin, tmp_path, daemon, first_no, UAS_RING)
+    a2, second_phone, answering = agent_with_phone(admin, tmp_path, daemon,
+                                                   str(int(first_no) + 1), wrap_up_s=0)
+    q = expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "strategy": "sequential", "ring_timeout_s": 30,
+        "retry_delay_s": 0, "members": [{"agent_id": a1["id"]}, {"agent_id": a2["id"]}]}),
+        201)
+    _, _, number = queue_flow(admin, q["id"])
+    login(admin, a1)
+    caller = new_extension(admin)
+    uac = _waiter(tmp_path, daemon, caller, number)      # waits until hotlined hangs up
+    assert wait_state(admin, a1, "ringing")
+    login(admin, a2)                                      # free, but a1 rings first
+    expect(admin.post(f"{AGENTS}/{a1['id']}/logout", json={}), 200)
+    assert ringing.wait(20) == 0, ringing.errors()        # a1's phone got CANCEL
+    assert wait_state(admin, a2, "talking")               # the call went on to a2
+    live_calls = expect(admin.get("/api/v1/calls/live"), 200)["items"]
+    call = next(c for c in live_calls if c["caller"] == caller)
+    expect(admin.delete(f"/api/v1/calls/live/{call['id']}"), 204)
+    assert uac.wait(20) == 0, uac.errors()
+    assert answering.wait(20) == 0, answering.errors()
+    rec = call_record(admin, caller)
+    assert rec["answered_by"] == second_phone and rec["agent_id"] == a2["id"]
+    assert [s for s, _ in states(admin, a1)] == ["idle", "ringing", "offline"]

@@ -423,6 +423,11 @@ export interface CallRecord {
   trunk_id: Id | null
   sip_code: number
   sip_reason: string
+  /** The ACD queue the call last waited in (or tried). */
+  queue_id: Id | null
+  /** The agent who took it from a queue, and their number ("" when none). */
+  agent_id: Id | null
+  agent_no: string
 }
 export interface CallLeg {
   id: Id
