@@ -108,18 +108,25 @@ def test_nobody_logged_in_sends_the_caller_to_no_agent(daemon, admin, tmp_path):
     assert [n for n, _, _ in path(call_record(admin, caller))] == ["start", "q", "na"]
 
 
-def test_an_unanswered_agent_is_skipped_and_set_busy(daemon, admin, tmp_path):
+def ringing_then_answering(admin, tmp_path, daemon, ring_timeout_s, **first_kw):
+    """A sequential queue (behind a flow) of two agents: the first (lower agent number,
+    rung first) has a phone that only rings, the second's answers. Answers
+    ((agent1, its phone), (agent2, its number, its phone), the flow's number)."""
     first_no = agent_no()
-    second_no = str(int(first_no) + 1)                 # sequential: first rings first
-    a1, _, ringing = agent_with_phone(admin, tmp_path, daemon, first_no, UAS_RING,
-                                      busy_after_miss=True)
-    a2, second_phone, answering = agent_with_phone(admin, tmp_path, daemon, second_no,
-                                                   wrap_up_s=0)
+    a1, _, ringing = agent_with_phone(admin, tmp_path, daemon, first_no, UAS_RING, **first_kw)
+    a2, second_phone, answering = agent_with_phone(admin, tmp_path, daemon,
+                                                   str(int(first_no) + 1), wrap_up_s=0)
     q = expect(admin.post(QUEUES, json={
-        "name": uniq("q-"), "strategy": "sequential", "ring_timeout_s": 5,
+        "name": uniq("q-"), "strategy": "sequential", "ring_timeout_s": ring_timeout_s,
         "retry_delay_s": 0, "members": [{"agent_id": a1["id"]}, {"agent_id": a2["id"]}]}),
         201)
     _, _, number = queue_flow(admin, q["id"])
+    return (a1, ringing), (a2, second_phone, answering), number
+
+
+def test_an_unanswered_agent_is_skipped_and_set_busy(daemon, admin, tmp_path):
+    (a1, ringing), (a2, second_phone, answering), number = ringing_then_answering(
+        admin, tmp_path, daemon, 5, busy_after_miss=True)
     login(admin, a1)
     login(admin, a2)
     caller = new_extension(admin)
@@ -217,15 +224,8 @@ def test_a_caller_who_hangs_up_while_the_agent_rings_frees_the_agent(daemon, adm
 
 
 def test_an_agent_who_logs_out_while_ringing_loses_no_call(daemon, admin, tmp_path):
-    first_no = agent_no()
-    a1, _, ringing = agent_with_phone(admin, tmp_path, daemon, first_no, UAS_RING)
-    a2, second_phone, answering = agent_with_phone(admin, tmp_path, daemon,
-                                                   str(int(first_no) + 1), wrap_up_s=0)
-    q = expect(admin.post(QUEUES, json={
-        "name": uniq("q-"), "strategy": "sequential", "ring_timeout_s": 30,
-        "retry_delay_s": 0, "members": [{"agent_id": a1["id"]}, {"agent_id": a2["id"]}]}),
-        201)
-    _, _, number = queue_flow(admin, q["id"])
+    (a1, ringing), (a2, second_phone, answering), number = ringing_then_answering(
+        admin, tmp_path, daemon, 30)
     login(admin, a1)
     caller = new_extension(admin)
     uac = _waiter(tmp_path, daemon, caller, number)      # waits until hotlined hangs up
