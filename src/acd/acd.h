@@ -74,6 +74,9 @@ int  acd_agent_set(struct acd *acd, const char *tenant_id,
 
 /* The tenant's agents and queues now (for the live boards). */
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id);
+/* One agent's live row; NULL: no such agent. */
+json_t *acd_agent_live(struct acd *acd, const char *tenant_id,
+		       const char *agent_id);
 json_t *acd_queues_live(struct acd *acd, const char *tenant_id);
 const char *acd_state_name(enum acd_agent_state s);
 

@@ -275,27 +275,37 @@ void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 	tmr_start(&a->wrap_tmr, a->wrap_up_s * 1000ULL, wrapped_up, a);
 }
 
+static json_t *live_row(struct acd *acd, const struct dir_agent *da)
+{
+	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i}", "id", da->id,
+			 "agent_no", da->agent_no, "name", da->name, "state",
+			 acd_state_name(a ? a->state : AGENT_OFFLINE),
+			 "reason", a ? a->reason : "", "since",
+			 a ? json_integer(a->since) : json_null(),
+			 "answered_today", a ? (int)a->answered_today : 0,
+			 "active_calls", a ? (int)a->active : 0);
+}
+
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id)
 {
 	json_t *items = json_array();
-	const struct dir_agent *da;
 	size_t n;
+	const struct dir_agent *da = directory_agents(acd->dir, tenant_id, &n);
 
-	da = directory_agents(acd->dir, tenant_id, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct acd_agent *a = acd_agent_find(acd, tenant_id,
-						     da[i].id);
-
-		json_array_append_new(items, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i}", "id", da[i].id,
-			"agent_no", da[i].agent_no, "name", da[i].name,
-			"state", acd_state_name(a ? a->state : AGENT_OFFLINE),
-			"reason", a ? a->reason : "", "since",
-			a ? json_integer(a->since) : json_null(),
-			"answered_today", a ? (int)a->answered_today : 0,
-			"active_calls", a ? (int)a->active : 0));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, live_row(acd, &da[i]));
 	return items;
+}
+
+json_t *acd_agent_live(struct acd *acd, const char *tenant_id,
+		       const char *agent_id)
+{
+	const struct dir_agent *da = directory_agent(acd->dir, tenant_id,
+						     agent_id);
+
+	return da ? live_row(acd, da) : NULL;
 }
 
 /* Rows a stopped daemon left open (its agents were not logged out): they

@@ -8,8 +8,9 @@
 #include "../core/libre.h"
 #include "../core/ids.h"
 #include "acd.h"
+#include "strategy.h"
 
-enum { ACD_RING_MAX = 32 };
+enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512 };
 
 struct acd_agent {
 	struct le le;              /* in acd->agents */
@@ -59,6 +60,11 @@ struct acd {
 	struct list agents;        /* logged in (not offline) */
 	struct list queues;        /* with calls waiting */
 	uint64_t rng;
+	/* one offer's working memory (queue.c), reused */
+	struct acd_candidate cand[ACD_OFFER_MAX];
+	struct acd_agent *cand_agent[ACD_OFFER_MAX];
+	uint32_t order[ACD_OFFER_MAX];
+	struct acd_slot scratch[2 * ACD_OFFER_MAX];
 };
 
 /* agent.c */

@@ -392,21 +392,17 @@ static size_t candidates(struct acd *acd, const struct dir_queue *dq,
 static bool offer(struct acd *acd, struct acd_entry *e,
 		  const struct dir_queue *dq)
 {
-	enum { MAX = 512 };
-	struct acd_candidate *c = calloc(MAX, sizeof(*c));
-	struct acd_agent **agents = calloc(MAX, sizeof(*agents));
-	uint32_t *order = calloc(MAX, sizeof(*order));
-	struct acd_slot *scratch = calloc(2 * MAX, sizeof(*scratch));
+	struct acd_agent **agents = acd->cand_agent;
+	uint32_t *order = acd->order;
 	const char *phones[ACD_RING_MAX];
 	enum acd_strategy strategy = ACD_LONGEST_IDLE;
-	size_t n = 0, ring = 0;
+	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX);
+	size_t ring = 0;
 
-	if (c && agents && order && scratch)
-		n = candidates(acd, dq, c, agents, MAX);
 	if (n) {
 		acd_strategy_of(dq->strategy, &strategy);
-		ring = acd_order(strategy, c, n, &e->q->rr_last, &acd->rng,
-				 scratch, order);
+		ring = acd_order(strategy, acd->cand, n, &e->q->rr_last,
+				 &acd->rng, acd->scratch, order);
 		if (ring > ACD_RING_MAX)
 			ring = ACD_RING_MAX;
 	}
@@ -418,10 +414,6 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 		phones[i] = da ? da->phone : "";
 	}
 	e->nrung = ring;
-	free(c);
-	free(agents);
-	free(order);
-	free(scratch);
 	if (!ring)
 		return false;
 	for (size_t i = 0; i < ring; i++) {

@@ -55,28 +55,6 @@ static int check_links(struct db *db, struct api_req *req, const char *field,
 	return 0;
 }
 
-/* 409 when `sql` (tenant, then `id` as a LIKE pattern part) finds a row;
-   the message names it. */
-static int refuse_if_used(struct db *db, struct api_req *req,
-			  const char *sql, const char *what)
-{
-	char pattern[64];
-	json_t *row = NULL;
-	int err;
-
-	snprintf(pattern, sizeof(pattern), "%%\"%s\"%%", req->id);
-	err = db_query_one(db, &row, sql, json_pack("[ss]",
-				   req->who.tenant_id, pattern));
-	if (err == ENOENT)
-		return 0;
-	if (!err)
-		err = api_fail(req, 409, "in_use", "%s '%s' uses it", what,
-			       json_string_value(json_object_get(row,
-								 "name")));
-	json_decref(row);
-	return err;
-}
-
 /* ---- skills ---- */
 
 #define SKILL_SELECT "id, name, description, created_at, updated_at"
@@ -89,11 +67,11 @@ static const struct crud_col skill_cols[] = {
 
 static int skill_pre_delete(struct db *db, struct api_req *req)
 {
-	int err = refuse_if_used(db, req, "SELECT name FROM agents WHERE "
+	int err = crud_refuse_if_used(db, req, "SELECT name FROM agents WHERE "
 				 "tenant_id = ? AND skills LIKE ?", "agent");
 
 	if (!err)
-		err = refuse_if_used(db, req, "SELECT name FROM queues WHERE "
+		err = crud_refuse_if_used(db, req, "SELECT name FROM queues WHERE "
 				     "tenant_id = ? AND skills LIKE ?",
 				     "queue");
 	return err;
@@ -211,7 +189,7 @@ static int check_agent(struct db *db, struct api_req *req, json_t *row,
 
 static int agent_pre_delete(struct db *db, struct api_req *req)
 {
-	return refuse_if_used(db, req, "SELECT name FROM queues WHERE "
+	return crud_refuse_if_used(db, req, "SELECT name FROM queues WHERE "
 			      "tenant_id = ? AND members LIKE ?", "queue");
 }
 
@@ -308,12 +286,12 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 
 static int queue_pre_delete(struct db *db, struct api_req *req)
 {
-	int err = refuse_if_used(db, req, "SELECT name FROM inbound_routes "
+	int err = crud_refuse_if_used(db, req, "SELECT name FROM inbound_routes "
 				 "WHERE tenant_id = ? AND destination LIKE ?",
 				 "inbound route");
 
 	if (!err)
-		err = refuse_if_used(db, req, "SELECT f.name FROM ivr_flows f "
+		err = crud_refuse_if_used(db, req, "SELECT f.name FROM ivr_flows f "
 				     "JOIN ivr_versions v ON v.id = "
 				     "f.published_version_id WHERE f.tenant_id"
 				     " = ? AND v.graph LIKE ?",

@@ -38,9 +38,7 @@ static bool state_of(struct api_req *req, bool *busy, const char **reason,
 static void answer(struct api_req *req, struct acd *acd, int err,
 		   const char *already)
 {
-	json_t *items;
-	size_t i;
-	json_t *a;
+	json_t *row;
 
 	switch (err) {
 	case 0:
@@ -67,15 +65,12 @@ static void answer(struct api_req *req, struct acd *acd, int err,
 		api_fail(req, 500, "internal", "%s", strerror(err));
 		return;
 	}
-	items = acd_agents_live(acd, req->who.tenant_id);
-	json_array_foreach(items, i, a) {
-		if (!strcmp(json_string_value(json_object_get(a, "id")),
-			    req->id)) {
-			api_ok(req, 200, json_incref(a));
-			break;
-		}
-	}
-	json_decref(items);
+	row = acd_agent_live(acd, req->who.tenant_id, req->id);
+	if (row)
+		api_ok(req, 200, row);
+	else
+		api_fail(req, 404, "not_found", "no agent with id '%s'",
+			 req->id);
 }
 
 static void login(struct api_req *req, void *arg)

@@ -421,3 +421,23 @@ bool crud_number_valid(const char *s, bool allow_star)
 	}
 	return true;
 }
+
+int crud_refuse_if_used(struct db *db, struct api_req *req,
+			  const char *sql, const char *what)
+{
+	char pattern[64];
+	json_t *row = NULL;
+	int err;
+
+	snprintf(pattern, sizeof(pattern), "%%\"%s\"%%", req->id);
+	err = db_query_one(db, &row, sql, json_pack("[ss]",
+				   req->who.tenant_id, pattern));
+	if (err == ENOENT)
+		return 0;
+	if (!err)
+		err = api_fail(req, 409, "in_use", "%s '%s' uses it", what,
+			       json_string_value(json_object_get(row,
+								 "name")));
+	json_decref(row);
+	return err;
+}

@@ -70,6 +70,12 @@ int  crud_check_ref(struct db *db, struct api_req *req, const char *table,
 		    const char *field, const char *id);
 /* min to max characters, all of them digits. */
 bool crud_digits(const char *s, size_t min, size_t max);
+/* 409 `in_use` when `sql` finds a row that names the request's {id} in
+   a JSON column: its parameters are the caller's tenant and the LIKE
+   pattern %"<id>"%; the row's `name` is given as "<what> '<name>' uses
+   it". */
+int  crud_refuse_if_used(struct db *db, struct api_req *req, const char *sql,
+			 const char *what);
 /* A number: 1-32 characters, digits with an optional leading '+'. */
 bool crud_number_valid(const char *s, bool allow_star);
 

@@ -53,36 +53,9 @@ static int check_flow(struct db *db, struct api_req *req, json_t *row,
 
 static int flow_pre_delete(struct db *db, struct api_req *req)
 {
-	json_t *rows = NULL;
-	int err = db_query(db, &rows, "SELECT name, destination FROM "
-			   "inbound_routes WHERE tenant_id = ?",
-			   json_pack("[s]", req->who.tenant_id));
-	json_t *r;
-	size_t i;
-
-	if (err)
-		return err;
-	json_array_foreach(rows, i, r) {
-		json_t *d = json_loads(json_string_value(json_object_get(
-					       r, "destination")), 0, NULL);
-		const char *type = json_string_value(json_object_get(d,
-								     "type"));
-		const char *target = json_string_value(json_object_get(
-							       d, "target"));
-		bool ours = type && target && !strcmp(type, "ivr") &&
-			    !strcmp(target, req->id);
-
-		json_decref(d);
-		if (ours) {
-			err = api_fail(req, 409, "in_use", "inbound route '%s'"
-				       " sends calls to this flow",
-				       json_string_value(json_object_get(r,
-								"name")));
-			break;
-		}
-	}
-	json_decref(rows);
-	return err;
+	return crud_refuse_if_used(db, req, "SELECT name FROM inbound_routes "
+				   "WHERE tenant_id = ? AND destination LIKE ?",
+				   "inbound route");
 }
 
 static const struct crud_spec flow_spec = {

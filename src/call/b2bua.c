@@ -851,6 +851,18 @@ unsigned call_ring_extension(struct call *call,
 	return fc.started;
 }
 
+unsigned call_ring_number(struct call *call, const char *number)
+{
+	const struct dir_extension *ext;
+	struct pl num;
+
+	if (!number || !*number)
+		return 0;
+	pl_set_str(&num, number);
+	ext = directory_extension(call->b2bua->deps.dir, call->tenant_id, &num);
+	return ext && ext->enabled ? call_ring_extension(call, ext) : 0;
+}
+
 void call_cancel_legs(struct call *call)
 {
 	cancel_other_legs(call, NULL);
@@ -1050,7 +1062,7 @@ int b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps)
 		free(b);
 		return err;
 	}
-	err = ivr_http_client(&b->http, sip_stack_dnsc(deps->stack));
+	err = http_client_alloc(&b->http, sip_stack_dnsc(deps->stack));
 	if (!err)
 		err = prompt_cache_alloc(&b->prompts);
 	if (!err)

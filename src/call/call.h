@@ -171,6 +171,9 @@ int  call_prompt(struct call *call, struct leg *leg,
 		 const struct prompt_part *parts, size_t n, unsigned loops,
 		 unsigned gap_ms);
 void call_prompt_cancel(struct call *call);
+/* Nothing plays to the caller any more: a prompt being made is dropped,
+   one playing stops. */
+void call_prompt_stop(struct call *call);
 /* The prompts made recently, shared by the calls (one per b2bua). */
 struct prompt_cache;
 int  prompt_cache_alloc(struct prompt_cache **pcp);
@@ -268,6 +271,9 @@ void b2bua_reject(struct b2bua *b, const struct sip_msg *msg, uint16_t code,
 /* Rings every registered device of the extension; how many were rung. */
 unsigned call_ring_extension(struct call *call,
 			     const struct dir_extension *ext);
+/* The same for the tenant's enabled extension with this number (0: no
+   such extension, or no device registered). */
+unsigned call_ring_number(struct call *call, const char *number);
 /* Sends the call out on the next usable trunk of call->out; ENOENT when
    none is left. */
 int  call_dial_next_trunk(struct call *call);

@@ -63,11 +63,7 @@ static int host_play(void *arg, const struct ivr_part *parts, size_t n,
 
 static void host_stop(void *arg)
 {
-	struct call *call = call_of(arg);
-
-	call_prompt_cancel(call);
-	if (call->a && call->a->ep)
-		media_play_stop(call->a->ep);
+	call_prompt_stop(call_of(arg));
 }
 
 static void ring_timeout(void *arg)
@@ -82,20 +78,12 @@ static int host_dial_extension(void *arg, const char *number,
 			       unsigned ring_s)
 {
 	struct call *call = call_of(arg);
-	const struct dir_extension *ext;
-	struct pl num;
 
-	pl_set_str(&num, number);
-	ext = *number ? directory_extension(b2bua_deps(call->b2bua)->dir,
-					    call->tenant_id, &num) : NULL;
-	if (!ext || !ext->enabled)
-		return ENOENT;
-	if (!call_ring_extension(call, ext))
-		return EAGAIN;           /* not registered */
-	str_ncpy(call->target, ext->number, sizeof(call->target));
+	if (!call_ring_number(call, number))
+		return ENOENT;     /* no such extension, or not registered */
+	str_ncpy(call->target, number, sizeof(call->target));
 	tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout, call);
-	log_info("call", "call %s: IVR rings extension %s", call->id,
-		 ext->number);
+	log_info("call", "call %s: IVR rings extension %s", call->id, number);
 	return 0;
 }
 

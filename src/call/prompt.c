@@ -348,6 +348,13 @@ int call_prompt(struct call *call, struct leg *leg,
 	return 0;
 }
 
+void call_prompt_stop(struct call *call)
+{
+	call_prompt_cancel(call);
+	if (call->a && call->a->ep)
+		media_play_stop(call->a->ep);
+}
+
 /* The call is going: whatever is being made is dropped. */
 void call_prompt_cancel(struct call *call)
 {

@@ -31,18 +31,10 @@ static int host_ring(void *arg, const char *const *phones, size_t n,
 		     unsigned ring_s)
 {
 	struct call *call = arg;
-	const struct directory *dir = b2bua_deps(call->b2bua)->dir;
 	unsigned rung = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct dir_extension *ext;
-		struct pl num;
-
-		pl_set_str(&num, phones[i]);
-		ext = directory_extension(dir, call->tenant_id, &num);
-		if (ext && ext->enabled)
-			rung += call_ring_extension(call, ext);
-	}
+	for (size_t i = 0; i < n; i++)
+		rung += call_ring_number(call, phones[i]);
 	if (!rung)
 		return EAGAIN;            /* no registered phone */
 	tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout, call);
@@ -62,9 +54,7 @@ static void host_wait(void *arg, const struct dir_queue *q)
 	struct call *call = arg;
 
 	(void)q;   /* the queue's own class: with the queue media work */
-	call_prompt_cancel(call);
-	if (call->a && call->a->ep)
-		media_play_stop(call->a->ep);
+	call_prompt_stop(call);
 	moh_start(b2bua_moh(call->b2bua), call->a);
 }
 

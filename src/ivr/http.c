@@ -31,11 +31,6 @@ struct ivr_http {
 	void *arg;
 };
 
-int ivr_http_client(struct http_cli **clip, struct dnsc *dnsc)
-{
-	return http_client_alloc(clip, dnsc);
-}
-
 static void job_free(struct ivr_http *j)
 {
 	tmr_cancel(&j->tmr);

@@ -91,11 +91,21 @@ static bool add_digit(struct ivr_session *s, char key)
 	return true;
 }
 
+/* A key pressed in a menu-like node: counted for the IVR key report. */
 static void count_key(struct ivr_session *s, char key)
 {
 	char k[2] = {key, '\0'};
 
 	ivr_event(s, "key", k);
+}
+
+/* ... and kept with the node's step. */
+static void menu_key_pressed(struct ivr_session *s, char key)
+{
+	char k[2] = {key, '\0'};
+
+	count_key(s, key);
+	ivr_note_digits(s, k);
 }
 
 /* ---- menu ---- */
@@ -132,8 +142,7 @@ static void menu_key(struct ivr_session *s, char key)
 	bool direct_entry = json_is_true(ivr_param(s, "direct_entry"));
 
 	if (!direct_entry) {
-		count_key(s, key);
-		ivr_note_digits(s, (char[]){key, '\0'});
+		menu_key_pressed(s, key);
 		if (menu_has_key(s, key))
 			menu_choose(s, key);
 		else
@@ -216,8 +225,7 @@ static void dynamic_key(struct ivr_session *s, char key)
 	const json_t *e;
 	size_t i;
 
-	count_key(s, key);
-	ivr_note_digits(s, (char[]){key, '\0'});
+	menu_key_pressed(s, key);
 	json_array_foreach(s->entries, i, e) {
 		const char *digits = json_string_value(json_object_get(e,
 								       "digits"));
@@ -267,8 +275,7 @@ static void survey_key(struct ivr_session *s, char key)
 	const json_t *o;
 	size_t i;
 
-	count_key(s, key);
-	ivr_note_digits(s, (char[]){key, '\0'});
+	menu_key_pressed(s, key);
 	json_array_foreach(ivr_param(s, "options"), i, o) {
 		const char *k = json_string_value(json_object_get(o, "key"));
 		const char *rating = json_string_value(json_object_get(
@@ -307,14 +314,11 @@ void ivr_speech(struct ivr_session *s, const char *utterance)
 	ivr_event(s, "speech", utterance);
 	json_array_foreach(ivr_param(s, "branches"), i, b) {
 		json_array_foreach(json_object_get(b, "keywords"), j, w) {
-			char exit[24];
-
 			if (!*json_string_value(w) ||
 			    !strstr(utterance, json_string_value(w)))
 				continue;
 			recognise(s, false);
-			snprintf(exit, sizeof(exit), "%zu", i + 1);
-			ivr_take_exit(s, exit);
+			ivr_take_branch(s, i);
 			return;
 		}
 	}
@@ -326,16 +330,12 @@ static void speech_key(struct ivr_session *s, char key)
 	const json_t *b;
 	size_t i;
 
-	count_key(s, key);
-	ivr_note_digits(s, (char[]){key, '\0'});
+	menu_key_pressed(s, key);
 	json_array_foreach(ivr_param(s, "branches"), i, b) {
-		char exit[24];
-
 		if (json_string_value(json_object_get(b, "key"))[0] != key)
 			continue;
-		snprintf(exit, sizeof(exit), "%zu", i + 1);
 		recognise(s, false);
-		ivr_take_exit(s, exit);
+		ivr_take_branch(s, i);
 		return;
 	}
 	retry(s, false);

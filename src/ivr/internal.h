@@ -38,7 +38,6 @@ enum ivr_after {
 	AFTER_NEXT,      /* take exit "next" */
 	AFTER_INPUT,     /* wait for keys */
 	AFTER_HANGUP,    /* end the call */
-	AFTER_EXIT,      /* take exit `after_exit` */
 	AFTER_QUEUE,     /* enter the node's queue */
 };
 
@@ -57,7 +56,6 @@ struct ivr_session {
 	int node;                  /* index in the running flow */
 	enum ivr_phase phase;
 	enum ivr_after after;
-	char after_exit[16];
 	/* input nodes */
 	unsigned errors;
 	char digits[33];
@@ -66,8 +64,7 @@ struct ivr_session {
 	char typeahead[8];         /* keys that cut a play short */
 	json_t *entries;           /* dynamic menu: its entries */
 	struct tmr tmr;            /* input timeouts */
-	struct tmr go_tmr;         /* moving on outside a handler */
-	int go_to;                 /* ... to this node (or IVR_END) */
+	struct tmr go_tmr;         /* the first node, from the loop */
 	/* back / top */
 	struct { unsigned depth; int node; } menus[IVR_MAX_MENUS];
 	unsigned nmenus;
@@ -112,6 +109,8 @@ static inline const char *ivr_param_str(const struct ivr_session *s,
 
 /* session.c */
 void ivr_take_exit(struct ivr_session *s, const char *exit);
+/* Takes the exit of branch i (0-based): "1", "2", ... */
+void ivr_take_branch(struct ivr_session *s, size_t i);
 void ivr_goto(struct ivr_session *s, int node, const char *exit);
 void ivr_end_call(struct ivr_session *s, const char *status);
 /* Plays a prompt parameter (or two, one after the other); then `after`.

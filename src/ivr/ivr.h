@@ -18,7 +18,6 @@
 #include "flow.h"
 
 struct directory;
-struct dnsc;
 struct http_cli;
 struct ivr_session;
 
@@ -69,7 +68,8 @@ struct ivr_call_info {
 /* What every session shares. */
 struct ivr_env {
 	const struct directory *dir;
-	struct http_cli *http;      /* NULL: HTTP nodes fail */
+	struct http_cli *http;      /* libre's client (http_client_alloc);
+				       NULL: HTTP nodes fail */
 };
 
 /* Starts the flow (takes a reference to it) at its start node. */
@@ -102,8 +102,5 @@ bool ivr_active(const struct ivr_session *s);
    nothing more is asked of the host. */
 void ivr_stop(struct ivr_session *s);
 void ivr_free(struct ivr_session *s);
-
-/* The shared HTTP client of the HTTP nodes (libre's, asynchronous). */
-int  ivr_http_client(struct http_cli **clip, struct dnsc *dnsc);
 
 #endif

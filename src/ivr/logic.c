@@ -21,14 +21,6 @@ static void expand(const struct ivr_session *s, const char *in, char *out,
 	vars_expand(&s->vars, in ? in : "", out, size);
 }
 
-static void take_branch(struct ivr_session *s, size_t i)
-{
-	char exit[24];
-
-	snprintf(exit, sizeof(exit), "%zu", i + 1);
-	ivr_take_exit(s, exit);
-}
-
 /* ---- variables and branches ---- */
 
 static void set_vars(struct ivr_session *s)
@@ -73,7 +65,7 @@ static void condition(struct ivr_session *s)
 
 	json_array_foreach(ivr_param(s, "branches"), i, b) {
 		if (rules_hold(s, json_object_get(b, "rules"))) {
-			take_branch(s, i);
+			ivr_take_branch(s, i);
 			return;
 		}
 	}
@@ -93,7 +85,7 @@ static void time_branch(struct ivr_session *s)
 
 		if (g && !strcmp(g->tenant_id, s->info.tenant_id) &&
 		    time_group_active(g, t ? t->tz : NULL, now_ms())) {
-			take_branch(s, i);
+			ivr_take_branch(s, i);
 			return;
 		}
 	}
@@ -121,7 +113,7 @@ static void region_branch(struct ivr_session *s)
 			const char *prefix = json_string_value(p);
 
 			if (!strncmp(caller, prefix, strlen(prefix))) {
-				take_branch(s, i);
+				ivr_take_branch(s, i);
 				return;
 			}
 		}

@@ -183,6 +183,14 @@ void ivr_take_exit(struct ivr_session *s, const char *exit)
 	ivr_goto(s, to, exit);
 }
 
+void ivr_take_branch(struct ivr_session *s, size_t i)
+{
+	char exit[24];
+
+	snprintf(exit, sizeof(exit), "%zu", i + 1);
+	ivr_take_exit(s, exit);
+}
+
 /* ---- prompts ---- */
 
 static enum say_lang lang_of(const struct ivr_session *s)
@@ -254,9 +262,6 @@ static void after_play(struct ivr_session *s)
 		break;
 	case AFTER_HANGUP:
 		ivr_end_call(s, "normal_end");
-		break;
-	case AFTER_EXIT:
-		ivr_take_exit(s, s->after_exit);
 		break;
 	case AFTER_QUEUE:
 		logic_enqueue(s);

@@ -497,6 +497,36 @@ static void test_compile_survives_broken_graphs(void **state)
 	}
 }
 
+/* A flow whose logic nodes loop without ever waiting for the caller is
+   ended (ivr_loop), not left spinning the control thread. */
+static void test_a_loop_of_logic_nodes_is_ended(void **state)
+{
+	const char *flow =
+		"{\"nodes\": ["
+		"{\"id\": \"s\", \"type\": \"start\", \"exits\": {\"next\": \"a\"}},"
+		"{\"id\": \"a\", \"type\": \"set\", \"params\": {\"assignments\": ["
+		"  {\"name\": \"n\", \"value\": \"x${n}\"}]}, \"exits\": {\"next\": \"c\"}},"
+		"{\"id\": \"c\", \"type\": \"condition\", \"params\": {\"branches\": ["
+		"  {\"rules\": [{\"variable\": \"n\", \"op\": \"eq\", \"value\": \"never\"}]}]},"
+		" \"exits\": {\"1\": null, \"default\": \"a\"}}"
+		"]}";
+	struct fake fk = {0};
+	struct ivr_flow *f;
+	struct ivr_session *s = run_flow(&fk, &f, flow);
+	json_t *rec;
+
+	(void)state;
+	assert_true(fk.hung_up);
+	assert_string_equal(fk.status, "ivr_loop");
+	assert_int_equal(fk.nplayed, 0);
+	rec = ivr_records(s, 0);
+	assert_in_range(json_array_size(json_object_get(rec, "steps")), 150,
+			250);
+	json_decref(rec);
+	ivr_free(s);
+	ivr_flow_unref(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_session_walks_the_menus),
 		cmocka_unit_test(test_session_fails_after_max_errors),
 		cmocka_unit_test(test_speech_menu_takes_a_recogniser_or_keys),
+		cmocka_unit_test(test_a_loop_of_logic_nodes_is_ended),
 	};
 	int err = libre_init();
 
