@@ -44,6 +44,7 @@ struct acd_call_ops {
 
 int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store);
 void acd_free(struct acd *acd);
+struct directory *acd_directory(const struct acd *acd);
 
 /* The call enters the queue. 0 and *ep when it waits; 0, *ep NULL and
    *overflow "no_agent" (nobody logged in) or "full" (max waiting) when it

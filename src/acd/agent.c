@@ -326,6 +326,11 @@ static void stale_closed(int err, void *arg)
 			  strerror(err));
 }
 
+struct directory *acd_directory(const struct acd *acd)
+{
+	return acd->dir;
+}
+
 int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
 {
 	struct acd *acd = calloc(1, sizeof(*acd));

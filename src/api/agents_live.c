@@ -2,8 +2,8 @@
  * agents_live.c — agents and queues at run time (src/acd), on the control
  * thread that owns them: an agent logs in (idle, or busy with a reason),
  * changes state, logs out (a supervisor may do it for them: the same
- * routes, with the `agents` menu's write permission); the live state of
- * the tenant's agents and queues. The history of states is a store query
+ * routes, with the `agents` menu's write permission, for the agents of
+ * their data scope); the live state of the tenant's agents and queues. The history of states is a store query
  * (GET /api/v1/agent-states, in acd_api.c).
  */
 #include <errno.h>
@@ -12,6 +12,28 @@
 #include "agents_live.h"
 #include "server.h"
 #include "../acd/acd.h"
+#include "../sip/directory.h"
+
+/* A supervisor acts on the agents of their data scope only. */
+static bool agent_in_scope(struct api_req *req, struct acd *acd,
+			   const char *agent_id)
+{
+	const struct dir_agent *a = directory_agent(acd_directory(acd),
+						    req->who.tenant_id,
+						    agent_id);
+
+	return !a || principal_scopes(&req->who, a->department_id,
+				      a->dept_path);
+}
+
+static bool may_control(struct api_req *req, struct acd *acd)
+{
+	if (agent_in_scope(req, acd, req->id))
+		return true;
+	api_fail(req, 403, "forbidden", "the agent is outside your data "
+		 "scope");
+	return false;
+}
 
 static bool state_of(struct api_req *req, bool *busy, const char **reason,
 		     bool required)
@@ -78,7 +100,7 @@ static void login(struct api_req *req, void *arg)
 	const char *reason;
 	bool busy;
 
-	if (state_of(req, &busy, &reason, false))
+	if (may_control(req, arg) && state_of(req, &busy, &reason, false))
 		answer(req, arg, acd_agent_login(arg, req->who.tenant_id,
 						 req->id, busy, reason),
 		       "logged in");
@@ -86,8 +108,9 @@ static void login(struct api_req *req, void *arg)
 
 static void logout(struct api_req *req, void *arg)
 {
-	answer(req, arg, acd_agent_logout(arg, req->who.tenant_id, req->id),
-	       "logged out");
+	if (may_control(req, arg))
+		answer(req, arg, acd_agent_logout(arg, req->who.tenant_id,
+						  req->id), "logged out");
 }
 
 static void set_state(struct api_req *req, void *arg)
@@ -95,14 +118,23 @@ static void set_state(struct api_req *req, void *arg)
 	const char *reason;
 	bool busy;
 
-	if (state_of(req, &busy, &reason, true))
+	if (may_control(req, arg) && state_of(req, &busy, &reason, true))
 		answer(req, arg, acd_agent_set(arg, req->who.tenant_id,
 					       req->id, busy, reason), "so");
 }
 
 static void agents_live(struct api_req *req, void *arg)
 {
-	json_t *items = acd_agents_live(arg, req->who.tenant_id);
+	json_t *items = acd_agents_live(arg, req->who.tenant_id), *row;
+	size_t i = 0;
+
+	while ((row = json_array_get(items, i))) {
+		if (agent_in_scope(req, arg, json_string_value(
+				json_object_get(row, "id"))))
+			i++;
+		else
+			json_array_remove(items, i);
+	}
 
 	api_ok(req, 200, json_pack("{s:o,s:I}", "items", items, "total",
 				   (json_int_t)json_array_size(items)));

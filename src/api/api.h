@@ -128,6 +128,11 @@ int  login_log_write(struct db *db, const struct api_req *req,
 bool timezone_valid(const char *name);
 void principal_clear(struct principal *p);
 bool principal_can(const struct principal *p, const char *perm, bool write);
+/* Is a record of this department ("": none) inside the principal's data
+   scope? dept_path: the department and those above it, "id,parent,..."
+   (struct dir_agent's). */
+bool principal_scopes(const struct principal *p, const char *dept_id,
+		      const char *dept_path);
 
 /* Body validation (validate.c). */
 enum field_type { F_STRING, F_STRING_OR_NULL, F_INTEGER, F_BOOLEAN,

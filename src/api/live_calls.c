@@ -2,7 +2,9 @@
  * live_calls.c — calls in progress, from the call engine's memory: the
  * list (GET /api/v1/calls/live) and a forced hang-up (DELETE
  * /api/v1/calls/live/{id}), and its recording started, paused, resumed or
- * stopped (POST /api/v1/calls/live/{id}/recording). They run on the
+ * stopped (POST /api/v1/calls/live/{id}/recording), and a supervisor
+ * monitoring it (POST and DELETE /api/v1/calls/live/{id}/monitor, the
+ * `monitor` menu, scoped to the agent's department). They run on the
  * control thread, which owns the calls.
  */
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include "live_calls.h"
 #include "server.h"
 #include "../call/b2bua.h"
+#include "../sip/directory.h"
 
 static void list_live(struct api_req *req, void *arg)
 {
@@ -96,6 +99,108 @@ static void conference_mute(struct api_req *req, void *arg)
 				   json_is_true(muted)));
 }
 
+/* A supervisor acts on agents of their data scope only: the call's
+   agent must be in it (a call no agent took: a tenant-wide scope). */
+static bool call_in_scope(struct api_req *req, struct b2bua *b)
+{
+	char agent_id[ID_LEN];
+	const struct dir_agent *a;
+
+	if (b2bua_call_agent(b, req->who.tenant_id, req->id, agent_id)) {
+		api_fail(req, 404, "not_found", "no call in progress with id "
+			 "'%s'", req->id);
+		return false;
+	}
+	a = agent_id[0] ? directory_agent(b2bua_directory(b),
+					  req->who.tenant_id, agent_id)
+			: NULL;
+	if (req->who.scope == SCOPE_TENANT ||
+	    (a && principal_scopes(&req->who, a->department_id,
+				   a->dept_path)))
+		return true;
+	api_fail(req, 403, "forbidden", "the call's agent is outside your "
+		 "data scope");
+	return false;
+}
+
+static void monitor_failed(struct api_req *req, int err, const char *mode,
+			   const char *phone)
+{
+	switch (err) {
+	case EINVAL:
+		api_fail(req, 400, "invalid_field", "'mode': listen, whisper, "
+			 "barge or intercept");
+		break;
+	case EPERM:
+		api_fail(req, 409, "not_talking", "the call is not an answered "
+			 "two-party call");
+		break;
+	case ELOOP:
+		api_fail(req, 409, "conflict", "phone '%s' is on this call",
+			 phone);
+		break;
+	case EBUSY:
+		api_fail(req, 409, "conflict", "the call is already monitored "
+			 "from another phone");
+		break;
+	case ENODEV:
+		api_fail(req, 409, "phone_unreachable", "extension '%s' does "
+			 "not exist, is disabled or has no registered phone",
+			 phone);
+		break;
+	case EALREADY:
+		api_fail(req, 409, "conflict", "the call is already in %s "
+			 "mode", mode);
+		break;
+	default:
+		api_fail(req, 500, "internal", "%s", strerror(err));
+		break;
+	}
+}
+
+static void monitor(struct api_req *req, void *arg)
+{
+	const char *mode = json_string_value(json_object_get(req->body,
+							       "mode"));
+	const char *phone = json_string_value(json_object_get(req->body,
+								"phone"));
+	int err;
+
+	if (!mode) {
+		api_fail(req, 400, "invalid_field", "'mode': listen, whisper, "
+			 "barge or intercept");
+		return;
+	}
+	if (!phone || !*phone || strlen(phone) > 32) {
+		api_fail(req, 400, "invalid_field", "'phone': the extension "
+			 "number to ring for the supervisor");
+		return;
+	}
+	if (!call_in_scope(req, arg))
+		return;
+	err = b2bua_monitor(arg, req->who.tenant_id, req->id, mode, phone,
+			    req->who.username);
+	if (err == ENOENT)
+		api_fail(req, 404, "not_found", "no call in progress with id "
+			 "'%s'", req->id);
+	else if (err)
+		monitor_failed(req, err, mode, phone);
+	else
+		api_ok(req, 200, b2bua_live_call(arg, req->who.tenant_id,
+						 req->id));
+}
+
+static void monitor_stop(struct api_req *req, void *arg)
+{
+	if (!call_in_scope(req, arg))
+		return;
+	if (b2bua_monitor_stop(arg, req->who.tenant_id, req->id))
+		api_fail(req, 404, "not_found", "call '%s' is not monitored",
+			 req->id);
+	else
+		api_ok(req, 204, NULL);
+}
+
 int live_calls_register(struct api_server *srv, struct b2bua *b)
 {
 	static const struct {
@@ -106,6 +211,8 @@ int live_calls_register(struct api_server *srv, struct b2bua *b)
 		{"calls.recording", recording},
 		{"conference_rooms.participants", participants},
 		{"calls.conference", conference_mute},
+		{"calls.monitor", monitor},
+		{"calls.monitor_stop", monitor_stop},
 	};
 	int err = 0;
 

@@ -33,6 +33,7 @@ static const struct perm_def catalogue[] = {
 	{"ivr", "telephony"},
 	{"agents", "acd"},
 	{"queues", "acd"},
+	{"monitor", "acd"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},
@@ -65,6 +66,32 @@ bool principal_can(const struct principal *p, const char *perm, bool write)
 	if (!level)
 		return false;
 	return !write || !strcmp(level, "rw");
+}
+
+static bool path_has(const char *path, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = path; n && (p = strstr(p, id)); p += n) {
+		bool starts = p == path || p[-1] == ',';
+		bool ends = p[n] == '\0' || p[n] == ',';
+
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+bool principal_scopes(const struct principal *p, const char *dept_id,
+		      const char *dept_path)
+{
+	if (p->scope == SCOPE_TENANT)
+		return true;
+	if (!p->department_id[0])
+		return !dept_id[0];
+	if (p->scope == SCOPE_DEPARTMENT)
+		return !strcmp(dept_id, p->department_id);
+	return path_has(dept_path, p->department_id);
 }
 
 HANDLER(permissions_list)

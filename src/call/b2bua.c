@@ -134,6 +134,11 @@ struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
 	return NULL;
 }
 
+struct directory *b2bua_directory(const struct b2bua *b)
+{
+	return b->deps.dir;
+}
+
 unsigned b2bua_active_calls(const struct b2bua *b)
 {
 	return list_count(&b->calls);
@@ -165,7 +170,8 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);
-	if (voicemail_key(call, digit) || conference_key(call, digit))
+	if (monitor_key(leg, digit) || voicemail_key(call, digit) ||
+	    conference_key(call, digit))
 		return;
 	if (leg == call->a && ivrcall_key(call, digit))
 		return;
@@ -340,7 +346,7 @@ static void b_progress(const struct sip_msg *msg, void *arg)
 	struct leg *b = arg;
 	struct call *call = b->call;
 
-	if (call->ended || msg->scode < 180)
+	if (call->ended || msg->scode < 180 || b->monitor)
 		return;
 	if (!b->ring_ms)
 		b->ring_ms = now_ms();
@@ -401,6 +407,12 @@ static void b_established(const struct sip_msg *msg, void *arg)
 		b->sess = mem_deref(b->sess);
 		return;
 	}
+	if (b->monitor) {
+		stimer_response(b, msg);
+		stimer_start(b);
+		monitor_answered(b);
+		return;
+	}
 	b->state = LEG_ANSWERED;
 	b->answer_ms = now_ms();
 	stimer_response(b, msg);
@@ -444,6 +456,10 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->reason, reason, sizeof(reason));
 	if (!code)
 		code = err == ETIMEDOUT ? 408 : 500;
+	if (b->monitor) {
+		monitor_leg_closed(b, code);
+		return;
+	}
 	if (party_closed(b))
 		return;
 	leg_stop(b, code, reason[0] ? reason : strerror(err));
@@ -532,6 +548,7 @@ static int connect_contact(struct b2bua *b, struct call *call,
 struct fork_ctx {
 	struct b2bua *b;
 	struct call *call;
+	struct list *aside;      /* monitor legs go there; NULL: b legs */
 	const char *number;
 	char codecs[64];         /* the extension's */
 	unsigned started;
@@ -540,10 +557,15 @@ struct fork_ctx {
 static void fork_to_contact(const struct reg_contact *c, void *arg)
 {
 	struct fork_ctx *fc = arg;
-	struct leg *leg = leg_new(fc->call, true);
+	struct leg *leg = fc->aside ? leg_new_aside(fc->call)
+				    : leg_new(fc->call, true);
 
 	if (!leg)
 		return;
+	if (fc->aside) {
+		leg->monitor = true;
+		list_append(fc->aside, &leg->le, leg);
+	}
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
 	int err = connect_contact(fc->b, fc->call, leg, c, fc->codecs);
 
@@ -633,6 +655,8 @@ struct leg *call_other_leg(const struct leg *leg)
 {
 	struct call *call = leg->call;
 
+	if (leg->monitor)
+		return NULL;       /* it only listens in */
 	return leg == call->a ? call->winner : call->a;
 }
 
@@ -836,14 +860,16 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 	return NULL;
 }
 
-unsigned call_ring_extension(struct call *call,
-			     const struct dir_extension *ext)
+static unsigned ring_extension(struct call *call,
+			       const struct dir_extension *ext,
+			       struct list *aside)
 {
-	struct fork_ctx fc = {.b = call->b2bua, .call = call,
+	struct fork_ctx fc = {.b = call->b2bua, .call = call, .aside = aside,
 			      .number = ext->number};
 
-	lastcaller_note(call->b2bua->last_callers, call->tenant_id,
-			ext->number, call->caller);
+	if (!aside)
+		lastcaller_note(call->b2bua->last_callers, call->tenant_id,
+				ext->number, call->caller);
 	route_codecs_text(ext->codecs, fc.codecs, sizeof(fc.codecs));
 	if (ext->enabled)
 		registrar_contacts(call->b2bua->deps.reg, ext, fork_to_contact,
@@ -851,16 +877,37 @@ unsigned call_ring_extension(struct call *call,
 	return fc.started;
 }
 
-unsigned call_ring_number(struct call *call, const char *number)
+unsigned call_ring_extension(struct call *call,
+			     const struct dir_extension *ext)
 {
-	const struct dir_extension *ext;
+	return ring_extension(call, ext, NULL);
+}
+
+static const struct dir_extension *extension_numbered(struct call *call,
+						      const char *number)
+{
 	struct pl num;
 
 	if (!number || !*number)
-		return 0;
+		return NULL;
 	pl_set_str(&num, number);
-	ext = directory_extension(call->b2bua->deps.dir, call->tenant_id, &num);
+	return directory_extension(call->b2bua->deps.dir, call->tenant_id,
+				   &num);
+}
+
+unsigned call_ring_number(struct call *call, const char *number)
+{
+	const struct dir_extension *ext = extension_numbered(call, number);
+
 	return ext && ext->enabled ? call_ring_extension(call, ext) : 0;
+}
+
+unsigned call_ring_aside(struct call *call, const char *number,
+			 struct list *into)
+{
+	const struct dir_extension *ext = extension_numbered(call, number);
+
+	return ext && ext->enabled ? ring_extension(call, ext, into) : 0;
 }
 
 void call_cancel_legs(struct call *call)
@@ -1127,8 +1174,7 @@ static const char *call_state(const struct call *call)
 static json_t *live_call(const struct call *call)
 {
 	const struct leg *w = call->winner;
-
-	return json_pack("{sssssssssssssIsosssososs}", "id", call->id,
+	json_t *o = json_pack("{sssssssssssssIsosssososs}", "id", call->id,
 			 "direction", call->direction, "caller", call->caller,
 			 "caller_name", call->caller_name, "callee",
 			 call->callee, "state", call_state(call), "start_at",
@@ -1143,6 +1189,16 @@ static json_t *live_call(const struct call *call)
 			 w && w->has_fmt ? json_string(w->fmt.name)
 					 : json_null(),
 			 "recording", callrec_state(call));
+
+	json_object_set_new(o, "queue_id", call->queue_id[0]
+			    ? json_string(call->queue_id) : json_null());
+	json_object_set_new(o, "agent_id", call->agent_id[0]
+			    ? json_string(call->agent_id) : json_null());
+	json_object_set_new(o, "agent_no", call->agent_no[0]
+			    ? json_string(call->agent_no) : json_null());
+	json_object_set_new(o, "waiting", json_boolean(call->queue != NULL));
+	json_object_set_new(o, "monitor", monitor_json(call));
+	return o;
 }
 
 json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id)
@@ -1188,6 +1244,51 @@ int b2bua_recording(struct b2bua *b, const char *tenant_id,
 					    ? json_string(callrec_id(call))
 					    : json_null());
 	return err;
+}
+
+int b2bua_call_agent(struct b2bua *b, const char *tenant_id,
+		     const char *call_id, char agent_id[ID_LEN])
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+
+	if (!call)
+		return ENOENT;
+	str_ncpy(agent_id, call->agent_id, ID_LEN);
+	return 0;
+}
+
+int b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
+		  const char *mode, const char *phone, const char *by)
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+	enum monitor_mode m;
+
+	if (!call)
+		return ENOENT;
+	if (monitor_mode_parse(mode, &m))
+		return EINVAL;
+	if (!call->winner || !call->answer_ms || call->room)
+		return EPERM;
+	if (!strcmp(call->winner->endpoint, phone) ||
+	    !strcmp(call->caller, phone))
+		return ELOOP;
+	return monitor_start(call, m, phone, by);
+}
+
+int b2bua_monitor_stop(struct b2bua *b, const char *tenant_id,
+		       const char *call_id)
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+
+	return call ? monitor_stop(call) : ENOENT;
+}
+
+json_t *b2bua_live_call(struct b2bua *b, const char *tenant_id,
+			const char *call_id)
+{
+	struct call *call = live_call_of(b, tenant_id, call_id);
+
+	return call ? live_call(call) : NULL;
 }
 
 json_t *b2bua_room_participants(struct b2bua *b, const char *tenant_id,

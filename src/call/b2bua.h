@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include "../core/ids.h"
 
 struct b2bua;
 struct sip_stack;
@@ -33,6 +34,7 @@ int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);
 /* Ends every call (their records are written) and stops taking calls. */
 void b2bua_free(struct b2bua *b);
 unsigned b2bua_active_calls(const struct b2bua *b);
+struct directory *b2bua_directory(const struct b2bua *b);
 /* The tenant's calls in progress, as a JSON array (see docs/api.md). */
 json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id);
 /* Recording of a call in progress: action "start", "pause", "resume",
@@ -49,6 +51,22 @@ json_t *b2bua_room_participants(struct b2bua *b, const char *tenant_id,
 /* Mutes (or not) a room participant; ENOENT: no such call in a room. */
 int  b2bua_conference_mute(struct b2bua *b, const char *tenant_id,
 			   const char *call_id, bool muted);
+/* A supervisor monitors an answered call from their phone (an
+   extension number; src/call/monitor.c): mode listen, whisper, barge or
+   intercept; again from the same phone: the mode changes. ENOENT: no such
+   call; EINVAL: unknown mode; EPERM: not talking (or a meeting room);
+   ELOOP: the phone is on the call; EBUSY: monitored from another phone;
+   ENODEV: the phone has no registered device; EALREADY: already so. */
+int  b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
+		   const char *mode, const char *phone, const char *by);
+int  b2bua_monitor_stop(struct b2bua *b, const char *tenant_id,
+			const char *call_id);         /* ENOENT: none */
+/* The agent who took the call ("" none); ENOENT: no such call. */
+int  b2bua_call_agent(struct b2bua *b, const char *tenant_id,
+		      const char *call_id, char agent_id[ID_LEN]);
+/* One call in progress as in b2bua_live_calls(); NULL: none. */
+json_t *b2bua_live_call(struct b2bua *b, const char *tenant_id,
+			const char *call_id);
 /* Ends a call of the tenant now; ENOENT if there is none. */
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 

@@ -48,6 +48,15 @@ struct leg *leg_new(struct call *call, bool outgoing)
 	return leg;
 }
 
+struct leg *leg_new_aside(struct call *call)
+{
+	struct leg *leg = leg_new(call, true);
+
+	if (leg)
+		list_unlink(&leg->le);
+	return leg;
+}
+
 /* Stops a leg now: a final answer or BYE/CANCEL goes out when its session
    is released (in cleanup), the media stops, the figures are kept. */
 void leg_stop(struct leg *leg, uint16_t code, const char *reason)
@@ -80,7 +89,7 @@ static void reject_unanswered(struct leg *a, uint16_t code, const char *reason)
 		       NULL);
 }
 
-static void leg_free(struct leg *leg)
+void leg_free(struct leg *leg)
 {
 	if (!leg)
 		return;
@@ -101,6 +110,7 @@ void call_free(struct call *call)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->cleanup_tmr);
 	tmr_cancel(&call->noanswer_tmr);
+	monitor_free(call->mon);
 	while ((le = list_head(&call->blegs))) {
 		list_unlink(le);
 		leg_free(le->data);
@@ -159,6 +169,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	tmr_cancel(&call->noanswer_tmr);
 	callrec_stop(call);
 	ivr_stop(call->ivr);
+	monitor_call_ended(call);
 	queuecall_ended(call);
 	conference_leave(call);
 	voicemail_stop(call);

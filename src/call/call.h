@@ -55,6 +55,7 @@ struct leg {
 	struct key_seen last_key;  /* the last DTMF key (b2bua.c) */
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
+	bool monitor;              /* a supervisor's phone (monitor.c) */
 	bool moh;                  /* hears music on hold (moh.c) */
 	bool moh_waiting;          /* ... once it is loaded */
 	struct le moh_le;
@@ -108,6 +109,8 @@ struct call {
 	char agent_id[ID_LEN];     /* the agent who took it from a queue */
 	char agent_no[12];
 	char queue_id[ID_LEN];     /* the last queue it waited in */
+	bool agent_released;       /* the agent's part is over (intercept) */
+	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };
@@ -115,6 +118,9 @@ struct call {
 /* call.c */
 struct call *call_new(struct b2bua *b, const char *tenant_id);
 struct leg *leg_new(struct call *call, bool outgoing);
+/* An outgoing leg in no list of the call's (the caller keeps it). */
+struct leg *leg_new_aside(struct call *call);
+void leg_free(struct leg *leg);        /* safe on NULL */
 void call_end(struct call *call, const char *status, const char *side,
 	      uint16_t code, const char *reason);
 void leg_stop(struct leg *leg, uint16_t code, const char *reason);
@@ -226,8 +232,32 @@ int  queuecall_enter(struct call *call, const char *queue_id,
 void queuecall_direct(struct call *call, const char *queue_id);
 bool queuecall_dialled(struct call *call, const struct leg *leg);
 void queuecall_ended(struct call *call);
+/* The agent is off the call before it ends (a supervisor took it over):
+   their wrap-up starts now. */
+void queuecall_agent_released(struct call *call);
 bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);
+
+/* monitor.c: a supervisor listens, whispers, barges in, intercepts */
+enum monitor_mode { MONITOR_LISTEN, MONITOR_WHISPER, MONITOR_BARGE,
+		    MONITOR_INTERCEPT };
+struct monitor;
+const char *monitor_mode_name(enum monitor_mode mode);
+int  monitor_mode_parse(const char *name, enum monitor_mode *mode);
+/* Rings the supervisor's phone (an extension number) to monitor the
+   answered call. With a monitor already there from the same phone, its
+   mode changes. EBUSY: monitored from another phone; ENODEV: no device
+   of that extension registered; EALREADY: already in that mode. */
+int  monitor_start(struct call *call, enum monitor_mode mode,
+		   const char *phone, const char *by);
+int  monitor_set_mode(struct monitor *m, enum monitor_mode mode);
+int  monitor_stop(struct call *call);            /* ENOENT: none */
+void monitor_answered(struct leg *leg);
+void monitor_leg_closed(struct leg *leg, uint16_t code);
+bool monitor_key(struct leg *leg, char digit);   /* true: taken */
+void monitor_call_ended(struct call *call);
+void monitor_free(struct monitor *m);            /* safe on NULL */
+json_t *monitor_json(const struct call *call);   /* null: none */
 
 /* moh.c: music on hold */
 struct moh;
@@ -274,6 +304,10 @@ unsigned call_ring_extension(struct call *call,
 /* The same for the tenant's enabled extension with this number (0: no
    such extension, or no device registered). */
 unsigned call_ring_number(struct call *call, const char *number);
+/* The same, with legs that are not the call's b legs (monitor.c): they
+   go into `into`, flagged as monitor legs. */
+unsigned call_ring_aside(struct call *call, const char *number,
+			 struct list *into);
 /* Sends the call out on the next usable trunk of call->out; ENOENT when
    none is left. */
 int  call_dial_next_trunk(struct call *call);

@@ -123,14 +123,22 @@ bool queuecall_dialled(struct call *call, const struct leg *leg)
 /* The call ends: out of its queue, or its agent's call is over. */
 void queuecall_ended(struct call *call)
 {
-	struct acd *acd = b2bua_deps(call->b2bua)->acd;
 	struct acd_entry *e = call->queue;
 
 	call->queue = NULL;
 	if (e)
 		acd_abandon(e);
-	if (acd && call->agent_id[0])
-		acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
+	queuecall_agent_released(call);
+}
+
+void queuecall_agent_released(struct call *call)
+{
+	struct acd *acd = b2bua_deps(call->b2bua)->acd;
+
+	if (!acd || !call->agent_id[0] || call->agent_released)
+		return;
+	call->agent_released = true;
+	acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
 }
 
 /* A route or a dialled number sent the call straight to a queue: when it

@@ -7,7 +7,10 @@
  * ms of each member's decoded audio (tap.c's queue, 8 kHz), sums the ones
  * not muted, and sends each member the sum minus its own part, encoded in
  * its codec as a stream of its own. A member whose player is playing (a
- * join tone, a prompt) hears that instead for the while.
+ * join tone, a prompt) hears that instead for the while. A whispering
+ * member (a supervisor coaching an agent) is heard by one member only. A
+ * recorded member (a call being monitored) is recorded from here: what it
+ * says, and what the mix gives it.
  *
  * Conference objects are pooled: released ones are handed out again (with
  * the same home thread) and freed when the engine stops, so a media thread
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "recorder.h"
 #include "../core/log.h"
 
 enum { CONF_FRAME = 160, CONF_RATE = 8000, CONF_MS = 20 };
@@ -90,6 +94,7 @@ int media_conf_join(struct media_conf *c, struct media_endpoint *ep)
 	engine_unbridge(ep);
 	ep->conf = c;
 	ep->conf_muted = false;
+	ep->conf_only = NULL;
 	engine_move(ep, c->home);
 	return 0;
 }
@@ -107,6 +112,15 @@ void media_conf_mute(struct media_endpoint *ep, bool muted)
 	if (!ep || ep->freed || !ep->conf || ep->conf_muted == muted)
 		return;
 	ep->conf_muted = muted;
+	engine_publish(ep);
+}
+
+void media_conf_whisper(struct media_endpoint *ep,
+			const struct media_endpoint *to)
+{
+	if (!ep || ep->freed || !ep->conf || ep->conf_only == to)
+		return;
+	ep->conf_only = to;
 	engine_publish(ep);
 }
 
@@ -141,6 +155,7 @@ void mix_apply(struct media_thread *mt, struct media_endpoint *ep,
 	struct media_conf *c = w->conf;
 
 	cm->muted = w->conf_muted;
+	cm->only = w->conf_only;
 	if (cm->conf != c) {
 		member_unlink(ep);
 		ownstream_reset(&cm->out);
@@ -159,11 +174,30 @@ void mix_apply(struct media_thread *mt, struct media_endpoint *ep,
 	thread_clock_start(mt);
 }
 
-/* One 20 ms frame of the conference. */
+/* Adds to v what the members whispering to `to` say (rarely any). */
+static void add_whispers(const struct media_conf *c,
+			 const struct media_endpoint *to, int32_t *v)
+{
+	unsigned i = 0;
+	struct le *le;
+
+	LIST_FOREACH(&c->members, le) {
+		const struct media_endpoint *ep = le->data;
+
+		for (size_t k = 0; ep->cm.only == to && c->got[i] &&
+				   k < CONF_FRAME; k++)
+			v[k] += c->pcm[i][k];
+		i++;
+	}
+}
+
+/* One 20 ms frame of the conference: everyone's voice in the sum, but a
+   whisper only in what its one listener gets. */
 static void mix_frame(struct media_conf *c)
 {
-	int32_t sum[CONF_FRAME] = {0};
+	int32_t sum[CONF_FRAME] = {0}, v[CONF_FRAME];
 	int16_t out[CONF_FRAME];
+	bool whisper = false;
 	unsigned i = 0;
 	struct le *le;
 
@@ -172,23 +206,30 @@ static void mix_frame(struct media_conf *c)
 
 		c->got[i] = tap_take(ep, c->pcm[i], CONF_FRAME) &&
 			    !ep->cm.muted;
-		for (size_t k = 0; c->got[i] && k < CONF_FRAME; k++)
+		whisper |= ep->cm.only != NULL;
+		for (size_t k = 0; c->got[i] && !ep->cm.only &&
+				   k < CONF_FRAME; k++)
 			sum[k] += c->pcm[i][k];
 		i++;
 	}
 	i = 0;
 	LIST_FOREACH(&c->members, le) {
 		struct media_endpoint *ep = le->data;
+		bool own = c->got[i] && !ep->cm.only;
 
-		for (size_t k = 0; k < CONF_FRAME; k++) {
-			int32_t v = sum[k] - (c->got[i] ? c->pcm[i][k] : 0);
-
-			out[k] = (int16_t)(v > 32767 ? 32767
-					   : v < -32768 ? -32768 : v);
-		}
+		for (size_t k = 0; k < CONF_FRAME; k++)
+			v[k] = sum[k] - (own ? c->pcm[i][k] : 0);
+		if (whisper)
+			add_whispers(c, ep, v);
+		for (size_t k = 0; k < CONF_FRAME; k++)
+			out[k] = (int16_t)(v[k] > 32767 ? 32767
+					   : v[k] < -32768 ? -32768 : v[k]);
 		if (!ep->pl.active && !ep->w_muted)
 			(void)ownstream_send(ep, &ep->cm.out, out, CONF_FRAME,
 					     CONF_RATE);
+		if (ep->tap.rec && !ep->tap.detached)   /* monitored call */
+			recorder_push(ep->tap.rec, c->got[i] ? c->pcm[i] : NULL,
+				      out, CONF_FRAME);
 		i++;
 	}
 }

@@ -336,6 +336,7 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.rec = ep->rec;
 	ep->want.conf = ep->conf;
 	ep->want.conf_muted = ep->conf_muted;
+	ep->want.conf_only = ep->conf_only;
 	while (ep->nretired && ep->want.nretired < TAP_RETIRED)
 		ep->want.retired[ep->want.nretired++] =
 			ep->retired[--ep->nretired];

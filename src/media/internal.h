@@ -81,9 +81,11 @@ struct want {
 	struct recorder *rec;
 	struct recorder *retired[TAP_RETIRED];
 	unsigned nretired;
-	/* conf.c: the conference it is in, and whether it is muted there */
+	/* conf.c: the conference it is in, whether it is muted there, and
+	   the one member who alone hears it (NULL: everyone) */
 	struct media_conf *conf;
 	bool conf_muted;
+	const struct media_endpoint *conf_only;
 };
 
 
@@ -150,6 +152,7 @@ struct conf_member {
 	bool listed;
 	struct media_conf *conf;
 	bool muted;
+	const struct media_endpoint *only;   /* heard by this one alone */
 	struct ownstream out;
 };
 
@@ -205,6 +208,7 @@ struct media_endpoint {
 	unsigned nretired;
 	struct media_conf *conf;
 	bool conf_muted;
+	const struct media_endpoint *conf_only;
 
 	/* control -> media */
 	pthread_mutex_t lock;

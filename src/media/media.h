@@ -178,6 +178,9 @@ int  media_conf_join(struct media_conf *c, struct media_endpoint *ep);
 void media_conf_leave(struct media_endpoint *ep);
 /* A muted member hears the others; they do not hear it. */
 void media_conf_mute(struct media_endpoint *ep, bool muted);
+/* A whisper: only `to` (a member) hears ep; NULL: everyone again. */
+void media_conf_whisper(struct media_endpoint *ep,
+			const struct media_endpoint *to);
 
 /* Echo test: what the far end sends comes straight back to it. */
 void media_endpoint_echo(struct media_endpoint *ep, bool on);

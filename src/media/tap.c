@@ -207,6 +207,10 @@ static void tap_run(struct media_endpoint *ep, int64_t now)
 	struct media_endpoint *peer = ep->wpeer;
 	int16_t left[TAP_FRAME], right[TAP_FRAME];
 
+	if (ep->cm.listed) {            /* in a conference: conf.c records */
+		t->next_ms = now;
+		return;
+	}
 	if (now - t->next_ms > 200)
 		t->next_ms = now;
 	while (t->next_ms <= now) {

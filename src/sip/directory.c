@@ -999,6 +999,8 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 	copy_str(a->agent_no, sizeof(a->agent_no), row, "agent_no");
 	copy_str(a->name, sizeof(a->name), row, "name");
 	copy_str(a->phone, sizeof(a->phone), row, "phone");
+	copy_str(a->department_id, sizeof(a->department_id), row,
+		 "department_id");
 	a->skills = parse_array(row, "skills");
 	a->max_calls = (unsigned)row_int(row, "max_calls");
 	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");
@@ -1029,7 +1031,40 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	q->enabled = row_int(row, "enabled");
 }
 
-static int build_acd(struct dir_data *d, json_t *agents, json_t *queues)
+static const char *department_parent(json_t *departments, const char *id)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(departments, i, row) {
+		const char *rid = json_string_value(json_object_get(row, "id"));
+
+		if (rid && !strcmp(rid, id))
+			return json_string_value(json_object_get(row,
+								 "parent_id"));
+	}
+	return NULL;
+}
+
+/* The agent's department and those above it, for data scopes. */
+static void agent_dept_path(struct dir_agent *a, json_t *departments)
+{
+	const char *dept = a->department_id[0] ? a->department_id : NULL;
+	size_t len = 0;
+
+	for (unsigned depth = 0; dept && depth < DIR_DEPT_DEPTH; depth++) {
+		int n = snprintf(a->dept_path + len, sizeof(a->dept_path) - len,
+				 "%s%s", len ? "," : "", dept);
+
+		if (n < 0 || (size_t)n >= sizeof(a->dept_path) - len)
+			break;
+		len += (size_t)n;
+		dept = department_parent(departments, dept);
+	}
+}
+
+static int build_acd(struct dir_data *d, json_t *agents, json_t *queues,
+		     json_t *departments)
 {
 	json_t *row;
 	size_t i;
@@ -1040,6 +1075,7 @@ static int build_acd(struct dir_data *d, json_t *agents, json_t *queues)
 		return ENOMEM;
 	json_array_foreach(agents, i, row) {
 		agent_from_row(&d->agents[i], row);
+		agent_dept_path(&d->agents[i], departments);
 		d->nagents = i + 1;
 	}
 	json_array_foreach(queues, i, row) {
@@ -1076,7 +1112,8 @@ static int build_routing(struct dir_data *d, json_t *tables)
 		err = build_flows(d, json_object_get(tables, "ivr_flows"));
 	if (!err)
 		err = build_acd(d, json_object_get(tables, "agents"),
-				json_object_get(tables, "queues"));
+				json_object_get(tables, "queues"),
+				json_object_get(tables, "departments"));
 	return err;
 }
 
@@ -1107,6 +1144,7 @@ static int load_routing(struct db *db, struct dir_data *d)
 			   "agents a LEFT JOIN extensions e ON e.id = "
 			   "a.extension_id"},
 		{"queues", "SELECT * FROM queues"},
+		{"departments", "SELECT id, parent_id FROM departments"},
 		{"ivr_flows", "SELECT f.id, f.tenant_id, f.name, f.number, "
 			      "v.id AS version_id, v.version, v.graph FROM "
 			      "ivr_flows f JOIN ivr_versions v ON v.id = "

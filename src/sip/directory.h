@@ -206,6 +206,7 @@ struct dir_conference_room {
 	bool enabled;
 };
 
+enum { DIR_DEPT_DEPTH = 8 };
 /* ACD configuration (src/api/acd_api.c): an agent and its bound phone,
    a queue and its rules. */
 struct dir_agent {
@@ -214,6 +215,10 @@ struct dir_agent {
 	char agent_no[12];
 	char name[65];
 	char phone[33];         /* the bound extension's number; "": none */
+	char department_id[ID_LEN];     /* "": none */
+	/* its department and the ones above it, "id,parent,...", for data
+	   scopes (at most DIR_DEPT_DEPTH levels) */
+	char dept_path[DIR_DEPT_DEPTH * ID_LEN];
 	json_t *skills;         /* [{skill_id, level}] */
 	unsigned max_calls, wrap_up_s;
 	bool busy_after_miss, enabled;

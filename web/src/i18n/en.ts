@@ -30,6 +30,7 @@ export default {
     media: 'Voice & music', voices: 'Voice library', moh: 'Music on hold',
     tts: 'Text to speech', ivr: 'IVR flows', recordings: 'Recordings', recording_policy: 'Recording policy',
     acd: 'ACD', agents: 'Agents', queues: 'Queues', skills: 'Skills', busy_reasons: 'Busy reasons',
+    monitor: 'Call monitoring',
   },
   home: {
     welcome: 'Welcome, {name}', tenant: 'Tenant', timezone: 'Time zone', scope: 'Data scope',

@@ -32,6 +32,7 @@ const zh: typeof en = {
     media: '语音管理', voices: '语音库', moh: '等待音乐',
     tts: '语音合成', ivr: 'IVR 流程', recordings: '录音记录', recording_policy: '录音策略',
     acd: '坐席与队列', agents: '坐席管理', queues: '队列管理', skills: '技能管理', busy_reasons: '置忙原因',
+    monitor: '通话监控',
   },
   home: {
     welcome: '欢迎，{name}', tenant: '企业', timezone: '时区', scope: '数据范围',
