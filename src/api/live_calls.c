@@ -201,6 +201,91 @@ static void monitor_stop(struct api_req *req, void *arg)
 		api_ok(req, 204, NULL);
 }
 
+static void agent_action_failed(struct api_req *req, int err,
+				const char *action)
+{
+	switch (err) {
+	case ENOENT:
+		api_fail(req, 409, "no_call", "the agent is on no call");
+		break;
+	case ENXIO:
+		api_fail(req, 404, "not_found", "no such transfer target");
+		break;
+	case EPERM:
+		api_fail(req, 409, "not_talking", "the call is not answered");
+		break;
+	case EALREADY:
+		api_fail(req, 409, "conflict", "the call is already so "
+			 "(%s)", action);
+		break;
+	case EBUSY:
+		api_fail(req, 409, "conflict", "not while a supervisor is on "
+			 "the call%s", !strcmp(action, "dtmf")
+					? " or it is on hold or muted" : "");
+		break;
+	case ELOOP:
+		api_fail(req, 409, "conflict", "the call is already this "
+			 "agent's");
+		break;
+	case EACCES:
+		api_fail(req, 409, "no_route", "no outbound route of the "
+			 "tenant allows this number");
+		break;
+	case EINVAL:
+		api_fail(req, 400, "invalid_field", "'target': %s",
+			 !strcmp(action, "dtmf")
+				 ? "1 to 32 keys of 0-9, *, #, A-D"
+				 : "2 to 32 digits, optionally after +");
+		break;
+	default:
+		api_fail(req, 500, "internal", "%s", strerror(err));
+		break;
+	}
+}
+
+/* POST /api/v1/agents/{id}/call: the agent's call controls. */
+static void agent_call(struct api_req *req, void *arg)
+{
+	const char *action = json_string_value(json_object_get(req->body,
+								 "action"));
+	json_t *t = json_object_get(req->body, "target");
+	const struct dir_agent *a = directory_agent(b2bua_directory(arg),
+						    req->who.tenant_id,
+						    req->id);
+	struct agent_action act = {.target = json_string_value(t)};
+	int err;
+
+	if (!a) {
+		api_fail(req, 404, "not_found", "no agent with id '%s'",
+			 req->id);
+		return;
+	}
+	if (!principal_scopes(&req->who, a->department_id, a->dept_path)) {
+		api_fail(req, 403, "forbidden", "the agent is outside your "
+			 "data scope");
+		return;
+	}
+	if (agent_action_parse(action, &act.kind)) {
+		api_fail(req, 400, "invalid_field", "'action': hangup, hold, "
+			 "unhold, mute, unmute, dtmf, transfer_extension, "
+			 "transfer_agent, transfer_queue, transfer_ivr or "
+			 "transfer_external");
+		return;
+	}
+	if (agent_action_needs_target(act.kind) &&
+	    (!act.target || !*act.target || strlen(act.target) > 64)) {
+		api_fail(req, 400, "invalid_field", "'target': required for "
+			 "%s", action);
+		return;
+	}
+	err = b2bua_agent_action(arg, req->who.tenant_id, req->id, &act);
+	if (err)
+		agent_action_failed(req, err, action);
+	else
+		api_ok(req, 200, json_pack("{ssss}", "agent_id", req->id,
+					   "action", action));
+}
+
 int live_calls_register(struct api_server *srv, struct b2bua *b)
 {
 	static const struct {
@@ -213,6 +298,7 @@ int live_calls_register(struct api_server *srv, struct b2bua *b)
 		{"calls.conference", conference_mute},
 		{"calls.monitor", monitor},
 		{"calls.monitor_stop", monitor_stop},
+		{"agents.call", agent_call},
 	};
 	int err = 0;
 

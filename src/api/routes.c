@@ -195,6 +195,8 @@ static const struct route routes[] = {
 	 ROUTE_CONTROL, NULL, NULL},
 	{"POST", "/api/v1/agents/{id}/state", "agents.state", "agents",
 	 ROUTE_CONTROL, NULL, NULL},
+	{"POST", "/api/v1/agents/{id}/call", "agents.call", "agents",
+	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/queues/live", "queues.live", "queues",
 	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/agent-states", "agent_states.list", "agents", 0,

@@ -910,6 +910,59 @@ unsigned call_ring_aside(struct call *call, const char *number,
 	return ext && ext->enabled ? ring_extension(call, ext, into) : 0;
 }
 
+/* The tenant's outbound routing for this number, as the tenant itself
+   (any route the number matches): a decision (the caller frees it), or
+   NULL when no route allows it. */
+static struct outbound_decision *route_as_tenant(struct call *call,
+						 const char *number,
+						 const char *caller_id)
+{
+	struct dir_extension as = {.dial_permission = DIAL_INTERNATIONAL,
+				   .enabled = true};
+	struct outbound_decision *dec = calloc(1, sizeof(*dec));
+
+	if (!dec)
+		return NULL;
+	str_ncpy(as.tenant_id, call->tenant_id, sizeof(as.tenant_id));
+	str_ncpy(as.number, caller_id, sizeof(as.number));
+	if (route_outbound(call->b2bua->deps.dir, &as, number, now_ms(), dec) ||
+	    dec->refusal.code) {
+		if (dec->refusal.code)
+			log_info("call", "call %s: no route to %s: %s",
+				 call->id, number, dec->refusal.end_status);
+		free(dec);
+		return NULL;
+	}
+	return dec;
+}
+
+bool call_external_routable(struct call *call, const char *number)
+{
+	struct outbound_decision *dec = route_as_tenant(call, number, "");
+
+	free(dec);
+	return dec != NULL;
+}
+
+int call_dial_external(struct call *call, const char *number,
+		       const char *caller_id)
+{
+	struct outbound_decision *dec = route_as_tenant(call, number,
+							caller_id);
+
+	if (!dec)
+		return EACCES;
+	if (*caller_id) {
+		str_ncpy(dec->caller_id, caller_id, sizeof(dec->caller_id));
+		for (size_t i = 0; i < dec->ntrunks; i++)
+			dec->trunks[i].caller_id[0] = '\0';
+	}
+	free(call->out);
+	call->out = dec;
+	call->next_trunk = 0;
+	return call_dial_next_trunk(call) ? EAGAIN : 0;
+}
+
 void call_cancel_legs(struct call *call)
 {
 	cancel_other_legs(call, NULL);
@@ -1198,6 +1251,8 @@ static json_t *live_call(const struct call *call)
 			    ? json_string(call->agent_no) : json_null());
 	json_object_set_new(o, "waiting", json_boolean(call->queue != NULL));
 	json_object_set_new(o, "monitor", monitor_json(call));
+	json_object_set_new(o, "on_hold", json_boolean(call->agent_hold));
+	json_object_set_new(o, "muted", json_boolean(call->agent_mute));
 	return o;
 }
 
@@ -1273,6 +1328,22 @@ int b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
 	    !strcmp(call->caller, phone))
 		return ELOOP;
 	return monitor_start(call, m, phone, by);
+}
+
+int b2bua_agent_action(struct b2bua *b, const char *tenant_id,
+		       const char *agent_id, const struct agent_action *act)
+{
+	struct le *le;
+
+	LIST_FOREACH(&b->calls, le) {
+		struct call *call = le->data;
+
+		if (!call->ended && !call->agent_released &&
+		    !strcmp(call->agent_id, agent_id) &&
+		    !strcmp(call->tenant_id, tenant_id))
+			return agentcall_action(call, act);
+	}
+	return ENOENT;
 }
 
 int b2bua_monitor_stop(struct b2bua *b, const char *tenant_id,

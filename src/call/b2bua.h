@@ -67,6 +67,29 @@ int  b2bua_call_agent(struct b2bua *b, const char *tenant_id,
 /* One call in progress as in b2bua_live_calls(); NULL: none. */
 json_t *b2bua_live_call(struct b2bua *b, const char *tenant_id,
 			const char *call_id);
+/* An agent's controls over the call they took from a queue
+   (src/call/agentcall.c). target: the keys (dtmf), an extension number,
+   an agent id, a queue id, an IVR flow id, an external number. */
+enum agent_action_kind {
+	AGENT_HANGUP, AGENT_HOLD, AGENT_UNHOLD, AGENT_MUTE, AGENT_UNMUTE,
+	AGENT_DTMF, AGENT_TO_EXTENSION, AGENT_TO_AGENT, AGENT_TO_QUEUE,
+	AGENT_TO_FLOW, AGENT_TO_EXTERNAL,
+};
+struct agent_action {
+	enum agent_action_kind kind;
+	const char *target;
+};
+/* "hangup", "hold", "unhold", "mute", "unmute", "dtmf",
+   "transfer_extension", "transfer_agent", "transfer_queue",
+   "transfer_ivr", "transfer_external"; EINVAL: none of those. */
+int  agent_action_parse(const char *name, enum agent_action_kind *kind);
+bool agent_action_needs_target(enum agent_action_kind kind);
+/* ENOENT: the agent is on no call (or the target does not exist:
+   ENXIO); EPERM: not answered yet; EALREADY: already so; EBUSY: hold or
+   mute while a supervisor is on the call, DTMF on hold or muted; ELOOP: transfer to oneself;
+   EINVAL: bad keys or number. */
+int  b2bua_agent_action(struct b2bua *b, const char *tenant_id,
+			const char *agent_id, const struct agent_action *act);
 /* Ends a call of the tenant now; ENOENT if there is none. */
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 

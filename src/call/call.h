@@ -110,6 +110,7 @@ struct call {
 	char agent_no[12];
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
+	bool agent_hold, agent_mute;   /* agentcall.c */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
@@ -238,6 +239,10 @@ void queuecall_agent_released(struct call *call);
 bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);
 
+/* agentcall.c: the agent's controls (b2bua.h's agent_action) */
+struct agent_action;
+int  agentcall_action(struct call *call, const struct agent_action *act);
+
 /* monitor.c: a supervisor listens, whispers, barges in, intercepts */
 enum monitor_mode { MONITOR_LISTEN, MONITOR_WHISPER, MONITOR_BARGE,
 		    MONITOR_INTERCEPT };
@@ -281,6 +286,12 @@ struct leg *b2bua_find_leg(const struct b2bua *b, const char *tenant_id,
 
 /* transfer.c: REFER (blind and attended transfer) */
 void transfer_refer(struct sip *sip, const struct sip_msg *msg, void *arg);
+/* The transferor leaves; the other party rings the tenant's extension
+   with this number. ENOENT: no such enabled extension. */
+int  transfer_blind_to(struct leg *transferor, const char *number);
+/* The transferor leaves; the other party stays on the call alone (it
+   goes on to a queue, a flow...). */
+void transfer_release(struct leg *transferor);
 /* A DTMF digit the leg's far end keyed (for ## + extension). */
 void transfer_key(struct leg *leg, char digit);
 
@@ -308,6 +319,13 @@ unsigned call_ring_number(struct call *call, const char *number);
    go into `into`, flagged as monitor legs. */
 unsigned call_ring_aside(struct call *call, const char *number,
 			 struct list *into);
+/* Out through the tenant's outbound routes, as the tenant itself (any
+   route the number matches), with this caller ID ("": the route's):
+   EACCES no route allows it, EAGAIN no trunk took it. The caller starts
+   its ring timer. */
+int  call_dial_external(struct call *call, const char *number,
+			const char *caller_id);
+bool call_external_routable(struct call *call, const char *number);
 /* Sends the call out on the next usable trunk of call->out; ENOENT when
    none is left. */
 int  call_dial_next_trunk(struct call *call);

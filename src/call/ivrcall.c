@@ -87,39 +87,19 @@ static int host_dial_extension(void *arg, const char *number,
 	return 0;
 }
 
-/* Out through the tenant's outbound routes, as the tenant itself: any
-   route the number matches (international permission), with the caller
-   ID the node chose. */
 static int host_dial_external(void *arg, const char *number,
 			      const char *caller_id, unsigned ring_s)
 {
 	struct call *call = call_of(arg);
-	struct dir_extension as = {.dial_permission = DIAL_INTERNATIONAL,
-				   .enabled = true};
-	struct outbound_decision *dec = calloc(1, sizeof(*dec));
+	int err = call_dial_external(call, number, caller_id);
 
-	str_ncpy(as.tenant_id, call->tenant_id, sizeof(as.tenant_id));
-	str_ncpy(as.number, caller_id, sizeof(as.number));
-	if (!dec || route_outbound(b2bua_deps(call->b2bua)->dir, &as, number,
-				   now_ms(), dec) || dec->refusal.code) {
-		if (dec && dec->refusal.code)
-			log_info("call", "call %s: IVR cannot call %s: %s",
-				 call->id, number, dec->refusal.end_status);
-		free(dec);
-		return EACCES;
-	}
-	if (*caller_id) {
-		str_ncpy(dec->caller_id, caller_id, sizeof(dec->caller_id));
-		for (size_t i = 0; i < dec->ntrunks; i++)
-			dec->trunks[i].caller_id[0] = '\0';
-	}
-	free(call->out);
-	call->out = dec;
-	call->next_trunk = 0;
-	if (call_dial_next_trunk(call))
-		return EAGAIN;
-	tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout, call);
-	return 0;
+	if (err == EACCES)
+		log_info("call", "call %s: IVR cannot call %s", call->id,
+			 number);
+	if (!err)
+		tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout,
+			  call);
+	return err;
 }
 
 static int host_voicemail(void *arg, const char *box)
@@ -166,7 +146,11 @@ int ivrcall_enter(struct call *call, const struct dir_ivr_flow *flow)
 	str_ncpy(info.caller, call->caller, sizeof(info.caller));
 	str_ncpy(info.callee, call->callee, sizeof(info.callee));
 	info.answer_ms = call->answer_ms;
-	err = ivr_start(&call->ivr, flow->flow, &env, &host, call, &info);
+	if (call->ivr)                  /* back from an agent: same path */
+		err = ivr_continue(call->ivr, flow->flow);
+	else
+		err = ivr_start(&call->ivr, flow->flow, &env, &host, call,
+				&info);
 	if (err)
 		log_warn("call", "call %s: IVR not started: %s", call->id,
 			 strerror(err));

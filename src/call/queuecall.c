@@ -74,6 +74,7 @@ static void host_connected(void *arg, const char *agent_id,
 	struct call *call = arg;
 
 	call->queue = NULL;
+	call->agent_released = false;     /* a new agent's call */
 	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
 	str_ncpy(call->agent_no, agent_no, sizeof(call->agent_no));
 	log_info("call", "call %s: agent %s takes it", call->id, agent_no);

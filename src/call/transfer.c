@@ -8,6 +8,7 @@
  * §2.9): the party who keys it (RFC 4733 events) transfers the other one
  * blind, as if it had sent a REFER.
  */
+#include <errno.h>
 #include <string.h>
 #include "../core/libre.h"
 #include "b2bua.h"
@@ -93,6 +94,12 @@ static void transferor_leaves(struct call *call, struct leg *transferor,
 	call->winner = NULL;
 }
 
+void transfer_release(struct leg *transferor)
+{
+	transferor_leaves(transferor->call, transferor,
+			  call_other_leg(transferor));
+}
+
 static const struct dir_extension *extension_of(const struct call *call,
 					       const struct pl *number)
 {
@@ -120,6 +127,19 @@ static void transfer_to(struct leg *transferor,
 	call_start_ring_timer(call);
 	log_info("call", "call %s: %s transfers %s to %s", call->id,
 		 transferor->endpoint, transferee->endpoint, target->number);
+}
+
+int transfer_blind_to(struct leg *transferor, const char *number)
+{
+	const struct dir_extension *target;
+	struct pl num;
+
+	pl_set_str(&num, number);
+	target = extension_of(transferor->call, &num);
+	if (!target)
+		return ENOENT;
+	transfer_to(transferor, target);
+	return 0;
 }
 
 static void blind(struct sip *sip, const struct sip_msg *msg,

@@ -101,6 +101,9 @@ bool ivr_active(const struct ivr_session *s);
 /* The call is ending: timers and requests stop, the open step closes;
    nothing more is asked of the host. */
 void ivr_stop(struct ivr_session *s);
+/* A session handed on (to an agent...) goes on in another flow, its
+   path and variables kept: EBUSY while it still runs. */
+int  ivr_continue(struct ivr_session *s, struct ivr_flow *flow);
 void ivr_free(struct ivr_session *s);
 
 #endif

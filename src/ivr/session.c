@@ -426,6 +426,37 @@ bool ivr_active(const struct ivr_session *s)
 
 /* ---- life ---- */
 
+static void begin(void *arg);
+
+/* The session runs the flow from its start node, from the loop (after
+   the caller has set its pointer: a flow may end the call at once). */
+static void enter_flow(struct ivr_session *s, struct ivr_flow *flow,
+		       const char *how)
+{
+	s->frames[0].flow = ivr_flow_ref(flow);
+	s->frames[0].caller_node = IVR_END;
+	s->depth = 1;
+	s->node = flow->start;
+	s->phase = PH_RUNNING;
+	log_info("ivr", "call %s %s flow %s (%s, version %d)",
+		 s->info.call_id, how, flow->flow_id, flow->name,
+		 flow->version);
+	tmr_start(&s->go_tmr, 0, begin, s);
+}
+
+int ivr_continue(struct ivr_session *s, struct ivr_flow *flow)
+{
+	if (!s || !flow)
+		return EINVAL;
+	if (s->phase != PH_DONE)
+		return EBUSY;
+	for (unsigned i = 0; i < s->depth; i++)
+		ivr_flow_unref(s->frames[i].flow);
+	memset(s->frames, 0, sizeof(s->frames));
+	enter_flow(s, flow, "goes on in");
+	return 0;
+}
+
 void ivr_free(struct ivr_session *s)
 {
 	if (!s)
@@ -473,16 +504,7 @@ int ivr_start(struct ivr_session **sp, struct ivr_flow *flow,
 	tmr_init(&s->tmr);
 	tmr_init(&s->go_tmr);
 	vars_init(&s->vars, system_var, s);
-	s->frames[0].flow = ivr_flow_ref(flow);
-	s->frames[0].caller_node = IVR_END;
-	s->depth = 1;
-	s->node = flow->start;
-	s->phase = PH_RUNNING;
-	log_info("ivr", "call %s enters flow %s (%s, version %d)",
-		 info->call_id, flow->flow_id, flow->name, flow->version);
-	/* the first node runs from the loop, after the caller has set
-	   *sp (a flow may end the call at once) */
 	*sp = s;
-	tmr_start(&s->go_tmr, 0, begin, s);
+	enter_flow(s, flow, "enters");
 	return 0;
 }
