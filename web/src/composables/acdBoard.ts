@@ -215,34 +215,57 @@ export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
     },
   }
 
-  // ---- joins -------------------------------------------------------------------------------
-  const departmentName = (id: string | null) => dir.departments.find((d) => d.id === id)?.name ?? ''
-  /** The call on the agent's phone: a future `agent_id` of the live call, else the phone that answered. */
+  // ---- joins (maps, so that thousands of agents and queues stay cheap every 2 s) ---------------
+  const departmentNames = computed(() => new Map(dir.departments.map((d) => [d.id, d.name])))
+  const configOf = computed(() => new Map(dir.agents.map((a) => [a.id, a])))
+  /** Queue id → its members' ids; changes only with the configuration. */
+  const membersOf = computed(() => {
+    const enabled = dir.agents.filter((a) => a.enabled)
+    return new Map(dir.queues.map((q) => [q.id, enabled.filter((a) => isMember(q, a)).map((a) => a.id)]))
+  })
+  /** The calls by the agent they belong to (a future `agent_id` of the live call) and by answering phone. */
+  const callsBy = computed(() => {
+    const agent = new Map<string, LiveCall>()
+    const phone = new Map<string, LiveCall>()
+    for (const c of live.calls) {
+      const id = (c as LiveCall & { agent_id?: string }).agent_id
+      if (id) agent.set(id, c)
+      if (c.answered_by) phone.set(c.answered_by, c)
+    }
+    return { agent, phone }
+  })
   function callOf(a: LiveAgent, phone: string): LiveCall | null {
     if (!ON_CALL.includes(a.state as (typeof ON_CALL)[number])) return null
-    return live.calls.find((c) => (c as LiveCall & { agent_id?: string }).agent_id === a.id) ??
-      (phone ? live.calls.find((c) => c.answered_by === phone) ?? null : null)
+    return callsBy.value.agent.get(a.id) ?? (phone ? callsBy.value.phone.get(phone) ?? null : null)
   }
   const agents = computed<BoardAgent[]>(() => live.agents.map((a) => {
-    const d = dir.agents.find((x) => x.id === a.id)
+    const d = configOf.value.get(a.id)
+    const department_id = d?.department_id ?? null
     const phone = d?.extension_id ? dir.phones[d.extension_id] ?? '' : ''
     return {
-      ...a, department_id: d?.department_id ?? null, department: departmentName(d?.department_id ?? null),
+      ...a, department_id, department: (department_id && departmentNames.value.get(department_id)) || '',
       phone, call: callOf(a, phone),
     }
   }))
-  const queues = computed<BoardQueue[]>(() => dir.queues.map((q) => {
-    const l = live.queues.find((x) => x.queue_id === q.id)
-    const members = dir.agents.filter((a) => a.enabled && isMember(q, a)).map((a) => a.id)
-    const states = live.agents.filter((a) => members.includes(a.id)).map((a) => a.state)
-    const count = (...s: string[]) => states.filter((x) => s.includes(x)).length
-    return {
-      id: q.id, name: q.name, number: q.number, enabled: q.enabled,
-      waiting: l?.waiting ?? 0, longest_wait_ms: l?.longest_wait_ms ?? 0, members,
-      loggedIn: states.length - count('offline'), idle: count('idle'), busy: count('busy'),
-      talking: count(...ON_CALL), wrapUp: count('wrap_up'),
-    }
-  }))
+  const queues = computed<BoardQueue[]>(() => {
+    const stateOf = new Map(live.agents.map((a) => [a.id, a.state]))
+    const waitingOf = new Map(live.queues.map((l) => [l.queue_id, l]))
+    return dir.queues.map((q) => {
+      const l = waitingOf.get(q.id)
+      const members = membersOf.value.get(q.id) ?? []
+      const n = { offline: 0, idle: 0, busy: 0, ringing: 0, talking: 0, wrap_up: 0 } as Record<string, number>
+      for (const id of members) {
+        const st = stateOf.get(id) ?? 'offline'
+        n[st] = (n[st] ?? 0) + 1
+      }
+      return {
+        id: q.id, name: q.name, number: q.number, enabled: q.enabled,
+        waiting: l?.waiting ?? 0, longest_wait_ms: l?.longest_wait_ms ?? 0, members,
+        loggedIn: members.length - n.offline, idle: n.idle, busy: n.busy,
+        talking: n.ringing + n.talking, wrapUp: n.wrap_up,
+      }
+    })
+  })
 
   /** Seconds in the current state (browser clock against the server's `since`), or null. */
   const inState = (a: LiveAgent) => (a.since ? Math.max(0, (live.now - a.since) / 1000) : null)
