@@ -195,6 +195,9 @@ export const api = {
     recording: (id: T.Id, action: 'start' | 'pause' | 'resume' | 'stop') =>
       request<{ recording: 'off' | 'recording' | 'paused'; recording_id: string | null }>(
         'POST', `${B}/calls/live/${id}/recording`, { body: { action } }),
+    /** A supervisor listens, whispers, barges in or intercepts: their phone is called into the call. */
+    monitor: (id: T.Id, body: T.MonitorRequest) =>
+      request<Record<string, unknown> | void>('POST', `${B}/calls/live/${id}/monitor`, { body }),
   },
   recordings: {
     list: (query?: T.RecordingQuery) => request<T.List<T.Recording>>('GET', `${B}/recordings`, { query: q(query) }),
@@ -227,6 +230,14 @@ export const api = {
     update: (id: T.Id, body: T.AgentWrite) => request<T.Agent>('PATCH', `${B}/agents/${id}`, { body }),
     /** 409 `in_use` while a queue lists the agent. */
     remove: (id: T.Id) => request<void>('DELETE', `${B}/agents/${id}`),
+    /** Every agent of the tenant now (not paged). */
+    live: () => request<T.LiveList<T.LiveAgent>>('GET', `${B}/agents/live`),
+    /** 409 `cannot_login` (disabled, no bound phone) or `conflict` (already logged in). */
+    login: (id: T.Id, body: T.AgentStateChange = {}) => request<T.LiveAgent>('POST', `${B}/agents/${id}/login`, { body }),
+    /** 409 `on_a_call` during a call, `conflict` when already out. */
+    logout: (id: T.Id) => request<T.LiveAgent>('POST', `${B}/agents/${id}/logout`),
+    /** idle or busy (reason); during a call, the state after it. 409 `offline` when not logged in. */
+    setState: (id: T.Id, body: T.AgentStateChange) => request<T.LiveAgent>('POST', `${B}/agents/${id}/state`, { body }),
   },
   queues: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.Queue>>('GET', `${B}/queues`, { query: q(query) }),
@@ -235,6 +246,8 @@ export const api = {
     update: (id: T.Id, body: T.QueueWrite) => request<T.Queue>('PATCH', `${B}/queues/${id}`, { body }),
     /** 409 `in_use` while an inbound route or a published IVR flow sends calls to it. */
     remove: (id: T.Id) => request<void>('DELETE', `${B}/queues/${id}`),
+    /** Queues with calls waiting now (not paged). */
+    live: () => request<T.LiveList<T.LiveQueue>>('GET', `${B}/queues/live`),
   },
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),

@@ -474,6 +474,17 @@ export interface LiveCall {
   caller_codec: string | null
   callee_codec: string | null
   recording: 'off' | 'recording' | 'paused'
+  /** The last queue the call waited in, and the agent who took it from a queue. */
+  queue_id: Id | null
+  agent_id: Id | null
+  agent_no: string | null
+  /** Waiting in a queue now. */
+  waiting: boolean
+  /** Held or muted by the agent. */
+  on_hold: boolean
+  muted: boolean
+  /** A supervisor on the call (POST /calls/live/{id}/monitor). */
+  monitor: { mode: 'listen' | 'whisper' | 'barge' | 'intercept', phone: string, by: string, answered: boolean } | null
 }
 export interface LiveCallList {
   items: LiveCall[]
@@ -970,4 +981,44 @@ export interface Queue extends Required<QueueWrite> {
   id: Id
   created_at: Millis
   updated_at: Millis
+}
+
+// ---- ACD at run time (live board) ---------------------------------------------
+
+/** An answer of a live (not paged) list. */
+export interface LiveList<T> {
+  items: T[]
+  total: number
+}
+export type AgentLiveState = 'offline' | 'idle' | 'busy' | 'ringing' | 'talking' | 'wrap_up'
+/** An agent now (GET /api/v1/agents/live; the answer of login, logout and state). */
+export interface LiveAgent {
+  id: Id
+  agent_no: string
+  name: string
+  state: AgentLiveState | string
+  /** The busy reason; empty otherwise. */
+  reason: string
+  /** When the current state began; null while offline since the daemon started. */
+  since: Millis | null
+  answered_today: number
+  active_calls: number
+}
+/** A queue with calls waiting now (GET /api/v1/queues/live). */
+export interface LiveQueue {
+  queue_id: Id
+  waiting: number
+  /** How long the first caller has waited, at the time of the answer (0: nobody waits). */
+  longest_wait_ms: number
+}
+/** Body of agent login and state: idle, or busy with an optional reason (at most 32 characters). */
+export interface AgentStateChange {
+  state?: 'idle' | 'busy'
+  reason?: string
+}
+export type MonitorMode = 'listen' | 'whisper' | 'barge' | 'intercept'
+/** POST /api/v1/calls/live/{id}/monitor: the supervisor's phone (an extension number) is called and joins the call. */
+export interface MonitorRequest {
+  mode: MonitorMode
+  phone: string
 }
