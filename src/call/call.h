@@ -234,6 +234,11 @@ struct moh;
 int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);
 void moh_free(struct moh *m);
 void moh_start(struct moh *m, struct leg *listener);
+/* The class class_id of the tenant (a queue's own; NULL or "": the
+   tenant's default, as moh_start; a class with no approved voice falls
+   back to the default). */
+void moh_start_class(struct moh *m, struct leg *listener,
+		     const char *class_id);
 void moh_stop(struct leg *listener);
 
 /* cdr.c */

@@ -53,9 +53,8 @@ static void host_wait(void *arg, const struct dir_queue *q)
 {
 	struct call *call = arg;
 
-	(void)q;   /* the queue's own class: with the queue media work */
 	call_prompt_stop(call);
-	moh_start(b2bua_moh(call->b2bua), call->a);
+	moh_start_class(b2bua_moh(call->b2bua), call->a, q->moh_class_id);
 }
 
 static void host_leave(void *arg, const char *outcome)
