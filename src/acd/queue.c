@@ -167,13 +167,61 @@ static void max_wait(void *arg)
 	acd_dispatch_tenant(acd, tenant);
 }
 
+/* Whether the caller's number is on the queue's VIP list. */
+static bool vip(struct acd *acd, const struct dir_queue *dq,
+		const char *caller)
+{
+	const struct dir_list_entry *e;
+	size_t n;
+
+	if (!dq->vip_list_id[0] || !caller || !*caller)
+		return false;
+	if (*caller == '+')
+		caller++;
+	e = directory_list_entries(acd->dir, dq->tenant_id, &n);
+	for (size_t i = 0; i < n; i++, e++) {
+		if (strcmp(e->list_id, dq->vip_list_id))
+			continue;
+		if (e->prefix ? !strncmp(caller, e->value, strlen(e->value))
+			      : !strcmp(caller, e->value))
+			return true;
+	}
+	return false;
+}
+
+/* Behind every call of its priority or higher, ahead of lower ones. */
+static void wait_in_line(struct acd_queue *q, struct acd_entry *e)
+{
+	struct le *le;
+
+	for (le = list_tail(&q->waiting); le; le = le->prev) {
+		const struct acd_entry *x = le->data;
+
+		if (x->priority >= e->priority)
+			break;
+	}
+	if (le)
+		list_insert_after(&q->waiting, le, &e->le, e);
+	else
+		list_prepend(&q->waiting, &e->le, e);
+}
+
+static int caller_priority(struct acd *acd, const struct dir_queue *dq,
+			   const struct acd_join *join)
+{
+	int p = join->priority > 0 ? join->priority : 0;
+
+	if (vip(acd, dq, join->caller) && dq->vip_priority > p)
+		p = dq->vip_priority;
+	return p > 100 ? 100 : p;
+}
+
 int acd_enqueue(struct acd *acd, struct acd_entry **ep,
-		const char *tenant_id, const char *queue_id,
-		const char *call_id, const struct acd_call_ops *ops,
+		const struct acd_join *join, const struct acd_call_ops *ops,
 		void *arg, const char **overflow)
 {
-	const struct dir_queue *dq = directory_queue(acd->dir, tenant_id,
-						     queue_id);
+	const struct dir_queue *dq = directory_queue(acd->dir, join->tenant_id,
+						     join->queue_id);
 	struct acd_queue *q;
 	struct acd_entry *e;
 
@@ -185,7 +233,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 		*overflow = "no_agent";
 		return 0;
 	}
-	q = queue_find(acd, tenant_id, queue_id, true);
+	q = queue_find(acd, dq->tenant_id, dq->id, true);
 	if (!q)
 		return ENOMEM;
 	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
@@ -200,20 +248,115 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	}
 	e->acd = acd;
 	e->q = q;
-	str_ncpy(e->call_id, call_id, sizeof(e->call_id));
+	str_ncpy(e->call_id, join->call_id, sizeof(e->call_id));
 	e->ops = ops;
 	e->arg = arg;
 	e->entered = now_ms();
+	e->priority = caller_priority(acd, dq, join);
 	tmr_init(&e->max_tmr);
 	tmr_init(&e->retry_tmr);
-	list_append(&q->waiting, &e->le, e);
+	wait_in_line(q, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
-	log_info("acd", "call %s waits in queue %s (%u waiting)", call_id,
-		 dq->name, list_count(&q->waiting));
+	log_info("acd", "call %s waits in queue %s (priority %d, position "
+		 "%u of %u)", e->call_id, dq->name, e->priority,
+		 acd_position(e), list_count(&q->waiting));
 	ops->wait(arg, dq);
-	acd_dispatch_tenant(acd, tenant_id);
+	acd_dispatch_tenant(acd, dq->tenant_id);
 	return 0;
+}
+
+unsigned acd_position(const struct acd_entry *e)
+{
+	unsigned pos = 1;
+
+	for (const struct le *le = e->le.prev; le; le = le->prev)
+		pos++;
+	return pos;
+}
+
+int acd_priority(const struct acd_entry *e)
+{
+	return e->priority;
+}
+
+/* ---- the estimated wait ---- */
+
+static struct acd_handled *handled_find(struct acd *acd,
+					const char *tenant_id, const char *id,
+					bool create)
+{
+	struct acd_handled *h;
+	struct le *le;
+
+	LIST_FOREACH(&acd->handled, le) {
+		h = le->data;
+		if (!strcmp(h->id, id) && !strcmp(h->tenant_id, tenant_id))
+			return h;
+	}
+	if (!create || !(h = mem_zalloc(sizeof(*h), NULL)))
+		return NULL;
+	str_ncpy(h->id, id, sizeof(h->id));
+	str_ncpy(h->tenant_id, tenant_id, sizeof(h->tenant_id));
+	list_append(&acd->handled, &h->le, h);
+	return h;
+}
+
+void acd_call_handled(struct acd *acd, const char *tenant_id,
+		      const char *queue_id, int64_t talk_ms)
+{
+	const struct dir_queue *dq;
+	struct acd_handled *h;
+
+	if (!acd || !queue_id || !*queue_id || talk_ms < 0)
+		return;
+	dq = directory_queue(acd->dir, tenant_id, queue_id);
+	h = handled_find(acd, tenant_id, queue_id, true);
+	if (!h)
+		return;
+	h->handle_s[h->next] = (uint32_t)((talk_ms + 500) / 1000) +
+			       (dq ? dq->wrap_up_s : 0);
+	h->next = (h->next + 1) % ACD_AHT_CALLS;
+	if (h->n < ACD_AHT_CALLS)
+		h->n++;
+}
+
+/* Members logged in and not on a break: those who will serve. */
+static unsigned serving(struct acd *acd, const struct dir_queue *dq)
+{
+	const struct dir_agent *da;
+	size_t n;
+	unsigned k = 0;
+	int level;
+
+	da = directory_agents(acd->dir, dq->tenant_id, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct acd_agent *a;
+
+		if (!da[i].enabled || member_priority(dq, &da[i], &level) < 0)
+			continue;
+		a = acd_agent_find(acd, dq->tenant_id, da[i].id);
+		if (a && a->state != AGENT_BUSY)
+			k++;
+	}
+	return k;
+}
+
+long acd_estimated_wait(const struct acd_entry *e)
+{
+	struct acd *acd = e->acd;
+	const struct dir_queue *dq = directory_queue(acd->dir, e->q->tenant_id,
+						     e->q->id);
+	const struct acd_handled *h = handled_find(acd, e->q->tenant_id,
+						   e->q->id, false);
+	unsigned agents = dq ? serving(acd, dq) : 0;
+	uint64_t sum = 0;
+
+	if (!h || !h->n || !agents)
+		return -1;
+	for (unsigned i = 0; i < h->n; i++)
+		sum += h->handle_s[i];
+	return (long)((acd_position(e) * sum / h->n + agents - 1) / agents);
 }
 
 void acd_abandon(struct acd_entry *e)

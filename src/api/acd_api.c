@@ -218,7 +218,8 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 #define QUEUE_SELECT "id, name, number, strategy, members, skills, " \
 	"priority, ring_timeout_s, retry_delay_s, max_waiting, max_wait_s, " \
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
-	"sticky_days, sticky_strict, enabled, created_at, updated_at"
+	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
+	"announce_prompt, enabled, created_at, updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -237,6 +238,10 @@ static const struct crud_col queue_cols[] = {
 	{"announce_position_s", C_INT, false, 0, 600, "0", false, false},
 	{"sticky_days", C_INT, false, 0, 365, "0", false, false},
 	{"sticky_strict", C_BOOL, false, 0, 0, "false", false, false},
+	{"vip_list_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"vip_priority", C_INT, false, 0, 100, "10", false, false},
+	{"announce_s", C_INT, false, 0, 600, "0", false, false},
+	{"announce_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -244,6 +249,108 @@ static const struct crud_col queue_cols[] = {
 static const char *const strategies[] = {"ring_all", "sequential",
 	"round_robin", "longest_idle", "fewest_calls", "random",
 	"skill_first", NULL};
+
+/* A prompt as the IVR's: parts {"type": "tts", "text"}, {"type":
+   "voice", "id": an approved voice}, {"type": "tone", "name"}. */
+static int check_prompt(struct db *db, struct api_req *req,
+			const char *field, const json_t *parts)
+{
+	static const char *const tones[] = {"beep", "confirm", "busy", "dial",
+					    NULL};
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(parts, i, p) {
+		const char *type = json_string_value(json_object_get(p,
+								     "type"));
+		const char *key = !type ? "text" : !strcmp(type, "voice")
+				  ? "id" : !strcmp(type, "tone") ? "name"
+				  : "text";
+		const char *val = json_string_value(json_object_get(p, key));
+		json_t *row = NULL;
+		int err;
+
+		if (!json_is_object(p) || !type || (strcmp(type, "tts") &&
+		    strcmp(type, "voice") && strcmp(type, "tone")))
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" part %zu: type must be tts, voice or "
+					"tone", field, i + 1);
+		if (!val || !*val || strlen(val) > 600)
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" part %zu needs '%s' (1-600 "
+					"characters)", field, i + 1, key);
+		if (!strcmp(type, "tone") && !crud_in_set(tones, val))
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" no tone '%s' (beep, confirm, busy, "
+					"dial)", field, val);
+		if (strcmp(type, "voice"))
+			continue;
+		err = db_query_one(db, &row, "SELECT id FROM voices WHERE id ="
+				   " ? AND tenant_id = ? AND status = "
+				   "'approved'", json_pack("[ss]", val,
+				   req->who.tenant_id));
+		json_decref(row);
+		if (err == ENOENT)
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" no approved voice '%s'", field, val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The VIP list: an inbound white list of the tenant (callers' numbers). */
+static int check_vip_list(struct db *db, struct api_req *req, const char *id)
+{
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, "SELECT direction, type FROM "
+			       "number_lists WHERE id = ? AND tenant_id = ?",
+			       json_pack("[ss]", id, req->who.tenant_id));
+
+	if (err == ENOENT)
+		return api_fail(req, 400, "invalid_field", "field "
+				"'vip_list_id': no number list with id '%s'",
+				id);
+	if (!err && (strcmp(json_string_value(json_object_get(row,
+			"direction")), "inbound") ||
+		     strcmp(json_string_value(json_object_get(row, "type")),
+			    "white")))
+		err = api_fail(req, 400, "invalid_field", "field "
+			       "'vip_list_id': the list must be an inbound "
+			       "white list (callers' numbers)");
+	json_decref(row);
+	return err;
+}
+
+static int check_queue_waiting(struct db *db, struct api_req *req,
+			       json_t *row)
+{
+	const char *vip = json_string_value(json_object_get(row,
+							    "vip_list_id"));
+	int err = vip ? check_vip_list(db, req, vip) : 0;
+
+	if (!err)
+		err = check_prompt(db, req, "announce_prompt",
+				   json_object_get(row, "announce_prompt"));
+	if (!err && json_integer_value(json_object_get(row, "announce_s")) &&
+	    !json_array_size(json_object_get(row, "announce_prompt")))
+		err = api_fail(req, 400, "invalid_field", "field "
+			       "'announce_prompt': needed when announce_s is "
+			       "set");
+	if (!err) {
+		json_int_t every = json_integer_value(json_object_get(
+						row, "announce_s"));
+		json_int_t pos = json_integer_value(json_object_get(
+						row, "announce_position_s"));
+
+		if ((every && every < 10) || (pos && pos < 10))
+			err = api_fail(req, 400, "invalid_field", "field '%s':"
+				       " 0 (never) or 10-600 seconds",
+				       every && every < 10 ? "announce_s"
+				       : "announce_position_s");
+	}
+	return err;
+}
 
 static int check_queue(struct db *db, struct api_req *req, json_t *row,
 		       bool creating)
@@ -281,6 +388,8 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 		err = check_links(db, req, "skills", json_object_get(row,
 				  "skills"), "skill_id", "skills", "min_level",
 				  0, 9);
+	if (!err)
+		err = check_queue_waiting(db, req, row);
 	return err;
 }
 

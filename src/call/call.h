@@ -107,6 +107,7 @@ struct call {
 	void (*queue_done)(struct call *call, const char *outcome);
 	char agent_id[ID_LEN];     /* the agent who took it from a queue */
 	char agent_no[12];
+	int64_t agent_ms;          /* when the agent answered */
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
@@ -219,7 +220,8 @@ struct moh *b2bua_moh(const struct b2bua *b);
 /* Answers the call (if not yet) and puts it in the queue. 0 and
    *outcome NULL: it waits (done() tells the end); 0 and *outcome
    "no_agent" / "full": it could not; ENOENT no such queue. */
-int  queuecall_enter(struct call *call, const char *queue_id,
+/* priority: 0-100 set for the caller (higher waits ahead), -1 none. */
+int  queuecall_enter(struct call *call, const char *queue_id, int priority,
 		     void (*done)(struct call *, const char *),
 		     const char **outcome);
 /* From a route: the call ends when it cannot wait or leaves unanswered. */

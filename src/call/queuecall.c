@@ -73,6 +73,7 @@ static void host_connected(void *arg, const char *agent_id,
 	struct call *call = arg;
 
 	call->queue = NULL;
+	call->agent_ms = now_ms();
 	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
 	str_ncpy(call->agent_no, agent_no, sizeof(call->agent_no));
 	log_info("call", "call %s: agent %s takes it", call->id, agent_no);
@@ -84,11 +85,13 @@ static const struct acd_call_ops ops = {
 	host_ring, host_cancel, host_wait, host_leave, host_connected,
 };
 
-int queuecall_enter(struct call *call, const char *queue_id,
+int queuecall_enter(struct call *call, const char *queue_id, int priority,
 		    void (*done)(struct call *, const char *),
 		    const char **outcome)
 {
 	struct acd *acd = b2bua_deps(call->b2bua)->acd;
+	struct acd_join join = {call->tenant_id, queue_id, call->id,
+				call->caller, priority};
 	struct acd_entry *e = NULL;
 	int err;
 
@@ -99,8 +102,7 @@ int queuecall_enter(struct call *call, const char *queue_id,
 		return EIO;
 	call->queue_done = done;
 	str_ncpy(call->queue_id, queue_id, sizeof(call->queue_id));
-	err = acd_enqueue(acd, &e, call->tenant_id, queue_id, call->id, &ops,
-			  call, outcome);
+	err = acd_enqueue(acd, &e, &join, &ops, call, outcome);
 	if (!err && e)
 		call->queue = e;
 	return err;
@@ -128,8 +130,11 @@ void queuecall_ended(struct call *call)
 	call->queue = NULL;
 	if (e)
 		acd_abandon(e);
-	if (acd && call->agent_id[0])
+	if (acd && call->agent_id[0]) {
+		acd_call_handled(acd, call->tenant_id, call->queue_id,
+				 now_ms() - call->agent_ms);
 		acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
+	}
 }
 
 /* A route or a dialled number sent the call straight to a queue: when it
@@ -149,7 +154,8 @@ static void end_on_overflow(struct call *call, const char *outcome)
 void queuecall_direct(struct call *call, const char *queue_id)
 {
 	const char *outcome = NULL;
-	int err = queuecall_enter(call, queue_id, end_on_overflow, &outcome);
+	int err = queuecall_enter(call, queue_id, -1, end_on_overflow,
+				  &outcome);
 
 	if (err)
 		call_end(call, err == ENOENT ? "unavailable" : "system_error",

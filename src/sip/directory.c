@@ -129,6 +129,7 @@ static void data_free(struct dir_data *d)
 	for (size_t i = 0; i < d->nqueues; i++) {
 		json_decref(d->queues[i].members);
 		json_decref(d->queues[i].skills);
+		json_decref(d->queues[i].announce_prompt);
 	}
 	free(d->queues);
 	free(d->by_id);
@@ -819,6 +820,7 @@ static void add_entries(struct dir_data *d, json_t *row)
 			continue;
 		snprintf(e->tenant_id, sizeof(e->tenant_id), "%s",
 			 json_string_value(json_object_get(row, "tenant_id")));
+		copy_str(e->list_id, sizeof(e->list_id), row, "id");
 		e->outbound = out;
 		e->white = white;
 		digits_of(e->value, sizeof(e->value), s);
@@ -1015,8 +1017,12 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	copy_str(q->strategy, sizeof(q->strategy), row, "strategy");
 	copy_str(q->moh_class_id, sizeof(q->moh_class_id), row,
 		 "moh_class_id");
+	copy_str(q->vip_list_id, sizeof(q->vip_list_id), row, "vip_list_id");
 	q->members = parse_array(row, "members");
 	q->skills = parse_array(row, "skills");
+	q->announce_prompt = parse_array(row, "announce_prompt");
+	q->vip_priority = (int)row_int(row, "vip_priority");
+	q->announce_s = (unsigned)row_int(row, "announce_s");
 	q->priority = (int)row_int(row, "priority");
 	q->ring_timeout_s = (unsigned)row_int(row, "ring_timeout_s");
 	q->retry_delay_s = (unsigned)row_int(row, "retry_delay_s");

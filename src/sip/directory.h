@@ -180,6 +180,7 @@ struct dir_outroute {
 
 struct dir_list_entry {
 	char tenant_id[ID_LEN];
+	char list_id[ID_LEN];   /* the list it is in */
 	bool outbound;          /* direction */
 	bool white;             /* type */
 	bool prefix;            /* "123*": any number starting with 123 */
@@ -230,6 +231,10 @@ struct dir_queue {
 	unsigned ring_timeout_s, retry_delay_s, max_waiting, max_wait_s;
 	unsigned service_level_s, wrap_up_s, announce_position_s;
 	char moh_class_id[ID_LEN];
+	char vip_list_id[ID_LEN];   /* callers on it wait with vip_priority */
+	int vip_priority;
+	unsigned announce_s;        /* announce_prompt every ...; 0: never */
+	json_t *announce_prompt;    /* [{type: voice|text|tone, ...}] */
 	bool enabled;
 };
 

@@ -678,6 +678,18 @@ static const char *const m15_call_agent[] = {
 	NULL
 };
 
+/* What a caller lives through waiting in a queue (issue 6): caller
+   priority from a VIP list, periodic announcements. */
+static const char *const m16_queue_waiting[] = {
+	"ALTER TABLE queues ADD COLUMN vip_list_id TEXT"
+	" REFERENCES number_lists(id) ON DELETE SET NULL",
+	"ALTER TABLE queues ADD COLUMN vip_priority INTEGER NOT NULL DEFAULT 10",
+	"ALTER TABLE queues ADD COLUMN announce_s INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE queues ADD COLUMN announce_prompt TEXT NOT NULL"
+	" DEFAULT '[]'",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -695,6 +707,7 @@ static const struct migration migrations[] = {
 	{13, m13_ivr},
 	{14, m14_acd},
 	{15, m15_call_agent},
+	{16, m16_queue_waiting},
 };
 
 static long long now_ms(void)

@@ -116,6 +116,55 @@ def test_queue_fields_defaults_and_refusals(admin):
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
 
+def test_queue_waiting_fields_and_refusals(admin, client, operator):
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    assert (q["vip_list_id"], q["vip_priority"], q["announce_s"], q["announce_prompt"]) == (
+        None, 10, 0, [])
+    vip = expect(admin.post("/api/v1/lists", json={
+        "name": uniq("vip"), "direction": "inbound", "type": "white",
+        "entries": ["13800000000"]}), 201)
+    black = expect(admin.post("/api/v1/lists", json={
+        "name": uniq("bl"), "direction": "inbound", "type": "black"}), 201)
+    q = expect(admin.patch(f"{QUEUES}/{q['id']}", json={
+        "vip_list_id": vip["id"], "vip_priority": 30, "announce_s": 30,
+        "announce_prompt": [{"type": "tone", "name": "beep"},
+                            {"type": "tts", "text": "please hold"}]}), 200)
+    assert (q["vip_list_id"], q["vip_priority"], q["announce_s"]) == (vip["id"], 30, 30)
+    unapproved = expect(admin.post("/api/v1/voices", params={"name": uniq("v")},
+                                   data=_wav(), headers={"Content-Type": "audio/wav"}), 201)
+    for body, field, text in [
+            ({"vip_list_id": str(uuid.uuid4())}, "vip_list_id", "no number list"),
+            ({"vip_list_id": black["id"]}, "vip_list_id", "inbound white list"),
+            ({"vip_priority": 101}, "vip_priority", "vip_priority"),
+            ({"announce_s": 5, "announce_prompt": [{"type": "tone", "name": "beep"}]},
+             "announce_s", "10-600"),
+            ({"announce_position_s": 3}, "announce_position_s", "10-600"),
+            ({"announce_s": 20, "announce_prompt": []}, "announce_prompt", "needed"),
+            ({"announce_prompt": [{"type": "song", "text": "x"}]}, "announce_prompt",
+             "tts, voice or tone"),
+            ({"announce_prompt": [{"type": "tone", "name": "siren"}]}, "announce_prompt",
+             "no tone"),
+            ({"announce_prompt": [{"type": "tts", "text": ""}]}, "announce_prompt", "needs"),
+            ({"announce_prompt": [{"type": "voice", "id": unapproved["id"]}]},
+             "announce_prompt", "no approved voice")]:
+        assert_error(admin.post(QUEUES, json={"name": uniq("q-"), **body}), 400,
+                     "invalid_field", text)
+        assert field in admin.post(QUEUES, json={"name": uniq("q-"), **body}).text
+    # another tenant's list is not found
+    t = make_tenant(operator)
+    other = client.login(t["code"], "admin", t["_admin_password"])
+    assert_error(other.post(QUEUES, json={"name": "q", "vip_list_id": vip["id"]}), 400,
+                 "invalid_field", "no number list")
+    # a list deleted: the queue keeps going without VIPs
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"vip_list_id": None}), 200)
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
+def _wav():
+    from test_voices import wav_bytes
+    return wav_bytes(rate=16000, channels=1, seconds=0.3)
+
+
 def test_acd_is_tenant_scoped(admin, client, operator):
     a = agent(admin)
     t = make_tenant(operator)

@@ -107,3 +107,87 @@ def test_a_queue_without_a_class_plays_the_tenant_default(daemon, admin, tmp_pat
                                     "members": [{"agent_id": a["id"]}]}), 201)
     power = tone_power(heard(tmp_path, daemon, admin, number, 5), (1000, 600))
     assert power[600] > 0.2 and power[1000] < 0.05, power
+
+
+# ---------------------------------------------------------- caller priority
+
+def two_callers_one_agent(admin, tmp_path, daemon, first_dials, second_dials, queue):
+    """An agent logged in busy; `first` then `second` call (sipp, hanging up
+    after a while), then the agent becomes idle and takes one call. Answers
+    (first, second, the agent's number)."""
+    a, phone_no, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    login(admin, a, state="busy", reason="meeting")
+    queue(a)
+    first, second = new_extension(admin), new_extension(admin)
+    one = caller(tmp_path, daemon, first, first_dials(first), 7000, "first")
+    time.sleep(1.0)
+    two = caller(tmp_path, daemon, second, second_dials(second), 5500, "second")
+    time.sleep(1.5)                      # both wait
+    expect(admin.post(f"/api/v1/agents/{a['id']}/state", json={"state": "idle"}), 200)
+    for p in (phone, one, two):
+        assert p.wait(20) == 0, p.errors()
+    return first, second, phone_no
+
+
+def caller(tmp_path, daemon, ext, number, hold_ms, name, steps=()):
+    """A sipp caller (started, not waited for) who calls number, presses the
+    keys of steps [(pause_ms, key)] and hangs up after hold_ms."""
+    from peers import Sipp, _answered, _in_dialog, _pause, _recv, _scenario, write_scenario
+    from test_ivr_calls import info
+    body, cseq = [_answered()], 3
+    for ms, key in steps:
+        body += [_pause(ms), info(cseq, key)]
+        cseq += 1
+    body += [_pause(hold_ms), _in_dialog("BYE", cseq, retrans=True), _recv("200")]
+    return Sipp(tmp_path, write_scenario(tmp_path, name, _scenario("caller", *body)),
+                daemon.sip_port, user=ext, password=PASSWORD,
+                keys={"domain": DOMAIN, "callee": number}).start()
+
+
+def vip_list(admin, *numbers, **kw):
+    body = {"name": uniq("vip-"), "direction": "inbound", "type": "white",
+            "entries": list(numbers), **kw}
+    return expect(admin.post("/api/v1/lists", json=body), 201)
+
+
+def test_a_vip_caller_is_served_before_an_earlier_caller(daemon, admin, tmp_path):
+    number = queue_number()
+    vip = {}
+
+    def queue(a):
+        expect(admin.post(QUEUES, json={
+            "name": uniq("q-"), "number": number, "vip_list_id": vip["list"]["id"],
+            "vip_priority": 20, "members": [{"agent_id": a["id"]}]}), 201)
+
+    def second_dials(second):
+        expect(admin.patch(f"/api/v1/lists/{vip['list']['id']}",
+                           json={"entries": [second]}), 200)
+        time.sleep(0.5)
+        return number
+
+    vip["list"] = vip_list(admin, "19999999999")
+    first, second, phone_no = two_callers_one_agent(
+        admin, tmp_path, daemon, lambda _: number, second_dials, queue)
+    assert call_record(admin, second)["answered_by"] == phone_no
+    assert call_record(admin, first)["agent_id"] is None
+
+
+def test_an_ivr_set_priority_goes_ahead(daemon, admin, tmp_path):
+    from test_ivr_calls import node, publish, start
+    number = queue_number()
+    flow = {}
+
+    def queue(a):
+        q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
+                                            "members": [{"agent_id": a["id"]}]}), 201)
+        _, _, flow["number"] = publish(admin, [
+            start("set"),
+            node("set", "set", {"next": "q"},
+                 assignments=[{"name": "queue_priority", "value": "50"}]),
+            node("q", "queue", {"no_agent": None, "full": None, "timeout": None},
+                 queue_id=q["id"])])
+
+    first, second, phone_no = two_callers_one_agent(
+        admin, tmp_path, daemon, lambda _: number, lambda _: flow["number"], queue)
+    assert call_record(admin, second)["answered_by"] == phone_no
+    assert call_record(admin, first)["agent_id"] is None
