@@ -343,10 +343,10 @@ static int check_queue_waiting(struct db *db, struct api_req *req,
 		json_int_t pos = json_integer_value(json_object_get(
 						row, "announce_position_s"));
 
-		if ((every && every < 10) || (pos && pos < 10))
+		if ((every && every < 5) || (pos && pos < 5))
 			err = api_fail(req, 400, "invalid_field", "field '%s':"
-				       " 0 (never) or 10-600 seconds",
-				       every && every < 10 ? "announce_s"
+				       " 0 (never) or 5-600 seconds",
+				       every && every < 5 ? "announce_s"
 				       : "announce_position_s");
 	}
 	return err;

@@ -147,6 +147,8 @@ void call_played(struct call *call)
 		return;
 	if (call->vm)
 		voicemail_played(call);
+	else if (queuecall_played(call))
+		return;
 	else if (ivrcall_played(call))
 		return;
 	else if (call->hang_up_after_play)

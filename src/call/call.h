@@ -102,6 +102,7 @@ struct call {
 	struct prompt *prompt;     /* being made (prompt.c), or NULL */
 	struct ivr_session *ivr;   /* in an IVR flow (ivrcall.c), or NULL */
 	struct acd_entry *queue;   /* waiting in a queue (queuecall.c) */
+	struct queuewait *qwait;   /* its announcements (queuecall.c) */
 	/* told how the queue ended: "answered", "no_agent", "full",
 	   "timeout" */
 	void (*queue_done)(struct call *call, const char *outcome);
@@ -227,6 +228,12 @@ int  queuecall_enter(struct call *call, const char *queue_id, int priority,
 /* From a route: the call ends when it cannot wait or leaves unanswered. */
 void queuecall_direct(struct call *call, const char *queue_id);
 bool queuecall_dialled(struct call *call, const struct leg *leg);
+/* A queue's prompt (parts as in IVR flows: tts, voice, tone) into at
+   most max parts for call_prompt(); how many. */
+size_t queuecall_parts(const struct call *call, const json_t *prompt,
+		       struct prompt_part *parts, size_t max);
+/* An announcement to a waiting caller ended (true: taken). */
+bool queuecall_played(struct call *call);
 void queuecall_ended(struct call *call);
 bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);

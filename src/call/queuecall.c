@@ -1,6 +1,9 @@
 /*
  * queuecall.c — a call in an ACD queue (src/acd): it is answered (if not
- * yet) and hears music on hold while it waits; the ACD rings agents'
+ * yet) and hears the queue's music on hold while it waits, interrupted
+ * every announce_s by the queue's announcement and every
+ * announce_position_s by its position and estimated wait, the music
+ * resuming after each; the ACD rings agents'
  * phones through it, and when one answers the caller is bridged to the
  * agent and the agent's state follows the call until it ends. A call that
  * leaves a queue unanswered goes back to whoever sent it there: an IVR
@@ -15,7 +18,188 @@
 #include "call.h"
 #include "../acd/acd.h"
 #include "../core/log.h"
+#include "../media/audiofile.h"
+#include "../media/say.h"
 #include "../sip/directory.h"
+
+/* A waiting caller's announcements. */
+struct queuewait {
+	struct call *call;
+	struct tmr announce_tmr;   /* the queue's announcement */
+	struct tmr position_tmr;   /* position and estimated wait */
+	bool playing;              /* an announcement (the music stopped) */
+	bool position_due;         /* ... after the one playing */
+};
+
+static const struct dir_queue *queue_of(const struct call *call)
+{
+	return directory_queue(b2bua_deps(call->b2bua)->dir, call->tenant_id,
+			       call->queue_id);
+}
+
+static void music(struct call *call)
+{
+	const struct dir_queue *q = queue_of(call);
+
+	moh_start_class(b2bua_moh(call->b2bua), call->a,
+			q ? q->moh_class_id : NULL);
+}
+
+/* A prompt of the queue's (as IVR prompts: tts, voice, tone) into parts. */
+size_t queuecall_parts(const struct call *call, const json_t *prompt,
+		       struct prompt_part *parts, size_t max)
+{
+	const char *data_dir = b2bua_deps(call->b2bua)->data_dir;
+	const json_t *p;
+	size_t i, n = 0;
+
+	json_array_foreach(prompt, i, p) {
+		const char *type = json_string_value(json_object_get(p,
+								     "type"));
+		struct prompt_part *pp = &parts[n];
+
+		if (n == max || !type)
+			break;
+		memset(pp, 0, sizeof(*pp));
+		if (!strcmp(type, "voice")) {
+			pp->kind = PROMPT_FILE;
+			if (audiofile_voice_path(pp->text, sizeof(pp->text),
+					data_dir, call->tenant_id,
+					json_string_value(json_object_get(
+						p, "id"))) < 0)
+				continue;
+		} else {
+			pp->kind = !strcmp(type, "tone") ? PROMPT_TONE
+							 : PROMPT_TEXT;
+			str_ncpy(pp->text, json_string_value(json_object_get(
+				p, pp->kind == PROMPT_TONE ? "name" : "text")),
+				sizeof(pp->text));
+		}
+		n++;
+	}
+	return n;
+}
+
+/* "You are caller number 2; the estimated wait is about 3 minutes." in
+   the language of the tenant's TTS voice. */
+static void position_text(const struct call *call, unsigned pos, long ewt,
+			  char *out, size_t size)
+{
+	const struct dir_tenant *t = directory_tenant(
+		b2bua_deps(call->b2bua)->dir, call->tenant_id);
+	enum say_lang lang = t && !strncmp(t->tts_voice, "en", 2) ? SAY_EN
+								  : SAY_ZH;
+	char n[128] = "", wait[128] = "";
+	long minutes = ewt < 0 ? -1 : ewt <= 60 ? 1 : (ewt + 59) / 60;
+
+	say_number(n, sizeof(n), lang, pos);
+	if (minutes > 0)
+		say_number(wait, sizeof(wait), lang, minutes);
+	if (lang == SAY_EN)
+		re_snprintf(out, size, "You are caller number %s in the queue."
+			    "%s%s%s", n, *wait ? " Your estimated wait is "
+			    "about " : "", wait, *wait ? (minutes == 1
+			    ? " minute." : " minutes.") : "");
+	else
+		re_snprintf(out, size, "您现在排在第%s位。%s%s%s", n,
+			    *wait ? "预计等待约" : "", wait,
+			    *wait ? "分钟。" : "");
+}
+
+static void announce(struct queuewait *w, const struct prompt_part *parts,
+		     size_t n)
+{
+	struct call *call = w->call;
+
+	moh_stop(call->a);
+	if (call_prompt(call, call->a, parts, n, 1, 0)) {
+		music(call);
+		return;
+	}
+	w->playing = true;
+}
+
+static void announce_position(struct queuewait *w)
+{
+	struct call *call = w->call;
+	struct prompt_part part = {.kind = PROMPT_TEXT};
+	unsigned pos;
+	long ewt;
+
+	if (!call->queue)
+		return;
+	pos = acd_position(call->queue);
+	ewt = acd_estimated_wait(call->queue);
+	position_text(call, pos, ewt, part.text, sizeof(part.text));
+	log_info("call", "call %s: announces position %u, estimated wait %ld"
+		 " s", call->id, pos, ewt);
+	announce(w, &part, 1);
+}
+
+static void position_due(void *arg)
+{
+	struct queuewait *w = arg;
+	const struct dir_queue *q = queue_of(w->call);
+
+	if (!q || !q->announce_position_s || !w->call->queue)
+		return;
+	tmr_start(&w->position_tmr, q->announce_position_s * 1000ULL,
+		  position_due, w);
+	if (w->playing)
+		w->position_due = true;
+	else
+		announce_position(w);
+}
+
+static void announce_due(void *arg)
+{
+	struct queuewait *w = arg;
+	const struct dir_queue *q = queue_of(w->call);
+	struct prompt_part parts[8];
+	size_t n;
+
+	if (!q || !q->announce_s || !w->call->queue)
+		return;
+	tmr_start(&w->announce_tmr, q->announce_s * 1000ULL, announce_due, w);
+	n = queuecall_parts(w->call, q->announce_prompt, parts, 8);
+	if (n && !w->playing)
+		announce(w, parts, n);
+}
+
+bool queuecall_played(struct call *call)
+{
+	struct queuewait *w = call->qwait;
+
+	if (!w || !w->playing)
+		return false;
+	w->playing = false;
+	if (!call->queue)
+		return true;
+	if (w->position_due) {
+		w->position_due = false;
+		announce_position(w);
+	} else {
+		music(call);
+	}
+	return true;
+}
+
+/* The caller no longer waits: no more announcements. */
+static void quiet(struct call *call)
+{
+	struct queuewait *w = call->qwait;
+
+	moh_stop(call->a);
+	if (!w)
+		return;
+	tmr_cancel(&w->announce_tmr);
+	tmr_cancel(&w->position_tmr);
+	if (w->playing) {
+		w->playing = false;
+		call_prompt_stop(call);
+	}
+	w->position_due = false;
+}
 
 static void ring_timeout(void *arg)
 {
@@ -53,8 +237,26 @@ static void host_wait(void *arg, const struct dir_queue *q)
 {
 	struct call *call = arg;
 
+	struct queuewait *w = call->qwait;
+
 	call_prompt_stop(call);
 	moh_start_class(b2bua_moh(call->b2bua), call->a, q->moh_class_id);
+	if (!w && (q->announce_s || q->announce_position_s)) {
+		w = call->qwait = calloc(1, sizeof(*w));
+		if (!w)
+			return;
+		w->call = call;
+		tmr_init(&w->announce_tmr);
+		tmr_init(&w->position_tmr);
+	}
+	if (!w)
+		return;
+	if (q->announce_s)
+		tmr_start(&w->announce_tmr, q->announce_s * 1000ULL,
+			  announce_due, w);
+	if (q->announce_position_s)
+		tmr_start(&w->position_tmr, q->announce_position_s * 1000ULL,
+			  position_due, w);
 }
 
 static void host_leave(void *arg, const char *outcome)
@@ -62,7 +264,7 @@ static void host_leave(void *arg, const char *outcome)
 	struct call *call = arg;
 
 	call->queue = NULL;
-	moh_stop(call->a);
+	quiet(call);
 	if (call->queue_done)
 		call->queue_done(call, outcome);
 }
@@ -116,7 +318,8 @@ bool queuecall_dialled(struct call *call, const struct leg *leg)
 	if (!e)
 		return false;
 	tmr_cancel(&call->ring_tmr);
-	moh_stop(call->a);
+	if (leg)
+		quiet(call);
 	acd_rang(e, leg != NULL, leg ? leg->endpoint : NULL);
 	return true;
 }
@@ -128,6 +331,12 @@ void queuecall_ended(struct call *call)
 	struct acd_entry *e = call->queue;
 
 	call->queue = NULL;
+	if (call->qwait) {
+		tmr_cancel(&call->qwait->announce_tmr);
+		tmr_cancel(&call->qwait->position_tmr);
+		free(call->qwait);
+		call->qwait = NULL;
+	}
 	if (e)
 		acd_abandon(e);
 	if (acd && call->agent_id[0]) {

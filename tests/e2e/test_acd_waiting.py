@@ -191,3 +191,67 @@ def test_an_ivr_set_priority_goes_ahead(daemon, admin, tmp_path):
         admin, tmp_path, daemon, lambda _: number, lambda _: flow["number"], queue)
     assert call_record(admin, second)["answered_by"] == phone_no
     assert call_record(admin, first)["agent_id"] is None
+
+
+# ------------------------------------------------------------ announcements
+
+def timeline(path, music_hz, other_hz, step=0.5):
+    """What the WAV holds every `step` seconds: 'm' the music, 'a' the
+    other tone, '.' neither (speech, silence); runs folded ("m.am")."""
+    with wave.open(str(path)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    out = ""
+    t = 0.0
+    while t + step <= seconds:
+        p = power_between(path, (music_hz, other_hz), t, t + step)
+        c = "m" if p[music_hz] > 0.2 else "a" if p[other_hz] > 0.2 else "."
+        if not out or out[-1] != c:
+            out += c
+        t += step
+    return out.strip(".")
+
+
+def test_the_periodic_announcement_interrupts_the_music_which_resumes(daemon, admin, tmp_path):
+    music = moh_class(admin, 600)
+    announcement = voice(admin, 1000, seconds=1.0)
+    a, _ = busy_agent(admin, tmp_path, daemon)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "moh_class_id": music["id"],
+        "announce_s": 5, "announce_prompt": [{"type": "voice", "id": announcement["id"]}],
+        "max_wait_s": 13, "ring_timeout_s": 5, "members": [{"agent_id": a["id"]}]}), 201)
+    seen = timeline(heard(tmp_path, daemon, admin, number, 13), 600, 1000)
+    # at 5 s and 10 s the announcement, the music before, between and after
+    assert seen.replace(".", "") == "mamam", seen
+
+
+def test_position_and_estimated_wait_are_announced(daemon, admin, tmp_path):
+    music = moh_class(admin, 600)
+    a, phone_no, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    # a second call to the phone: it takes both calls one after another
+    from peers import Sipp, write_scenario, UAS_ANSWER
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "moh_class_id": music["id"],
+        "announce_position_s": 8, "max_wait_s": 15, "ring_timeout_s": 5,
+        "members": [{"agent_id": a["id"]}]}), 201)
+    login(admin, a)
+    # one answered call of ~2 s: the queue's handle time
+    first = caller(tmp_path, daemon, new_extension(admin), number, 2000, "first")
+    assert first.wait(20) == 0 and phone.wait(20) == 0, phone.errors()
+    assert wait_state(admin, a, "idle")
+    again = Sipp(tmp_path, write_scenario(tmp_path, "again", UAS_ANSWER), daemon.sip_port,
+                 port=phone.port).start()
+    talking = caller(tmp_path, daemon, new_extension(admin), number, 17000, "talking")
+    assert wait_state(admin, a, "talking")
+    log = daemon.stderr_path.read_text()
+    seen = timeline(heard(tmp_path, daemon, admin, number, 15), 600, 1000)
+    for p in (talking, again):
+        assert p.wait(25) == 0, p.errors()
+    # position 1, one agent serving, 2-3 s handle time: about a minute
+    said = [line for line in daemon.stderr_path.read_text()[len(log):].splitlines()
+            if "announces position" in line]
+    assert len(said) == 1 and "position 1, estimated wait " in said[0], said
+    assert int(said[0].split("estimated wait ")[1].split()[0]) in (2, 3, 4), said
+    # the speech (at 8 s, ~4 s long) broke the music, which came back
+    assert seen == "m.m", seen
