@@ -219,7 +219,8 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 	"priority, ring_timeout_s, retry_delay_s, max_waiting, max_wait_s, " \
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
 	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
-	"announce_prompt, enabled, created_at, updated_at"
+	"announce_prompt, whisper_prompt, agent_display_queue, enabled, " \
+	"created_at, updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -242,6 +243,8 @@ static const struct crud_col queue_cols[] = {
 	{"vip_priority", C_INT, false, 0, 100, "10", false, false},
 	{"announce_s", C_INT, false, 0, 600, "0", false, false},
 	{"announce_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
+	{"whisper_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
+	{"agent_display_queue", C_BOOL, false, 0, 0, "false", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -332,6 +335,9 @@ static int check_queue_waiting(struct db *db, struct api_req *req,
 	if (!err)
 		err = check_prompt(db, req, "announce_prompt",
 				   json_object_get(row, "announce_prompt"));
+	if (!err)
+		err = check_prompt(db, req, "whisper_prompt",
+				   json_object_get(row, "whisper_prompt"));
 	if (!err && json_integer_value(json_object_get(row, "announce_s")) &&
 	    !json_array_size(json_object_get(row, "announce_prompt")))
 		err = api_fail(req, 400, "invalid_field", "field "

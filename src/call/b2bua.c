@@ -411,7 +411,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
-	call_bridge(call, b);
+	if (!queuecall_whisper(call, b))
+		call_bridge(call, b);
 	if (call->answer_ms) {
 		/* A transfer target answered: the transferee talks to it.
 		   From an IVR flow, the conversation starts now: the

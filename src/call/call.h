@@ -232,6 +232,9 @@ bool queuecall_dialled(struct call *call, const struct leg *leg);
    most max parts for call_prompt(); how many. */
 size_t queuecall_parts(const struct call *call, const json_t *prompt,
 		       struct prompt_part *parts, size_t max);
+/* The agent's leg answered: true when it hears the queue's whisper
+   first (the bridge comes at its end), false: bridge now. */
+bool queuecall_whisper(struct call *call, struct leg *agent);
 /* An announcement to a waiting caller ended (true: taken). */
 bool queuecall_played(struct call *call);
 void queuecall_ended(struct call *call);

@@ -28,6 +28,7 @@ struct queuewait {
 	struct tmr announce_tmr;   /* the queue's announcement */
 	struct tmr position_tmr;   /* position and estimated wait */
 	bool playing;              /* an announcement (the music stopped) */
+	struct leg *whispered;     /* the agent hearing the whisper */
 	bool position_due;         /* ... after the one playing */
 };
 
@@ -106,6 +107,21 @@ static void position_text(const struct call *call, unsigned pos, long ewt,
 			    *wait ? "分钟。" : "");
 }
 
+static struct queuewait *waitstate(struct call *call)
+{
+	struct queuewait *w = call->qwait;
+
+	if (w)
+		return w;
+	w = call->qwait = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->call = call;
+	tmr_init(&w->announce_tmr);
+	tmr_init(&w->position_tmr);
+	return w;
+}
+
 static void announce(struct queuewait *w, const struct prompt_part *parts,
 		     size_t n)
 {
@@ -170,6 +186,14 @@ bool queuecall_played(struct call *call)
 {
 	struct queuewait *w = call->qwait;
 
+	if (w && w->whispered) {             /* now they talk */
+		struct leg *agent = w->whispered;
+
+		w->whispered = NULL;
+		if (agent->state != LEG_ENDED)
+			call_bridge(call, agent);
+		return true;
+	}
 	if (!w || !w->playing)
 		return false;
 	w->playing = false;
@@ -215,10 +239,19 @@ static int host_ring(void *arg, const char *const *phones, size_t n,
 		     unsigned ring_s)
 {
 	struct call *call = arg;
+	const struct dir_queue *q = queue_of(call);
+	char name[sizeof(call->caller_name)];
 	unsigned rung = 0;
 
+	/* the agent's phone shows the caller (its From), or "queue:
+	   caller" when the queue says so */
+	str_ncpy(name, call->caller_name, sizeof(name));
+	if (q && q->agent_display_queue)
+		re_snprintf(call->caller_name, sizeof(call->caller_name),
+			    "%s: %s", q->name, *name ? name : call->caller);
 	for (size_t i = 0; i < n; i++)
 		rung += call_ring_number(call, phones[i]);
+	str_ncpy(call->caller_name, name, sizeof(call->caller_name));
 	if (!rung)
 		return EAGAIN;            /* no registered phone */
 	tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout, call);
@@ -241,14 +274,8 @@ static void host_wait(void *arg, const struct dir_queue *q)
 
 	call_prompt_stop(call);
 	moh_start_class(b2bua_moh(call->b2bua), call->a, q->moh_class_id);
-	if (!w && (q->announce_s || q->announce_position_s)) {
-		w = call->qwait = calloc(1, sizeof(*w));
-		if (!w)
-			return;
-		w->call = call;
-		tmr_init(&w->announce_tmr);
-		tmr_init(&w->position_tmr);
-	}
+	if (!w && (q->announce_s || q->announce_position_s))
+		w = waitstate(call);
 	if (!w)
 		return;
 	if (q->announce_s)
@@ -310,6 +337,28 @@ int queuecall_enter(struct call *call, const char *queue_id, int priority,
 	return err;
 }
 
+/* The agent answered: the queue's whisper is played to it while the
+   caller still hears the music; they are bridged at its end
+   (queuecall_played). false: no whisper, bridge now. */
+bool queuecall_whisper(struct call *call, struct leg *agent)
+{
+	const struct dir_queue *q = call->queue ? queue_of(call) : NULL;
+	struct prompt_part parts[8];
+	struct queuewait *w;
+	size_t n;
+
+	if (!q || !(n = queuecall_parts(call, q->whisper_prompt, parts, 8)) ||
+	    !(w = waitstate(call)))
+		return false;
+	quiet(call);
+	music(call);
+	if (call_prompt(call, agent, parts, n, 1, 0))
+		return false;
+	w->whispered = agent;
+	log_info("call", "call %s: whisper to %s", call->id, agent->endpoint);
+	return true;
+}
+
 /* A ringing agent's leg answered (`leg`), or every leg failed (NULL). */
 bool queuecall_dialled(struct call *call, const struct leg *leg)
 {
@@ -318,7 +367,7 @@ bool queuecall_dialled(struct call *call, const struct leg *leg)
 	if (!e)
 		return false;
 	tmr_cancel(&call->ring_tmr);
-	if (leg)
+	if (leg && !(call->qwait && call->qwait->whispered))
 		quiet(call);
 	acd_rang(e, leg != NULL, leg ? leg->endpoint : NULL);
 	return true;

@@ -234,7 +234,9 @@ struct dir_queue {
 	char vip_list_id[ID_LEN];   /* callers on it wait with vip_priority */
 	int vip_priority;
 	unsigned announce_s;        /* announce_prompt every ...; 0: never */
-	json_t *announce_prompt;    /* [{type: voice|text|tone, ...}] */
+	json_t *announce_prompt;    /* [{type: tts|voice|tone, ...}] */
+	json_t *whisper_prompt;     /* to the agent before the bridge */
+	bool agent_display_queue;   /* "queue: caller" on the agent's phone */
 	bool enabled;
 };
 

@@ -679,7 +679,8 @@ static const char *const m15_call_agent[] = {
 };
 
 /* What a caller lives through waiting in a queue (issue 6): caller
-   priority from a VIP list, periodic announcements. */
+   priority from a VIP list, periodic announcements; what the agent
+   hears and sees first (a whisper, the queue's name). */
 static const char *const m16_queue_waiting[] = {
 	"ALTER TABLE queues ADD COLUMN vip_list_id TEXT"
 	" REFERENCES number_lists(id) ON DELETE SET NULL",
@@ -687,6 +688,10 @@ static const char *const m16_queue_waiting[] = {
 	"ALTER TABLE queues ADD COLUMN announce_s INTEGER NOT NULL DEFAULT 0",
 	"ALTER TABLE queues ADD COLUMN announce_prompt TEXT NOT NULL"
 	" DEFAULT '[]'",
+	"ALTER TABLE queues ADD COLUMN whisper_prompt TEXT NOT NULL"
+	" DEFAULT '[]'",
+	"ALTER TABLE queues ADD COLUMN agent_display_queue INTEGER NOT NULL"
+	" DEFAULT 0",
 	NULL
 };
 

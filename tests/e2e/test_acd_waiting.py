@@ -195,16 +195,18 @@ def test_an_ivr_set_priority_goes_ahead(daemon, admin, tmp_path):
 
 # ------------------------------------------------------------ announcements
 
-def timeline(path, music_hz, other_hz, step=0.5):
+def timeline(path, music_hz, other_hz, step=0.5, **more):
     """What the WAV holds every `step` seconds: 'm' the music, 'a' the
-    other tone, '.' neither (speech, silence); runs folded ("m.am")."""
+    other tone, a key of `more` (label=hz) for its tone, '.' none of them
+    (speech, silence); runs folded ("m.am")."""
     with wave.open(str(path)) as w:
         seconds = w.getnframes() / w.getframerate()
+    labels = {"m": music_hz, "a": other_hz, **more}
     out = ""
     t = 0.0
     while t + step <= seconds:
-        p = power_between(path, (music_hz, other_hz), t, t + step)
-        c = "m" if p[music_hz] > 0.2 else "a" if p[other_hz] > 0.2 else "."
+        p = power_between(path, tuple(labels.values()), t, t + step)
+        c = next((k for k, hz in labels.items() if p[hz] > 0.2), ".")
         if not out or out[-1] != c:
             out += c
         t += step
@@ -255,3 +257,62 @@ def test_position_and_estimated_wait_are_announced(daemon, admin, tmp_path):
     assert int(said[0].split("estimated wait ")[1].split()[0]) in (2, 3, 4), said
     # the speech (at 8 s, ~4 s long) broke the music, which came back
     assert seen == "m.m", seen
+
+
+# ------------------------------------------------------ what the agent gets
+
+def test_the_agent_hears_the_whisper_before_the_caller(daemon, admin, tmp_path):
+    from test_calls import wait_registered
+    music, whisper = moh_class(admin, 600), voice(admin, 1000, seconds=1.5)
+    phone_no = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": phone_no}), 200)["items"][0]
+    a = expect(admin.post("/api/v1/agents", json={"agent_no": agent_no(), "name": uniq("ag-"),
+                                                  "extension_id": ext["id"],
+                                                  "wrap_up_s": 0}), 201)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "moh_class_id": music["id"],
+        "whisper_prompt": [{"type": "voice", "id": whisper["id"]}],
+        "members": [{"agent_id": a["id"]}]}), 201)
+    phone = Baresip(tmp_path, "agent", phone_no, PASSWORD, DOMAIN, daemon.sip_port,
+                    tone_hz=1200).start(seconds=12)
+    try:
+        assert wait_registered(admin, phone_no)
+        login(admin, a)
+        caller_heard = heard(tmp_path, daemon, admin, number, 7)
+    finally:
+        phone.stop()
+    agent_heard = timeline(phone.received_audio(), 600, 1000, c=440)
+    # the agent: the whisper, then the caller; never the music
+    assert agent_heard.replace(".", "") == "ac", agent_heard
+    # the caller: the music (also while the agent hears the whisper), then
+    # the agent; never the whisper
+    assert timeline(caller_heard, 600, 1000, g=1200).replace(".", "") == "mg"
+
+
+def test_the_agents_phone_shows_the_queue_and_the_callers_number(daemon, admin, tmp_path):
+    from peers import Sipp, _recv, _respond, _scenario, write_scenario
+    from test_calls import register_with_sipp
+    phone_no = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": phone_no}), 200)["items"][0]
+    a = expect(admin.post("/api/v1/agents", json={"agent_no": agent_no(), "name": uniq("ag-"),
+                                                  "extension_id": ext["id"]}), 201)
+    number, name = queue_number(), uniq("Sales")
+    expect(admin.post(QUEUES, json={"name": name, "number": number,
+                                    "agent_display_queue": True,
+                                    "members": [{"agent_id": a["id"]}]}), 201)
+    customer = new_extension(admin)
+    regexp = f"From: *&quot;{name}: [^&quot;]*&quot; *&lt;sip:{customer}@"
+    check = ('  <recv request="INVITE">\n    <action>\n      <ereg regexp="%s" search_in="msg"'
+             ' check_it="true" assign_to="f"/>\n    </action>\n  </recv>\n' % regexp)
+    scenario = _scenario("uas from check", check,
+                         _respond("200 OK", True, True, sdp=True, headers=["X-Checked: [$f]"]),
+                         _recv("ACK"), _recv("BYE"), _respond("200 OK"))
+    port = register_with_sipp(tmp_path, daemon, phone_no)
+    phone = Sipp(tmp_path, write_scenario(tmp_path, "fromcheck", scenario), daemon.sip_port,
+                 port=port).start()
+    login(admin, a)
+    c = caller(tmp_path, daemon, customer, number, 1500, "customer")
+    assert c.wait(20) == 0, c.errors()
+    assert phone.wait(20) == 0, phone.errors()
+    assert call_record(admin, customer)["answered_by"] == phone_no
