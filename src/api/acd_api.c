@@ -219,8 +219,8 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 	"priority, ring_timeout_s, retry_delay_s, max_waiting, max_wait_s, " \
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
 	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
-	"announce_prompt, whisper_prompt, agent_display_queue, enabled, " \
-	"created_at, updated_at"
+	"announce_prompt, whisper_prompt, agent_display_queue, overflow, " \
+	"enabled, created_at, updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -245,6 +245,7 @@ static const struct crud_col queue_cols[] = {
 	{"announce_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"whisper_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"agent_display_queue", C_BOOL, false, 0, 0, "false", false, false},
+	{"overflow", C_OBJECT, false, 0, 0, "{}", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -325,6 +326,86 @@ static int check_vip_list(struct db *db, struct api_req *req, const char *id)
 	return err;
 }
 
+static bool exists(struct db *db, const char *sql, json_t *params)
+{
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, sql, params);
+
+	json_decref(row);
+	return err == 0;
+}
+
+/* One overflow destination: {"type": queue|ivr|voicemail|external|hangup,
+   "target": a queue (not this one), a published IVR flow, a voicemail
+   box's number, an outside number; "prompt": hangup only}. */
+static int check_destination(struct db *db, struct api_req *req,
+			     const char *reason, const json_t *d)
+{
+	static const char *const types[] = {"queue", "ivr", "voicemail",
+					    "external", "hangup", NULL};
+	const char *type = json_string_value(json_object_get(d, "type"));
+	const char *target = json_string_value(json_object_get(d, "target"));
+	const char *tenant = req->who.tenant_id;
+	const char *sql = NULL;
+
+	if (!json_is_object(d) || !crud_in_set(types, type))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: type must be queue, ivr, voicemail, "
+				"external or hangup", reason);
+	if (json_object_get(d, "prompt") && strcmp(type, "hangup"))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: a prompt only with hangup", reason);
+	if (!strcmp(type, "hangup"))
+		return check_prompt(db, req, "overflow", json_object_get(
+					    d, "prompt"));
+	if (!target || !*target)
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: %s needs a target", reason, type);
+	if (!strcmp(type, "queue") && req->id && !strcmp(target, req->id))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: not to the queue itself", reason);
+	if (!strcmp(type, "external"))
+		return crud_number_valid(target, false) ? 0 : api_fail(
+			req, 400, "invalid_field", "field 'overflow': %s: "
+			"'%s' is not a number", reason, target);
+	if (!strcmp(type, "queue"))
+		sql = "SELECT id FROM queues WHERE tenant_id = ? AND id = ?";
+	else if (!strcmp(type, "ivr"))
+		sql = "SELECT id FROM ivr_flows WHERE tenant_id = ? AND id = ? "
+		      "AND published_version_id IS NOT NULL";
+	else
+		sql = "SELECT b.id FROM voicemail_boxes b LEFT JOIN extensions "
+		      "e ON e.id = b.extension_id WHERE b.tenant_id = ? AND "
+		      "COALESCE(e.number, b.number) = ?";
+	if (!exists(db, sql, json_pack("[ss]", tenant, target)))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: no %s '%s'", reason, !strcmp(type, "ivr")
+				? "published IVR flow" : !strcmp(type, "queue")
+				? "queue" : "voicemail box", target);
+	return 0;
+}
+
+static int check_overflow(struct db *db, struct api_req *req,
+			  const json_t *overflow)
+{
+	static const char *const reasons[] = {"no_agent", "full", "timeout",
+					      NULL};
+	const char *reason;
+	const json_t *d;
+	int err = 0;
+
+	json_object_foreach((json_t *)overflow, reason, d) {
+		if (!crud_in_set(reasons, reason))
+			return api_fail(req, 400, "invalid_field", "field "
+					"'overflow': '%s' is not no_agent, full"
+					" or timeout", reason);
+		err = check_destination(db, req, reason, d);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int check_queue_waiting(struct db *db, struct api_req *req,
 			       json_t *row)
 {
@@ -338,6 +419,8 @@ static int check_queue_waiting(struct db *db, struct api_req *req,
 	if (!err)
 		err = check_prompt(db, req, "whisper_prompt",
 				   json_object_get(row, "whisper_prompt"));
+	if (!err)
+		err = check_overflow(db, req, json_object_get(row, "overflow"));
 	if (!err && json_integer_value(json_object_get(row, "announce_s")) &&
 	    !json_array_size(json_object_get(row, "announce_prompt")))
 		err = api_fail(req, 400, "invalid_field", "field "
@@ -411,6 +494,10 @@ static int queue_pre_delete(struct db *db, struct api_req *req)
 				     "f.published_version_id WHERE f.tenant_id"
 				     " = ? AND v.graph LIKE ?",
 				     "the published version of IVR flow");
+	if (!err)
+		err = crud_refuse_if_used(db, req, "SELECT name FROM queues WHERE"
+				     " tenant_id = ? AND overflow LIKE ?",
+				     "the overflow of queue");
 	return err;
 }
 

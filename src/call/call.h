@@ -211,6 +211,11 @@ int  ivrcall_enter(struct call *call, const struct dir_ivr_flow *flow);
 bool ivrcall_key(struct call *call, char digit);      /* true: taken */
 bool ivrcall_played(struct call *call);               /* true: taken */
 bool ivrcall_dialled(struct call *call, bool answered, uint16_t code);
+/* Rings an outside number through the tenant's outbound routes (any
+   route, international permission) with this caller ID ("": as routed).
+   EACCES: no route takes it; EAGAIN: no trunk could be tried. */
+int  call_dial_external(struct call *call, const char *number,
+			const char *caller_id);
 /* An extension dialled a flow's number: true when it was one. */
 bool ivrcall_dial(struct b2bua *b, const struct sip_msg *msg,
 		  const struct dir_extension *from);

@@ -88,12 +88,12 @@ static int host_dial_extension(void *arg, const char *number,
 }
 
 /* Out through the tenant's outbound routes, as the tenant itself: any
-   route the number matches (international permission), with the caller
-   ID the node chose. */
-static int host_dial_external(void *arg, const char *number,
-			      const char *caller_id, unsigned ring_s)
+   route the number matches (international permission), with this caller
+   ID ("": as routed). The call's first trunk is rung; EACCES: no route
+   takes the number, EAGAIN: no trunk could be tried. */
+int call_dial_external(struct call *call, const char *number,
+		       const char *caller_id)
 {
-	struct call *call = call_of(arg);
 	struct dir_extension as = {.dial_permission = DIAL_INTERNATIONAL,
 				   .enabled = true};
 	struct outbound_decision *dec = calloc(1, sizeof(*dec));
@@ -103,7 +103,7 @@ static int host_dial_external(void *arg, const char *number,
 	if (!dec || route_outbound(b2bua_deps(call->b2bua)->dir, &as, number,
 				   now_ms(), dec) || dec->refusal.code) {
 		if (dec && dec->refusal.code)
-			log_info("call", "call %s: IVR cannot call %s: %s",
+			log_info("call", "call %s: cannot call %s: %s",
 				 call->id, number, dec->refusal.end_status);
 		free(dec);
 		return EACCES;
@@ -116,8 +116,19 @@ static int host_dial_external(void *arg, const char *number,
 	free(call->out);
 	call->out = dec;
 	call->next_trunk = 0;
-	if (call_dial_next_trunk(call))
-		return EAGAIN;
+	return call_dial_next_trunk(call) ? EAGAIN : 0;
+}
+
+/* The IVR's transfer to an outside number, with the caller ID the node
+   chose. */
+static int host_dial_external(void *arg, const char *number,
+			      const char *caller_id, unsigned ring_s)
+{
+	struct call *call = call_of(arg);
+	int err = call_dial_external(call, number, caller_id);
+
+	if (err)
+		return err;
 	tmr_start(&call->ring_tmr, ring_s * 1000ULL, ring_timeout, call);
 	return 0;
 }

@@ -22,6 +22,10 @@
 #include "../media/say.h"
 #include "../sip/directory.h"
 
+/* The overflow exits a call may take, one after another: a bound on
+   queues overflowing into each other. */
+enum { QUEUE_OVERFLOW_MAX = 3 };
+
 /* A waiting caller's announcements. */
 struct queuewait {
 	struct call *call;
@@ -29,6 +33,7 @@ struct queuewait {
 	struct tmr position_tmr;   /* position and estimated wait */
 	bool playing;              /* an announcement (the music stopped) */
 	struct leg *whispered;     /* the agent hearing the whisper */
+	unsigned overflows;        /* queue exits taken (QUEUE_OVERFLOW_MAX) */
 	bool position_due;         /* ... after the one playing */
 };
 
@@ -396,11 +401,10 @@ void queuecall_ended(struct call *call)
 }
 
 /* A route or a dialled number sent the call straight to a queue: when it
-   cannot wait there, it ends saying why. */
-static void end_on_overflow(struct call *call, const char *outcome)
+   cannot wait there and the queue has no overflow for the reason, it ends
+   saying why. */
+static void end_for(struct call *call, const char *outcome)
 {
-	if (!strcmp(outcome, "answered"))
-		return;
 	if (!strcmp(outcome, "timeout"))
 		call_end(call, "queue_timeout", "system", 0, NULL);
 	else if (!strcmp(outcome, "full"))
@@ -409,18 +413,107 @@ static void end_on_overflow(struct call *call, const char *outcome)
 		call_end(call, "no_agent", "system", 480, "No Agent");
 }
 
+static void overflow(struct call *call, const char *outcome);
+
+/* Hang up with the destination's prompt (if any) played first. */
+static void hang_up(struct call *call, const json_t *dest,
+		    const char *outcome)
+{
+	struct prompt_part parts[8];
+	size_t n = queuecall_parts(call, json_object_get(dest, "prompt"),
+				   parts, 8);
+
+	call->end_after_play = !strcmp(outcome, "timeout") ? "queue_timeout"
+			       : !strcmp(outcome, "full") ? "queue_full"
+			       : "no_agent";
+	if (!n || call_prompt(call, call->a, parts, n, 1, 0)) {
+		end_for(call, outcome);
+		return;
+	}
+	call->hang_up_after_play = true;
+}
+
+/* Sends the call to the overflow destination; false: it could not go. */
+static bool send_to(struct call *call, const json_t *dest,
+		    const char *outcome)
+{
+	struct directory *dir = b2bua_deps(call->b2bua)->dir;
+	const char *type = json_string_value(json_object_get(dest, "type"));
+	const char *target = json_string_value(json_object_get(dest,
+							       "target"));
+	const struct dir_ivr_flow *flow;
+	const char *next = NULL;
+
+	if (!type)
+		return false;
+	if (!strcmp(type, "hangup")) {
+		hang_up(call, dest, outcome);
+		return true;
+	}
+	if (!target)
+		return false;
+	if (!strcmp(type, "queue")) {
+		if (queuecall_enter(call, target, -1, overflow, &next))
+			return false;
+		if (next)
+			overflow(call, next);
+		return true;
+	}
+	if (!strcmp(type, "ivr")) {
+		flow = directory_ivr_flow(dir, call->tenant_id, target);
+		return flow && !ivrcall_enter(call, flow);
+	}
+	if (!strcmp(type, "voicemail"))
+		return voicemail_take(call, target);
+	if (!strcmp(type, "external") &&
+	    !call_dial_external(call, target, "")) {
+		call_start_ring_timer(call);
+		return true;
+	}
+	return false;
+}
+
+/* The call left its queue unanswered (or could not wait): the queue's
+   overflow destination for the reason, else the end. */
+static void overflow(struct call *call, const char *outcome)
+{
+	const struct dir_queue *q = queue_of(call);
+	const json_t *dest = q ? json_object_get(q->overflow, outcome) : NULL;
+	struct queuewait *w;
+
+	if (!strcmp(outcome, "answered"))
+		return;
+	if (!dest) {
+		end_for(call, outcome);
+		return;
+	}
+	w = waitstate(call);
+	if (!w || w->overflows >= QUEUE_OVERFLOW_MAX) {
+		log_info("call", "call %s: queue %s: %s, no more overflows",
+			 call->id, q->name, outcome);
+		end_for(call, outcome);
+		return;
+	}
+	w->overflows++;
+	log_info("call", "call %s: queue %s: %s, overflows to %s %s",
+		 call->id, q->name, outcome,
+		 json_string_value(json_object_get(dest, "type")),
+		 json_string_value(json_object_get(dest, "target")));
+	if (!send_to(call, dest, outcome))
+		end_for(call, outcome);
+}
+
 void queuecall_direct(struct call *call, const char *queue_id)
 {
 	const char *outcome = NULL;
-	int err = queuecall_enter(call, queue_id, -1, end_on_overflow,
-				  &outcome);
+	int err = queuecall_enter(call, queue_id, -1, overflow, &outcome);
 
 	if (err)
 		call_end(call, err == ENOENT ? "unavailable" : "system_error",
 			 "system", err == ENOENT ? 480 : 500,
 			 err == ENOENT ? "No Such Queue" : "Queue Error");
 	else if (outcome)
-		end_on_overflow(call, outcome);
+		overflow(call, outcome);
 }
 
 bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,

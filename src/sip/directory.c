@@ -131,6 +131,7 @@ static void data_free(struct dir_data *d)
 		json_decref(d->queues[i].skills);
 		json_decref(d->queues[i].announce_prompt);
 		json_decref(d->queues[i].whisper_prompt);
+		json_decref(d->queues[i].overflow);
 	}
 	free(d->queues);
 	free(d->by_id);
@@ -1023,6 +1024,11 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	q->skills = parse_array(row, "skills");
 	q->announce_prompt = parse_array(row, "announce_prompt");
 	q->whisper_prompt = parse_array(row, "whisper_prompt");
+	q->overflow = parse_json(row, "overflow");
+	if (!json_is_object(q->overflow)) {
+		json_decref(q->overflow);
+		q->overflow = json_object();
+	}
 	q->agent_display_queue = row_int(row, "agent_display_queue");
 	q->vip_priority = (int)row_int(row, "vip_priority");
 	q->announce_s = (unsigned)row_int(row, "announce_s");

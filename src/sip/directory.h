@@ -237,6 +237,8 @@ struct dir_queue {
 	json_t *announce_prompt;    /* [{type: tts|voice|tone, ...}] */
 	json_t *whisper_prompt;     /* to the agent before the bridge */
 	bool agent_display_queue;   /* "queue: caller" on the agent's phone */
+	json_t *overflow;           /* {no_agent|full|timeout: {type, target,
+				       prompt}} for calls sent straight */
 	bool enabled;
 };
 

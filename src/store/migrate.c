@@ -680,7 +680,8 @@ static const char *const m15_call_agent[] = {
 
 /* What a caller lives through waiting in a queue (issue 6): caller
    priority from a VIP list, periodic announcements; what the agent
-   hears and sees first (a whisper, the queue's name). */
+   hears and sees first (a whisper, the queue's name); where a call that
+   reached the queue directly goes when the queue gives up. */
 static const char *const m16_queue_waiting[] = {
 	"ALTER TABLE queues ADD COLUMN vip_list_id TEXT"
 	" REFERENCES number_lists(id) ON DELETE SET NULL",
@@ -692,6 +693,7 @@ static const char *const m16_queue_waiting[] = {
 	" DEFAULT '[]'",
 	"ALTER TABLE queues ADD COLUMN agent_display_queue INTEGER NOT NULL"
 	" DEFAULT 0",
+	"ALTER TABLE queues ADD COLUMN overflow TEXT NOT NULL DEFAULT '{}'",
 	NULL
 };
 

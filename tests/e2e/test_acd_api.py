@@ -160,6 +160,47 @@ def test_queue_waiting_fields_and_refusals(admin, client, operator):
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
 
+def test_queue_overflow_destinations_and_refusals(admin):
+    from test_ivr_calls import publish, start, node
+    other = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    flow, _, _ = publish(admin, [start("e"), node("e", "counter", {"next": None}, name="e")])
+    draft = expect(admin.post("/api/v1/ivr-flows", json={"name": uniq("f-")}), 201)
+    box_no = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": box_no}), 200)["items"][0]
+    expect(admin.post("/api/v1/voicemail-boxes", json={"extension_id": ext["id"]}), 201)
+    good = {"no_agent": {"type": "queue", "target": other["id"]},
+            "full": {"type": "voicemail", "target": box_no},
+            "timeout": {"type": "hangup", "prompt": [{"type": "tts", "text": "sorry"}]}}
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "overflow": good}), 201)
+    assert q["overflow"] == good and other["overflow"] == {}
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": {
+        "timeout": {"type": "ivr", "target": flow["id"]},
+        "full": {"type": "external", "target": "+8613800000000"}}}), 200)
+    for overflow, text in [
+            ({"busy": {"type": "hangup"}}, "not no_agent, full or timeout"),
+            ({"full": {"type": "fax"}}, "type must be"),
+            ({"full": "hangup"}, "type must be"),
+            ({"full": {"type": "queue"}}, "needs a target"),
+            ({"full": {"type": "queue", "target": q["id"]}}, "not to the queue itself"),
+            ({"full": {"type": "queue", "target": str(uuid.uuid4())}}, "no queue"),
+            ({"full": {"type": "ivr", "target": draft["id"]}}, "no published IVR flow"),
+            ({"full": {"type": "voicemail", "target": "99999999"}}, "no voicemail box"),
+            ({"full": {"type": "external", "target": "12ab"}}, "not a number"),
+            ({"full": {"type": "queue", "target": other["id"], "prompt": []}},
+             "only with hangup"),
+            ({"full": {"type": "hangup", "prompt": [{"type": "tone", "name": "x"}]}},
+             "no tone")]:
+        assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": overflow}), 400,
+                     "invalid_field", text)
+    assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": []}), 400,
+                 "invalid_field", "overflow")
+    # a queue another overflows to is in use
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": good}), 200)
+    assert_error(admin.delete(f"{QUEUES}/{other['id']}"), 409, "in_use", q["name"])
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+    expect(admin.delete(f"{QUEUES}/{other['id']}"), 204)
+
+
 def _wav():
     from test_voices import wav_bytes
     return wav_bytes(rate=16000, channels=1, seconds=0.3)

@@ -316,3 +316,95 @@ def test_the_agents_phone_shows_the_queue_and_the_callers_number(daemon, admin, 
     assert c.wait(20) == 0, c.errors()
     assert phone.wait(20) == 0, phone.errors()
     assert call_record(admin, customer)["answered_by"] == phone_no
+
+
+# ----------------------------------------------------------------- overflow
+
+def nobody_queue(admin, **kw):
+    """A queue nobody serves (its only member never logs in)."""
+    a = expect(admin.post("/api/v1/agents", json={"agent_no": agent_no(), "name": "away"}), 201)
+    return expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": queue_number(),
+                                           "members": [{"agent_id": a["id"]}], **kw}), 201)
+
+
+def test_no_agent_overflows_to_another_queue(daemon, admin, tmp_path):
+    a, phone_no, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    served = expect(admin.post(QUEUES, json={"name": uniq("q-"),
+                                             "members": [{"agent_id": a["id"]}]}), 201)
+    q = nobody_queue(admin, overflow={"no_agent": {"type": "queue", "target": served["id"]}})
+    login(admin, a)
+    ext = new_extension(admin)
+    c = caller(tmp_path, daemon, ext, q["number"], 1500, "customer")
+    assert c.wait(20) == 0 and phone.wait(20) == 0, phone.errors()
+    rec = call_record(admin, ext)
+    assert rec["answered_by"] == phone_no and rec["queue_id"] == served["id"]
+
+
+def test_max_wait_overflows_to_an_ivr_flow(daemon, admin, tmp_path):
+    from test_ivr_calls import keys_call, node, path, publish, start
+    flow, _, _ = publish(admin, [start("late"), node("late", "counter", {"next": None},
+                                                     name="too late")])
+    a, _ = busy_agent(admin, tmp_path, daemon)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "max_wait_s": 5, "ring_timeout_s": 5,
+        "members": [{"agent_id": a["id"]}],
+        "overflow": {"timeout": {"type": "ivr", "target": flow["id"]}}}), 201)
+    ext = new_extension(admin)
+    keys_call(tmp_path, daemon, ext, number, [])        # the flow ends the call
+    rec = call_record(admin, ext)
+    assert [n for n, _, _ in path(rec)] == ["start", "late"], rec["ivr_path"]
+    assert rec["ivr_path"][0]["entered_at"] - rec["answer_at"] >= 5000
+
+
+def test_full_overflows_to_a_voicemail_box(daemon, admin, tmp_path):
+    from test_voicemail_calls import BOXES, messages
+    box_ext = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": box_ext}), 200)["items"][0]
+    box = expect(admin.post(BOXES, json={"extension_id": ext["id"]}), 201)
+    a, _ = busy_agent(admin, tmp_path, daemon)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "max_waiting": 1, "max_wait_s": 12,
+        "ring_timeout_s": 5, "members": [{"agent_id": a["id"]}],
+        "overflow": {"full": {"type": "voicemail", "target": box_ext}}}), 201)
+    waiting = caller(tmp_path, daemon, new_extension(admin), number, 9000, "waiting")
+    time.sleep(1.0)
+    heard(tmp_path, daemon, admin, number, 8, name="second")    # 440 Hz into the box
+    assert waiting.wait(20) == 0, waiting.errors()
+    items = messages(admin, box["id"])
+    assert len(items) == 1 and items[0]["duration_ms"] > 1000, items
+
+
+def test_hang_up_with_a_prompt(daemon, admin, tmp_path):
+    sorry = voice(admin, 1000, seconds=1.5)
+    q = nobody_queue(admin, overflow={"no_agent": {
+        "type": "hangup", "prompt": [{"type": "voice", "id": sorry["id"]}]}})
+    ext = new_extension(admin)
+    caller_ = Baresip(tmp_path, "caller", ext, PASSWORD, DOMAIN, daemon.sip_port, tone_hz=440)
+    try:
+        caller_.start([f"/dial sip:{q['number']}@{DOMAIN}"], seconds=8)
+        assert caller_.wait_for("terminated", 10), caller_.output()[-2000:]
+    finally:
+        caller_.stop()
+    assert tone_power(caller_.received_audio(), (1000, 440))[1000] > 0.2
+    rec = call_record(admin, ext)
+    assert rec["end_status"] == "no_agent"
+    assert rec["end_at"] - rec["answer_at"] >= 1400
+
+
+def test_overflows_between_queues_are_bounded(daemon, admin, tmp_path):
+    from test_ivr_calls import keys_call
+    one, two = nobody_queue(admin), nobody_queue(admin)
+    expect(admin.patch(f"{QUEUES}/{one['id']}", json={
+        "overflow": {"no_agent": {"type": "queue", "target": two["id"]}}}), 200)
+    expect(admin.patch(f"{QUEUES}/{two['id']}", json={
+        "overflow": {"no_agent": {"type": "queue", "target": one["id"]}}}), 200)
+    log = len(daemon.stderr_path.read_text())
+    ext = new_extension(admin)
+    keys_call(tmp_path, daemon, ext, one["number"], [])   # ended by hotlined
+    rec = call_record(admin, ext)
+    assert rec["end_status"] == "no_agent"
+    lines = [x for x in daemon.stderr_path.read_text()[log:].splitlines() if rec["id"] in x]
+    assert sum("overflows to queue" in x for x in lines) == 3, lines
+    assert any("no more overflows" in x for x in lines), lines
