@@ -220,7 +220,8 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
 	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
 	"announce_prompt, whisper_prompt, agent_display_queue, overflow, " \
-	"enabled, created_at, updated_at"
+	"leave_key, leave_to, leave_box, leave_prompt, enabled, created_at, " \
+	"updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -246,6 +247,10 @@ static const struct crud_col queue_cols[] = {
 	{"whisper_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"agent_display_queue", C_BOOL, false, 0, 0, "false", false, false},
 	{"overflow", C_OBJECT, false, 0, 0, "{}", false, false},
+	{"leave_key", C_TEXT, false, 0, 1, "\"\"", false, false},
+	{"leave_to", C_TEXT, false, 0, 9, "\"\"", false, false},
+	{"leave_box", C_TEXT, false, 0, 16, "\"\"", false, false},
+	{"leave_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -326,6 +331,11 @@ static int check_vip_list(struct db *db, struct api_req *req, const char *id)
 	return err;
 }
 
+static const char *const voicemail_box_sql =
+	"SELECT b.id FROM voicemail_boxes b LEFT JOIN extensions e ON e.id = "
+	"b.extension_id WHERE b.tenant_id = ? AND COALESCE(e.number, b.number)"
+	" = ?";
+
 static bool exists(struct db *db, const char *sql, json_t *params)
 {
 	json_t *row = NULL;
@@ -374,9 +384,7 @@ static int check_destination(struct db *db, struct api_req *req,
 		sql = "SELECT id FROM ivr_flows WHERE tenant_id = ? AND id = ? "
 		      "AND published_version_id IS NOT NULL";
 	else
-		sql = "SELECT b.id FROM voicemail_boxes b LEFT JOIN extensions "
-		      "e ON e.id = b.extension_id WHERE b.tenant_id = ? AND "
-		      "COALESCE(e.number, b.number) = ?";
+		sql = voicemail_box_sql;
 	if (!exists(db, sql, json_pack("[ss]", tenant, target)))
 		return api_fail(req, 400, "invalid_field", "field 'overflow': "
 				"%s: no %s '%s'", reason, !strcmp(type, "ivr")
@@ -406,6 +414,36 @@ static int check_overflow(struct db *db, struct api_req *req,
 	return 0;
 }
 
+/* The key to leave the queue: to a voicemail box or a callback request. */
+static int check_leave(struct db *db, struct api_req *req, json_t *row)
+{
+	static const char *const tos[] = {"", "voicemail", "callback", NULL};
+	const char *key = json_string_value(json_object_get(row, "leave_key"));
+	const char *to = json_string_value(json_object_get(row, "leave_to"));
+	const char *box = json_string_value(json_object_get(row, "leave_box"));
+
+	if (*key && !strchr("0123456789*#", *key))
+		return api_fail(req, 400, "invalid_field", "field 'leave_key':"
+				" one of 0-9, * and #, or empty for none");
+	if (!crud_in_set(tos, to))
+		return api_fail(req, 400, "invalid_field", "field 'leave_to': "
+				"voicemail, callback, or empty for none");
+	if (!*key != !*to)
+		return api_fail(req, 400, "invalid_field", "field '%s': "
+				"leave_key and leave_to go together",
+				*key ? "leave_to" : "leave_key");
+	if (strcmp(to, "voicemail"))
+		return 0;
+	if (!*box)
+		return api_fail(req, 400, "invalid_field", "field 'leave_box': "
+				"leaving for voicemail needs a box's number");
+	if (!exists(db, voicemail_box_sql, json_pack("[ss]",
+						     req->who.tenant_id, box)))
+		return api_fail(req, 400, "invalid_field", "field 'leave_box': "
+				"no voicemail box '%s'", box);
+	return 0;
+}
+
 static int check_queue_waiting(struct db *db, struct api_req *req,
 			       json_t *row)
 {
@@ -421,6 +459,11 @@ static int check_queue_waiting(struct db *db, struct api_req *req,
 				   json_object_get(row, "whisper_prompt"));
 	if (!err)
 		err = check_overflow(db, req, json_object_get(row, "overflow"));
+	if (!err)
+		err = check_leave(db, req, row);
+	if (!err)
+		err = check_prompt(db, req, "leave_prompt",
+				   json_object_get(row, "leave_prompt"));
 	if (!err && json_integer_value(json_object_get(row, "announce_s")) &&
 	    !json_array_size(json_object_get(row, "announce_prompt")))
 		err = api_fail(req, 400, "invalid_field", "field "
@@ -520,6 +563,74 @@ static const struct list_spec queue_list = {
 };
 
 CRUD_HANDLERS(queues, queue_spec, queue_list)
+
+/* ---- callback requests (a caller who left a queue with its key) ---- */
+
+#define CALLBACK_SELECT "id, queue_id, call_id, caller, status, note, " \
+	"agent_id, created_at, updated_at"
+
+static const struct crud_col callback_cols[] = {
+	{"status", C_TEXT, false, 1, 16, NULL, false, false},
+	{"note", C_TEXT, false, 0, 500, NULL, false, false},
+	{"agent_id", C_TEXT_NULL, false, 0, 0, NULL, false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+
+static int check_callback(struct db *db, struct api_req *req, json_t *row,
+			  bool creating)
+{
+	static const char *const statuses[] = {"pending", "done", "failed",
+					       "cancelled", NULL};
+	const char *agent = json_string_value(json_object_get(row,
+							      "agent_id"));
+
+	(void)creating;
+	if (!crud_in_set(statuses, json_string_value(json_object_get(
+				 row, "status"))))
+		return api_fail(req, 400, "invalid_field", "field 'status': "
+				"pending, done, failed or cancelled");
+	return agent ? crud_check_ref(db, req, "agents", "agent_id", agent)
+		     : 0;
+}
+
+static const struct crud_spec callback_spec = {
+	"callback_requests", "callback request", NULL, CALLBACK_SELECT,
+	callback_cols, NULL, check_callback, NULL, NULL,
+};
+static const char *const callback_sortable[] = {"created_at", "updated_at",
+						NULL};
+static const char *const callback_text[] = {"caller", "note", NULL};
+static const struct list_filter callback_filters[] = {
+	{"status", "status", F_STRING, NULL},
+	{"queue_id", "queue_id", F_STRING, NULL},
+	{"agent_id", "agent_id", F_STRING, NULL},
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec callback_list = {
+	"callback_requests", CALLBACK_SELECT, callback_sortable, "created_at",
+	false, callback_text, callback_filters, false,
+};
+
+static void callbacks_fix_row(json_t *row)
+{
+	crud_fix(&callback_spec, row);
+}
+
+HANDLER(callbacks_list)
+{
+	return list_run(db, req, &callback_list, NULL, NULL,
+			callbacks_fix_row);
+}
+
+HANDLER(callbacks_get)
+{
+	return crud_get(db, req, &callback_spec);
+}
+
+HANDLER(callbacks_update)
+{
+	return crud_update(db, req, &callback_spec);
+}
 
 /* ---- the agent state log ---- */
 

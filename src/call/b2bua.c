@@ -169,7 +169,8 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 		  leg->endpoint);
 	if (voicemail_key(call, digit) || conference_key(call, digit))
 		return;
-	if (leg == call->a && ivrcall_key(call, digit))
+	if (leg == call->a && (queuecall_key(call, digit) ||
+			       ivrcall_key(call, digit)))
 		return;
 	transfer_key(leg, digit);
 }

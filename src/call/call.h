@@ -240,6 +240,8 @@ size_t queuecall_parts(const struct call *call, const json_t *prompt,
 /* The agent's leg answered: true when it hears the queue's whisper
    first (the bridge comes at its end), false: bridge now. */
 bool queuecall_whisper(struct call *call, struct leg *agent);
+/* A key of a waiting caller: the queue's leave key (true: taken). */
+bool queuecall_key(struct call *call, char digit);
 /* An announcement to a waiting caller ended (true: taken). */
 bool queuecall_played(struct call *call);
 void queuecall_ended(struct call *call);

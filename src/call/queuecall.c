@@ -18,9 +18,12 @@
 #include "call.h"
 #include "../acd/acd.h"
 #include "../core/log.h"
+#include "../core/ids.h"
+#include "../ivr/ivr.h"
 #include "../media/audiofile.h"
 #include "../media/say.h"
 #include "../sip/directory.h"
+#include "../store/store.h"
 
 /* The overflow exits a call may take, one after another: a bound on
    queues overflowing into each other. */
@@ -88,13 +91,18 @@ size_t queuecall_parts(const struct call *call, const json_t *prompt,
 
 /* "You are caller number 2; the estimated wait is about 3 minutes." in
    the language of the tenant's TTS voice. */
-static void position_text(const struct call *call, unsigned pos, long ewt,
-			  char *out, size_t size)
+static enum say_lang lang_of(const struct call *call)
 {
 	const struct dir_tenant *t = directory_tenant(
 		b2bua_deps(call->b2bua)->dir, call->tenant_id);
-	enum say_lang lang = t && !strncmp(t->tts_voice, "en", 2) ? SAY_EN
-								  : SAY_ZH;
+
+	return t && !strncmp(t->tts_voice, "en", 2) ? SAY_EN : SAY_ZH;
+}
+
+static void position_text(const struct call *call, unsigned pos, long ewt,
+			  char *out, size_t size)
+{
+	enum say_lang lang = lang_of(call);
 	char n[128] = "", wait[128] = "";
 	long minutes = ewt < 0 ? -1 : ewt <= 60 ? 1 : (ewt + 59) / 60;
 
@@ -138,6 +146,36 @@ static void announce(struct queuewait *w, const struct prompt_part *parts,
 		return;
 	}
 	w->playing = true;
+}
+
+/* How to leave, in the tenant's language (no leave_prompt of its own). */
+static void leave_text(const struct call *call, const struct dir_queue *q,
+		       char *out, size_t size)
+{
+	enum say_lang lang = lang_of(call);
+	char key[2] = {q->leave_key, '\0'}, said[32] = "";
+	bool vm = !strcmp(q->leave_to, "voicemail");
+
+	say_digits(said, sizeof(said), lang, key, false);
+	if (lang == SAY_EN)
+		re_snprintf(out, size, "To %s, press %s.", vm ? "leave a "
+			    "message" : "be called back", said);
+	else
+		re_snprintf(out, size, "如需%s，请按%s键。", vm ? "留言"
+			    : "回电", said);
+}
+
+static void announce_leave_key(struct queuewait *w, const struct dir_queue *q)
+{
+	struct prompt_part parts[8];
+	size_t n = queuecall_parts(w->call, q->leave_prompt, parts, 8);
+
+	if (!n) {
+		parts[0] = (struct prompt_part){.kind = PROMPT_TEXT};
+		leave_text(w->call, q, parts[0].text, sizeof(parts[0].text));
+		n = 1;
+	}
+	announce(w, parts, n);
 }
 
 static void announce_position(struct queuewait *w)
@@ -279,10 +317,12 @@ static void host_wait(void *arg, const struct dir_queue *q)
 
 	call_prompt_stop(call);
 	moh_start_class(b2bua_moh(call->b2bua), call->a, q->moh_class_id);
-	if (!w && (q->announce_s || q->announce_position_s))
+	if (!w && (q->announce_s || q->announce_position_s || q->leave_key))
 		w = waitstate(call);
 	if (!w)
 		return;
+	if (q->leave_key)
+		announce_leave_key(w, q);
 	if (q->announce_s)
 		tmr_start(&w->announce_tmr, q->announce_s * 1000ULL,
 			  announce_due, w);
@@ -340,6 +380,91 @@ int queuecall_enter(struct call *call, const char *queue_id, int priority,
 	if (!err && e)
 		call->queue = e;
 	return err;
+}
+
+/* ---- leaving the queue with its key ---- */
+
+struct callback_write {
+	char id[ID_LEN], tenant_id[ID_LEN], queue_id[ID_LEN], call_id[ID_LEN];
+	char caller[64];
+};
+
+static int callback_work(struct db *db, void *arg)
+{
+	struct callback_write *cw = arg;
+	json_int_t now = (json_int_t)now_ms();
+
+	return db_exec(db, "INSERT INTO callback_requests (id, tenant_id, "
+		       "queue_id, call_id, caller, created_at, updated_at) "
+		       "VALUES (?, ?, ?, ?, ?, ?, ?)", json_pack(
+			       "[sssssII]", cw->id, cw->tenant_id,
+			       cw->queue_id, cw->call_id, cw->caller, now,
+			       now));
+}
+
+static void callback_done(int err, void *arg)
+{
+	struct callback_write *cw = arg;
+
+	if (err)
+		log_error("call", "call %s: callback request not stored: %s",
+			  cw->call_id, strerror(err));
+	free(cw);
+}
+
+/* Stores the caller's callback request, says so and hangs up. */
+static void request_callback(struct call *call)
+{
+	struct callback_write *cw = calloc(1, sizeof(*cw));
+	struct prompt_part bye = {.kind = PROMPT_TEXT};
+
+	if (cw) {
+		id_new(cw->id);
+		str_ncpy(cw->tenant_id, call->tenant_id, sizeof(cw->tenant_id));
+		str_ncpy(cw->queue_id, call->queue_id, sizeof(cw->queue_id));
+		str_ncpy(cw->call_id, call->id, sizeof(cw->call_id));
+		str_ncpy(cw->caller, call->caller, sizeof(cw->caller));
+		if (store_submit(b2bua_store(call->b2bua), STORE_WRITE,
+				 callback_work, callback_done, cw)) {
+			free(cw);
+			cw = NULL;
+		}
+	}
+	if (!cw) {
+		call_end(call, "system_error", "system", 0, NULL);
+		return;
+	}
+	log_info("call", "call %s: callback requested from queue %s",
+		 call->id, call->queue_id);
+	str_ncpy(bye.text, lang_of(call) == SAY_EN ? "We will call you back. "
+		 "Goodbye." : "我们会尽快给您回电，再见。", sizeof(bye.text));
+	call->end_after_play = "callback";
+	if (call_prompt(call, call->a, &bye, 1, 1, 0))
+		call_end(call, "callback", "system", 0, NULL);
+	else
+		call->hang_up_after_play = true;
+}
+
+bool queuecall_key(struct call *call, char digit)
+{
+	const struct dir_queue *q = call->queue ? queue_of(call) : NULL;
+	struct acd_entry *e = call->queue;
+
+	if (!q || !q->leave_key || digit != q->leave_key)
+		return false;
+	log_info("call", "call %s leaves queue %s with key %c", call->id,
+		 q->name, digit);
+	call->queue = NULL;
+	quiet(call);
+	host_cancel(call);                 /* agents ringing for it stop */
+	acd_abandon(e);
+	if (call->ivr)
+		ivr_stop(call->ivr);       /* the flow is over for it */
+	if (!strcmp(q->leave_to, "callback"))
+		request_callback(call);
+	else if (!voicemail_take(call, q->leave_box))
+		call_end(call, "unavailable", "system", 0, NULL);
+	return true;
 }
 
 /* The agent answered: the queue's whisper is played to it while the

@@ -132,6 +132,7 @@ static void data_free(struct dir_data *d)
 		json_decref(d->queues[i].announce_prompt);
 		json_decref(d->queues[i].whisper_prompt);
 		json_decref(d->queues[i].overflow);
+		json_decref(d->queues[i].leave_prompt);
 	}
 	free(d->queues);
 	free(d->by_id);
@@ -1012,6 +1013,8 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 
 static void queue_from_row(struct dir_queue *q, json_t *row)
 {
+	char key[2];
+
 	copy_str(q->id, sizeof(q->id), row, "id");
 	copy_str(q->tenant_id, sizeof(q->tenant_id), row, "tenant_id");
 	copy_str(q->name, sizeof(q->name), row, "name");
@@ -1024,6 +1027,11 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	q->skills = parse_array(row, "skills");
 	q->announce_prompt = parse_array(row, "announce_prompt");
 	q->whisper_prompt = parse_array(row, "whisper_prompt");
+	q->leave_prompt = parse_array(row, "leave_prompt");
+	copy_str(q->leave_to, sizeof(q->leave_to), row, "leave_to");
+	copy_str(q->leave_box, sizeof(q->leave_box), row, "leave_box");
+	copy_str(key, sizeof(key), row, "leave_key");
+	q->leave_key = key[0];
 	q->overflow = parse_json(row, "overflow");
 	if (!json_is_object(q->overflow)) {
 		json_decref(q->overflow);

@@ -239,6 +239,10 @@ struct dir_queue {
 	bool agent_display_queue;   /* "queue: caller" on the agent's phone */
 	json_t *overflow;           /* {no_agent|full|timeout: {type, target,
 				       prompt}} for calls sent straight */
+	char leave_key;             /* the caller may leave: '\0' no */
+	char leave_to[10];          /* "voicemail" (leave_box) or "callback" */
+	char leave_box[17];
+	json_t *leave_prompt;       /* tells the key ([]: a spoken default) */
 	bool enabled;
 };
 

@@ -681,7 +681,8 @@ static const char *const m15_call_agent[] = {
 /* What a caller lives through waiting in a queue (issue 6): caller
    priority from a VIP list, periodic announcements; what the agent
    hears and sees first (a whisper, the queue's name); where a call that
-   reached the queue directly goes when the queue gives up. */
+   reached the queue directly goes when the queue gives up; a key to leave
+   the queue (for voicemail, or a callback request kept for agents). */
 static const char *const m16_queue_waiting[] = {
 	"ALTER TABLE queues ADD COLUMN vip_list_id TEXT"
 	" REFERENCES number_lists(id) ON DELETE SET NULL",
@@ -694,6 +695,24 @@ static const char *const m16_queue_waiting[] = {
 	"ALTER TABLE queues ADD COLUMN agent_display_queue INTEGER NOT NULL"
 	" DEFAULT 0",
 	"ALTER TABLE queues ADD COLUMN overflow TEXT NOT NULL DEFAULT '{}'",
+	"ALTER TABLE queues ADD COLUMN leave_key TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_to TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_box TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_prompt TEXT NOT NULL DEFAULT '[]'",
+
+	"CREATE TABLE callback_requests ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" queue_id TEXT REFERENCES queues(id) ON DELETE SET NULL,"
+	" call_id TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" note TEXT NOT NULL DEFAULT '',"
+	" agent_id TEXT REFERENCES agents(id) ON DELETE SET NULL,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	"CREATE INDEX callback_requests_status ON callback_requests"
+	"(tenant_id, status, created_at)",
 	NULL
 };
 

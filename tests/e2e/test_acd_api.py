@@ -201,6 +201,28 @@ def test_queue_overflow_destinations_and_refusals(admin):
     expect(admin.delete(f"{QUEUES}/{other['id']}"), 204)
 
 
+def test_queue_leave_key_refusals(admin):
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    assert (q["leave_key"], q["leave_to"], q["leave_box"], q["leave_prompt"]) == ("", "", "", [])
+    q = expect(admin.patch(f"{QUEUES}/{q['id']}", json={"leave_key": "*",
+                                                         "leave_to": "callback"}), 200)
+    assert (q["leave_key"], q["leave_to"]) == ("*", "callback")
+    for body, text in [({"leave_key": "a", "leave_to": "callback"}, "one of 0-9"),
+                       ({"leave_key": "12", "leave_to": "callback"}, "leave_key"),
+                       ({"leave_key": "1", "leave_to": "fax"}, "voicemail, callback"),
+                       ({"leave_key": "", "leave_to": "callback"}, "go together"),
+                       ({"leave_key": "1", "leave_to": ""}, "go together"),
+                       ({"leave_key": "1", "leave_to": "voicemail"}, "needs a box"),
+                       ({"leave_key": "1", "leave_to": "voicemail", "leave_box": "99999999"},
+                        "no voicemail box"),
+                       ({"leave_prompt": [{"type": "voice"}]}, "needs 'id'")]:
+        assert_error(admin.post(QUEUES, json={"name": uniq("q-"), **body}), 400,
+                     "invalid_field", text)
+    assert_error(admin.patch("/api/v1/callback-requests/" + str(uuid.uuid4()),
+                             json={"status": "done"}), 404, "not_found")
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
 def _wav():
     from test_voices import wav_bytes
     return wav_bytes(rate=16000, channels=1, seconds=0.3)

@@ -408,3 +408,72 @@ def test_overflows_between_queues_are_bounded(daemon, admin, tmp_path):
     lines = [x for x in daemon.stderr_path.read_text()[log:].splitlines() if rec["id"] in x]
     assert sum("overflows to queue" in x for x in lines) == 3, lines
     assert any("no more overflows" in x for x in lines), lines
+
+
+# -------------------------------------------------------- leaving with a key
+
+CALLBACKS = "/api/v1/callback-requests"
+
+
+def test_the_leave_key_is_announced_and_takes_the_caller_to_voicemail(daemon, admin, tmp_path):
+    from test_voicemail_calls import BOXES, messages
+    box_ext = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": box_ext}), 200)["items"][0]
+    box = expect(admin.post(BOXES, json={"extension_id": ext["id"]}), 201)
+    music, told = moh_class(admin, 600), voice(admin, 1000, seconds=1.0)
+    a, _ = busy_agent(admin, tmp_path, daemon)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "moh_class_id": music["id"],
+        "leave_key": "1", "leave_to": "voicemail", "leave_box": box_ext,
+        "leave_prompt": [{"type": "voice", "id": told["id"]}],
+        "members": [{"agent_id": a["id"]}]}), 201)
+    # first what it heard: the key told (1000 Hz), then the music
+    assert timeline(heard(tmp_path, daemon, admin, number, 4, name="listener"),
+                    600, 1000).replace(".", "") == "am"
+    ext_no = new_extension(admin)
+    leaver = Baresip(tmp_path, "leaver", ext_no, PASSWORD, DOMAIN, daemon.sip_port,
+                     tone_hz=440)
+    try:
+        leaver.start([f"/dial sip:{number}@{DOMAIN}"], seconds=20, ctrl=True)
+        assert leaver.wait_for("Call established", 10), leaver.output()[-2000:]
+        time.sleep(2)
+        leaver.command("sndcode", "1")
+        time.sleep(7)                       # the greeting, the beep, a message
+    finally:
+        leaver.stop()
+    items = messages(admin, box["id"])
+    assert len(items) == 1 and items[0]["caller"] == ext_no, items
+    assert expect(admin.get(f"{QUEUES}/live"), 200)["items"] == []
+
+
+def test_the_leave_key_stores_a_callback_request(daemon, admin, client, operator, tmp_path):
+    from e2e_helpers import assert_error, make_tenant
+    from test_ivr_calls import keys_call
+    a, _ = busy_agent(admin, tmp_path, daemon)
+    number = queue_number()
+    q = expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "leave_key": "#", "leave_to": "callback",
+        "members": [{"agent_id": a["id"]}]}), 201)
+    ext_no = new_extension(admin)
+    keys_call(tmp_path, daemon, ext_no, number, [(2000, "#")])   # hotlined hangs up
+    rec = call_record(admin, ext_no)
+    assert rec["end_status"] == "callback"
+    items = expect(admin.get(CALLBACKS, params={"queue_id": q["id"]}), 200)["items"]
+    assert [(i["caller"], i["status"], i["call_id"]) for i in items] == [
+        (ext_no, "pending", rec["id"])]
+    cb = items[0]
+    done = expect(admin.patch(f"{CALLBACKS}/{cb['id']}", json={
+        "status": "done", "note": "called back", "agent_id": a["id"]}), 200)
+    assert (done["status"], done["note"], done["agent_id"], done["caller"]) == (
+        "done", "called back", a["id"], ext_no)
+    assert expect(admin.get(CALLBACKS, params={"status": "pending",
+                                               "queue_id": q["id"]}), 200)["items"] == []
+    for body, text in [({"status": "lost"}, "status"), ({"agent_id": "nobody"}, "agent_id"),
+                       ({"caller": "1"}, "caller")]:
+        r = admin.patch(f"{CALLBACKS}/{cb['id']}", json=body)
+        assert r.status_code == 400 and text in r.text, r.text
+    t = make_tenant(operator)
+    other = client.login(t["code"], "admin", t["_admin_password"])
+    assert_error(other.get(f"{CALLBACKS}/{cb['id']}"), 404, "not_found")
+    assert other.get(CALLBACKS).json()["items"] == []
