@@ -48,6 +48,12 @@ struct acd_entry {
 	void *arg;
 	int64_t entered;
 	int priority;              /* higher waits ahead */
+	char caller[64];
+	/* the sticky agent (the one who last served the caller) */
+	char sticky[ID_LEN];       /* "": none, or tried already */
+	struct acd_sticky *lookup; /* the query running, or NULL */
+	int64_t sticky_until;      /* strict: held for them until then */
+	struct tmr sticky_tmr;
 	struct tmr max_tmr;        /* the queue's max wait */
 	struct tmr retry_tmr;      /* a pause after nobody answered */
 	bool resting;              /* ... running */

@@ -10,6 +10,16 @@
  * An agent is offered one call at a time and never beyond its concurrent
  * calls. A call leaves at the queue's max wait, or when nobody is logged
  * in any more.
+ *
+ * Callers wait by priority (higher first: the queue's VIP list, a value
+ * set in the IVR), then in arrival order. A queue with sticky_days first
+ * asks the store (a reader, never this thread) who last served the
+ * caller within that many days; the call is not offered until the answer
+ * is back. That agent, if a member and free, is rung first and alone,
+ * once; not answering ends the stickiness. Strict mode holds the call
+ * for them while they are logged in and not busy (on a call, in wrap-up:
+ * soon free), at most ring_timeout_s from the call's entry; then, or
+ * when they log out or go busy, the strategy takes over.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +28,7 @@
 #include "strategy.h"
 #include "../core/log.h"
 #include "../sip/directory.h"
+#include "../store/store.h"
 
 static struct acd_queue *queue_find(struct acd *acd, const char *tenant_id,
 				    const char *id, bool create)
@@ -114,10 +125,22 @@ static bool anyone_logged_in(struct acd *acd, const struct dir_queue *q)
 
 /* ---- entries ---- */
 
+/* A lookup of the caller's last agent; outlives its entry if need be. */
+struct acd_sticky {
+	struct acd_entry *e;       /* NULL: the entry is gone */
+	char tenant_id[ID_LEN];
+	char caller[64];
+	int64_t since;
+	char agent_id[ID_LEN];     /* the answer */
+};
+
 static void entry_free(struct acd_entry *e)
 {
 	struct acd_queue *q = e->q;
 
+	if (e->lookup)
+		e->lookup->e = NULL;
+	tmr_cancel(&e->sticky_tmr);
 	tmr_cancel(&e->max_tmr);
 	tmr_cancel(&e->retry_tmr);
 	list_unlink(&e->le);
@@ -165,6 +188,100 @@ static void max_wait(void *arg)
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	leave(e, "timeout");
 	acd_dispatch_tenant(acd, tenant);
+}
+
+/* ---- the sticky agent ---- */
+
+static int sticky_work(struct db *db, void *arg)
+{
+	struct acd_sticky *st = arg;
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, "SELECT agent_id FROM calls WHERE "
+			       "tenant_id = ? AND caller = ? AND start_at >= ?"
+			       " AND agent_id IS NOT NULL ORDER BY start_at "
+			       "DESC LIMIT 1", json_pack("[ssI]",
+			       st->tenant_id, st->caller,
+			       (json_int_t)st->since));
+
+	if (!err && json_string_value(json_object_get(row, "agent_id")))
+		str_ncpy(st->agent_id, json_string_value(json_object_get(
+				 row, "agent_id")), sizeof(st->agent_id));
+	json_decref(row);
+	return err == ENOENT ? 0 : err;
+}
+
+static void sticky_hold_over(void *arg)
+{
+	struct acd_entry *e = arg;
+
+	acd_dispatch_tenant(e->acd, e->q->tenant_id);
+}
+
+static void sticky_done(int err, void *arg)
+{
+	struct acd_sticky *st = arg;
+	struct acd_entry *e = st->e;
+	const struct dir_queue *dq;
+
+	if (!e) {                  /* the caller went meanwhile */
+		free(st);
+		return;
+	}
+	e->lookup = NULL;
+	dq = directory_queue(e->acd->dir, e->q->tenant_id, e->q->id);
+	if (!err && st->agent_id[0] && dq) {
+		str_ncpy(e->sticky, st->agent_id, sizeof(e->sticky));
+		if (dq->sticky_strict) {
+			e->sticky_until = e->entered +
+					  dq->ring_timeout_s * 1000LL;
+			tmr_start(&e->sticky_tmr, (uint64_t)(e->sticky_until -
+				  now_ms() > 0 ? e->sticky_until - now_ms()
+				  : 0), sticky_hold_over, e);
+		}
+		log_info("acd", "call %s: sticky agent %s%s", e->call_id,
+			 e->sticky, dq->sticky_strict ? " (strict)" : "");
+	} else if (err) {
+		log_warn("acd", "call %s: sticky agent unknown: %s",
+			 e->call_id, strerror(err));
+	}
+	free(st);
+	acd_dispatch_tenant(e->acd, e->q->tenant_id);
+}
+
+/* Asks who last served the caller (the call waits for the answer). */
+static void sticky_lookup(struct acd *acd, struct acd_entry *e,
+			  const struct dir_queue *dq)
+{
+	struct acd_sticky *st;
+
+	if (!dq->sticky_days || !e->caller[0] || !acd->store)
+		return;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return;
+	st->e = e;
+	str_ncpy(st->tenant_id, dq->tenant_id, sizeof(st->tenant_id));
+	str_ncpy(st->caller, e->caller, sizeof(st->caller));
+	st->since = now_ms() - dq->sticky_days * 86400000LL;
+	if (store_submit(acd->store, STORE_READ, sticky_work, sticky_done,
+			 st)) {
+		free(st);
+		return;
+	}
+	e->lookup = st;
+}
+
+/* Strict: the call waits for its sticky agent (not free yet). */
+static bool sticky_holds(struct acd *acd, const struct acd_entry *e,
+			 const struct dir_queue *dq)
+{
+	const struct acd_agent *a;
+
+	if (!e->sticky[0] || !dq->sticky_strict || now_ms() >= e->sticky_until)
+		return false;
+	a = acd_agent_find(acd, dq->tenant_id, e->sticky);
+	return a && a->state != AGENT_BUSY && a->state != AGENT_OFFLINE &&
+	       (a->state != AGENT_IDLE || a->offer);
 }
 
 /* Whether the caller's number is on the queue's VIP list. */
@@ -253,14 +370,18 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	e->arg = arg;
 	e->entered = now_ms();
 	e->priority = caller_priority(acd, dq, join);
+	str_ncpy(e->caller, join->caller ? join->caller : "",
+		 sizeof(e->caller));
 	tmr_init(&e->max_tmr);
 	tmr_init(&e->retry_tmr);
+	tmr_init(&e->sticky_tmr);
 	wait_in_line(q, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
 	log_info("acd", "call %s waits in queue %s (priority %d, position "
 		 "%u of %u)", e->call_id, dq->name, e->priority,
 		 acd_position(e), list_count(&q->waiting));
+	sticky_lookup(acd, e, dq);
 	ops->wait(arg, dq);
 	acd_dispatch_tenant(acd, dq->tenant_id);
 	return 0;
@@ -542,7 +663,14 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX);
 	size_t ring = 0;
 
-	if (n) {
+	for (size_t i = 0; e->sticky[0] && i < n; i++) {
+		if (!strcmp(agents[i]->id, e->sticky)) {   /* first, alone */
+			order[0] = (uint32_t)i;
+			ring = 1;
+		}
+	}
+	e->sticky[0] = '\0';              /* offered once at most */
+	if (n && !ring) {
 		acd_strategy_of(dq->strategy, &strategy);
 		ring = acd_order(strategy, acd->cand, n, &e->q->rr_last,
 				 &acd->rng, acd->scratch, order);
@@ -628,7 +756,8 @@ void acd_dispatch_tenant(struct acd *acd, const char *tenant_id)
 			struct acd_entry *e = le->data;
 
 			le = le->next;
-			if (e->nrung || e->resting)
+			if (e->nrung || e->resting || e->lookup ||
+			    sticky_holds(acd, e, dq))
 				continue;
 			if (!anyone_logged_in(acd, dq)) {
 				leave(e, "no_agent");

@@ -1039,6 +1039,8 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	}
 	q->agent_display_queue = row_int(row, "agent_display_queue");
 	q->vip_priority = (int)row_int(row, "vip_priority");
+	q->sticky_days = (unsigned)row_int(row, "sticky_days");
+	q->sticky_strict = row_int(row, "sticky_strict");
 	q->announce_s = (unsigned)row_int(row, "announce_s");
 	q->priority = (int)row_int(row, "priority");
 	q->ring_timeout_s = (unsigned)row_int(row, "ring_timeout_s");

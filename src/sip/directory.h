@@ -231,6 +231,8 @@ struct dir_queue {
 	unsigned ring_timeout_s, retry_delay_s, max_waiting, max_wait_s;
 	unsigned service_level_s, wrap_up_s, announce_position_s;
 	char moh_class_id[ID_LEN];
+	unsigned sticky_days;       /* the caller's last agent first; 0 no */
+	bool sticky_strict;         /* ... waits for them (see queue.c) */
 	char vip_list_id[ID_LEN];   /* callers on it wait with vip_priority */
 	int vip_priority;
 	unsigned announce_s;        /* announce_prompt every ...; 0: never */

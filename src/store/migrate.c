@@ -713,6 +713,8 @@ static const char *const m16_queue_waiting[] = {
 	" updated_at BIGINT NOT NULL)",
 	"CREATE INDEX callback_requests_status ON callback_requests"
 	"(tenant_id, status, created_at)",
+	/* the sticky agent: who last served this caller */
+	"CREATE INDEX calls_caller ON calls(tenant_id, caller, start_at)",
 	NULL
 };
 

@@ -477,3 +477,83 @@ def test_the_leave_key_stores_a_callback_request(daemon, admin, client, operator
     other = client.login(t["code"], "admin", t["_admin_password"])
     assert_error(other.get(f"{CALLBACKS}/{cb['id']}"), 404, "not_found")
     assert other.get(CALLBACKS).json()["items"] == []
+
+
+# ------------------------------------------------------------ sticky agent
+
+def sticky_setup(admin, tmp_path, daemon, strict, second_wrap_up=0):
+    """Two agents in a sequential queue (the first, lower number, is the
+    strategy's choice); a customer is served once by the second alone.
+    Answers (first agent, its phone, second agent, its number, its port,
+    the customer, the queue's number)."""
+    from peers import UAS_ANSWER
+    first_no = agent_no()
+    a1, _, phone1 = agent_with_phone(admin, tmp_path, daemon, first_no, wrap_up_s=0)
+    a2, phone2_no, phone2 = agent_with_phone(admin, tmp_path, daemon,
+                                             str(int(first_no) + 1),
+                                             wrap_up_s=second_wrap_up)
+    number = queue_number()
+    expect(admin.post(QUEUES, json={
+        "name": uniq("q-"), "number": number, "strategy": "sequential", "sticky_days": 1,
+        "sticky_strict": strict, "ring_timeout_s": 10, "retry_delay_s": 0,
+        "members": [{"agent_id": a1["id"]}, {"agent_id": a2["id"]}]}), 201)
+    login(admin, a2)
+    customer = new_extension(admin)
+    c = caller(tmp_path, daemon, customer, number, 1000, "before")
+    assert c.wait(20) == 0 and phone2.wait(20) == 0, phone2.errors()
+    assert call_record(admin, customer)["agent_id"] == a2["id"]
+    login(admin, a1)
+    return a1, phone1, a2, phone2_no, phone2.port, customer, number
+
+
+def again(tmp_path, daemon, port, name):
+    from peers import UAS_ANSWER, Sipp, write_scenario
+    return Sipp(tmp_path, write_scenario(tmp_path, name, UAS_ANSWER), daemon.sip_port,
+                port=port).start()
+
+
+def latest_record(admin, caller_no, n=2, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        items = expect(admin.get("/api/v1/calls", params={"caller": caller_no}), 200)["items"]
+        if len(items) >= n:
+            return expect(admin.get(f"/api/v1/calls/{items[0]['id']}"), 200)
+        time.sleep(0.2)
+    raise AssertionError("no second call record")
+
+
+def test_the_callers_last_agent_is_rung_first(daemon, admin, tmp_path):
+    a1, phone1, a2, phone2_no, port2, customer, number = sticky_setup(
+        admin, tmp_path, daemon, strict=False)
+    assert wait_state(admin, a2, "idle")
+    phone2 = again(tmp_path, daemon, port2, "again2")
+    c = caller(tmp_path, daemon, customer, number, 1000, "after")
+    assert c.wait(20) == 0 and phone2.wait(20) == 0, phone2.errors()
+    rec = latest_record(admin, customer)
+    assert rec["agent_id"] == a2["id"] and rec["answered_by"] == phone2_no
+    phone1.stop()
+
+
+def test_strict_waits_for_the_last_agent_in_wrap_up(daemon, admin, tmp_path):
+    a1, phone1, a2, phone2_no, port2, customer, number = sticky_setup(
+        admin, tmp_path, daemon, strict=True, second_wrap_up=4)
+    assert wait_state(admin, a2, "wrap_up", 5)
+    phone2 = again(tmp_path, daemon, port2, "again2")
+    c = caller(tmp_path, daemon, customer, number, 5500, "after")
+    assert c.wait(25) == 0 and phone2.wait(20) == 0, phone2.errors()
+    rec = latest_record(admin, customer)
+    assert rec["agent_id"] == a2["id"]
+    # the first agent was idle all along and never rung
+    assert [s for s in expect(admin.get("/api/v1/agent-states", params={
+        "agent_id": a1["id"], "page_size": 50}), 200)["items"] if s["state"] == "ringing"] == []
+    phone1.stop()
+
+
+def test_strict_does_not_wait_for_a_logged_out_agent(daemon, admin, tmp_path):
+    a1, phone1, a2, phone2_no, port2, customer, number = sticky_setup(
+        admin, tmp_path, daemon, strict=True)
+    assert wait_state(admin, a2, "idle")
+    expect(admin.post(f"/api/v1/agents/{a2['id']}/logout", json={}), 200)
+    c = caller(tmp_path, daemon, customer, number, 1000, "after")
+    assert c.wait(20) == 0 and phone1.wait(20) == 0, phone1.errors()
+    assert latest_record(admin, customer)["agent_id"] == a1["id"]
