@@ -9,7 +9,8 @@
  * every held caller of the tenant plays that sound from the wall clock:
  * one decode and one copy in memory for all of them. The sound is kept for
  * MOH_KEEP_MS and then read again (a changed class is picked up).
- * A tenant with no class: the held party hears silence, as before.
+ * A tenant with no class: the held party hears silence, and the next one
+ * asks again (a class made meanwhile plays at once).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -291,7 +292,7 @@ void moh_start_class(struct moh *m, struct leg *leg, const char *class_id)
 	e = entry_for(m, leg->call->tenant_id, class_id ? class_id : "");
 	if (!e)
 		return;
-	if (!e->loading && (!e->loaded_ms ||
+	if (!e->loading && (!e->loaded_ms || !e->sound ||
 			    now_ms() - e->loaded_ms > MOH_KEEP_MS))
 		start_load(m, e);
 	if (e->loading) {

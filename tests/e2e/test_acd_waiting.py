@@ -3,8 +3,6 @@ queue's own music on hold, caller priority (a VIP list, a value set in the
 IVR), periodic and position announcements with the music resuming after
 each, and where the call goes when the queue gives up. Callers are real
 baresip or sipp peers; what they heard is checked by its tones."""
-import math
-import struct
 import time
 import uuid
 import wave
@@ -52,35 +50,17 @@ def busy_agent(admin, tmp_path, daemon):
     return a, phone
 
 
-def heard(tmp_path, daemon, admin, number, seconds, name="caller"):
-    """A baresip caller (440 Hz microphone) dials number for `seconds`;
-    answers the WAV of what it heard."""
-    caller = Baresip(tmp_path, name, new_extension(admin), PASSWORD, DOMAIN,
+def heard(tmp_path, daemon, admin, number, seconds, name="caller", domain=DOMAIN):
+    """A baresip caller (440 Hz microphone) of the tenant `domain` dials
+    number for `seconds`; answers the WAV of what it heard."""
+    caller = Baresip(tmp_path, name, new_extension(admin), PASSWORD, domain,
                      daemon.sip_port, tone_hz=440)
     try:
-        caller.start([f"/dial sip:{number}@{DOMAIN}"], seconds=seconds)
+        caller.start([f"/dial sip:{number}@{domain}"], seconds=seconds)
         caller.proc.wait(seconds + 15)
     finally:
         caller.stop()
     return caller.received_audio()
-
-
-def power_between(path, freqs, t0, t1):
-    """tone_power of the part of the WAV from t0 to t1 seconds."""
-    with wave.open(str(path)) as w:
-        rate, ch = w.getframerate(), w.getnchannels()
-        w.setpos(min(int(t0 * rate), w.getnframes()))
-        n = max(0, min(int((t1 - t0) * rate), w.getnframes() - w.tell()))
-        data = struct.unpack("<%dh" % (n * ch), w.readframes(n))[::ch]
-    total = sum(x * x for x in data) or 1
-    out = {}
-    for f in freqs:
-        k = 2 * math.cos(2 * math.pi * f / rate)
-        s1 = s2 = 0.0
-        for x in data:
-            s1, s2 = x + k * s1 - s2, s1
-        out[f] = (s1 * s1 + s2 * s2 - k * s1 * s2) / total / max(1, len(data))
-    return out
 
 
 # ------------------------------------------------------------ music on hold
@@ -98,14 +78,24 @@ def test_the_queue_plays_its_own_music_class(daemon, admin, tmp_path):
     assert power[1000] > 0.2 and power[600] < 0.05, power
 
 
-def test_a_queue_without_a_class_plays_the_tenant_default(daemon, admin, tmp_path):
+def test_a_queue_without_a_class_plays_the_tenant_default(daemon, client, operator, tmp_path):
+    # a tenant of its own: the daemon keeps a tenant's default music for a
+    # minute, other tests change the demo tenant's
+    from e2e_helpers import make_tenant
+    t = make_tenant(operator)
+    admin = client.login(t["code"], "admin", t["_admin_password"])
     default_moh(admin, 600)
-    a, _ = busy_agent(admin, tmp_path, daemon)
+    phone = expect(admin.get("/api/v1/extensions", params={"q": new_extension(admin)}),
+                   200)["items"][0]
+    a = expect(admin.post("/api/v1/agents", json={"agent_no": agent_no(), "name": "ag",
+                                                  "extension_id": phone["id"]}), 201)
+    login(admin, a, state="busy", reason="meeting")
     number = queue_number()
     expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
                                     "max_wait_s": 5, "ring_timeout_s": 5,
                                     "members": [{"agent_id": a["id"]}]}), 201)
-    power = tone_power(heard(tmp_path, daemon, admin, number, 5), (1000, 600))
+    power = tone_power(heard(tmp_path, daemon, admin, number, 5, domain=t["code"]),
+                       (1000, 600))
     assert power[600] > 0.2 and power[1000] < 0.05, power
 
 
@@ -205,7 +195,7 @@ def timeline(path, music_hz, other_hz, step=0.5, **more):
     out = ""
     t = 0.0
     while t + step <= seconds:
-        p = power_between(path, tuple(labels.values()), t, t + step)
+        p = tone_power(path, tuple(labels.values()), t, t + step)
         c = next((k for k, hz in labels.items() if p[hz] > 0.2), ".")
         if not out or out[-1] != c:
             out += c
@@ -230,8 +220,6 @@ def test_the_periodic_announcement_interrupts_the_music_which_resumes(daemon, ad
 def test_position_and_estimated_wait_are_announced(daemon, admin, tmp_path):
     music = moh_class(admin, 600)
     a, phone_no, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
-    # a second call to the phone: it takes both calls one after another
-    from peers import Sipp, write_scenario, UAS_ANSWER
     number = queue_number()
     expect(admin.post(QUEUES, json={
         "name": uniq("q-"), "number": number, "moh_class_id": music["id"],
@@ -242,13 +230,12 @@ def test_position_and_estimated_wait_are_announced(daemon, admin, tmp_path):
     first = caller(tmp_path, daemon, new_extension(admin), number, 2000, "first")
     assert first.wait(20) == 0 and phone.wait(20) == 0, phone.errors()
     assert wait_state(admin, a, "idle")
-    again = Sipp(tmp_path, write_scenario(tmp_path, "again", UAS_ANSWER), daemon.sip_port,
-                 port=phone.port).start()
+    second = again(tmp_path, daemon, phone.port, "again")    # its phone's next call
     talking = caller(tmp_path, daemon, new_extension(admin), number, 17000, "talking")
     assert wait_state(admin, a, "talking")
     log = daemon.stderr_path.read_text()
     seen = timeline(heard(tmp_path, daemon, admin, number, 15), 600, 1000)
-    for p in (talking, again):
+    for p in (talking, second):
         assert p.wait(25) == 0, p.errors()
     # position 1, one agent serving, 2-3 s handle time: about a minute
     said = [line for line in daemon.stderr_path.read_text()[len(log):].splitlines()
@@ -486,7 +473,6 @@ def sticky_setup(admin, tmp_path, daemon, strict, second_wrap_up=0):
     strategy's choice); a customer is served once by the second alone.
     Answers (first agent, its phone, second agent, its number, its port,
     the customer, the queue's number)."""
-    from peers import UAS_ANSWER
     first_no = agent_no()
     a1, _, phone1 = agent_with_phone(admin, tmp_path, daemon, first_no, wrap_up_s=0)
     a2, phone2_no, phone2 = agent_with_phone(admin, tmp_path, daemon,
