@@ -237,11 +237,12 @@ def test_position_and_estimated_wait_are_announced(daemon, admin, tmp_path):
     seen = timeline(heard(tmp_path, daemon, admin, number, 15), 600, 1000)
     for p in (talking, second):
         assert p.wait(25) == 0, p.errors()
-    # position 1, one agent serving, 2-3 s handle time: about a minute
+    # position 1, one agent serving, the first call's ~2 s handle time (talk
+    # from the agent's answer): estimated 1-3 s, said "about a minute"
     said = [line for line in daemon.stderr_path.read_text()[len(log):].splitlines()
             if "announces position" in line]
     assert len(said) == 1 and "position 1, estimated wait " in said[0], said
-    assert int(said[0].split("estimated wait ")[1].split()[0]) in (2, 3, 4), said
+    assert 1 <= int(said[0].split("estimated wait ")[1].split()[0]) <= 3, said
     # the speech (at 8 s, ~4 s long) broke the music, which came back
     assert seen == "m.m", seen
 
