@@ -544,3 +544,25 @@ def test_strict_does_not_wait_for_a_logged_out_agent(daemon, admin, tmp_path):
     c = caller(tmp_path, daemon, customer, number, 1000, "after")
     assert c.wait(20) == 0 and phone1.wait(20) == 0, phone1.errors()
     assert latest_record(admin, customer)["agent_id"] == a1["id"]
+
+
+def test_no_agent_overflows_to_an_outside_number(make_daemon, tmp_path):
+    """A daemon of its own: the outbound route would catch other tests' calls."""
+    from e2e_helpers import ADMIN_PASSWORD, free_sip_port
+    from peers import Sipp, uas_answer_checking, write_scenario
+    daemon = make_daemon()
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    port = free_sip_port()
+    trunk = expect(admin.post("/api/v1/trunks", json={
+        "name": f"carrier-{port}", "type": "peer", "host": "127.0.0.1", "port": port,
+        "peer_cidrs": ["127.0.0.1/32"]}), 201)
+    expect(admin.post("/api/v1/outbound-routes", json={
+        "name": "out", "patterns": ["0X."], "trunk_ids": [trunk["id"]],
+        "dial_permission": "local"}), 201)
+    q = nobody_queue(admin, overflow={"no_agent": {"type": "external", "target": "0123456789"}})
+    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking("0123456789")),
+                   daemon.sip_port, port=port).start()
+    ext = new_extension(admin)
+    c = caller(tmp_path, daemon, ext, q["number"], 1500, "customer")
+    assert c.wait(20) == 0 and carrier.wait(20) == 0, carrier.errors()
+    assert call_record(admin, ext)["answered_by"] == trunk["name"]
