@@ -42,17 +42,39 @@ struct acd_call_ops {
 			  const char *agent_no);
 };
 
+/* A call asking to wait in a queue. */
+struct acd_join {
+	const char *tenant_id, *queue_id, *call_id;
+	const char *caller;        /* its number (the queue's VIP list) */
+	int priority;              /* 0-100 set for it (the IVR); -1: none */
+};
+
 int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store);
 void acd_free(struct acd *acd);
 struct directory *acd_directory(const struct acd *acd);
 
 /* The call enters the queue. 0 and *ep when it waits; 0, *ep NULL and
    *overflow "no_agent" (nobody logged in) or "full" (max waiting) when it
-   cannot; ENOENT: no such queue (or disabled). */
+   cannot; ENOENT: no such queue (or disabled). Its priority is the
+   higher of the one set for it and the queue's vip_priority when the
+   caller is on the queue's VIP list (0 otherwise); higher priorities wait
+   ahead of lower ones, equal ones in arrival order. */
 int  acd_enqueue(struct acd *acd, struct acd_entry **ep,
-		 const char *tenant_id, const char *queue_id,
-		 const char *call_id, const struct acd_call_ops *ops,
+		 const struct acd_join *join, const struct acd_call_ops *ops,
 		 void *arg, const char **overflow);
+/* The caller's place in its queue (1: next) and priority. */
+unsigned acd_position(const struct acd_entry *e);
+int  acd_priority(const struct acd_entry *e);
+/* The estimated wait in seconds for the caller at this position, or -1
+   when the ACD cannot tell (see docs/guide.md "Waiting in a queue"):
+   position x the average handle time of the queue's last answered calls
+   (talk + wrap-up, up to ACD_AHT_CALLS of them, since the start) / the
+   members logged in and not busy. */
+long acd_estimated_wait(const struct acd_entry *e);
+/* A call answered from the queue is over: its handle time (talk, ms) is
+   remembered for the estimated wait. */
+void acd_call_handled(struct acd *acd, const char *tenant_id,
+		      const char *queue_id, int64_t talk_ms);
 /* The ringing ended: answered by `phone`, or nobody answered. */
 void acd_rang(struct acd_entry *e, bool answered, const char *phone);
 /* The caller is gone while waiting or ringing (the entry is freed). */

@@ -344,6 +344,7 @@ int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
 	acd->rng = (uint64_t)now_ms() | 1;
 	list_init(&acd->agents);
 	list_init(&acd->queues);
+	list_init(&acd->handled);
 	*ap = acd;
 	return 0;
 }
@@ -361,5 +362,6 @@ void acd_free(struct acd *acd)
 		acd_agent_state(a, AGENT_OFFLINE, NULL);
 		free_agent(a);
 	}
+	list_flush(&acd->handled);
 	free(acd);
 }

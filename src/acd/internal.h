@@ -10,7 +10,7 @@
 #include "acd.h"
 #include "strategy.h"
 
-enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512 };
+enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512, ACD_AHT_CALLS = 20 };
 
 struct acd_agent {
 	struct le le;              /* in acd->agents */
@@ -47,6 +47,13 @@ struct acd_entry {
 	const struct acd_call_ops *ops;
 	void *arg;
 	int64_t entered;
+	int priority;              /* higher waits ahead */
+	char caller[64];
+	/* the sticky agent (the one who last served the caller) */
+	char sticky[ID_LEN];       /* "": none, or tried already */
+	struct acd_sticky *lookup; /* the query running, or NULL */
+	int64_t sticky_until;      /* strict: held for them until then */
+	struct tmr sticky_tmr;
 	struct tmr max_tmr;        /* the queue's max wait */
 	struct tmr retry_tmr;      /* a pause after nobody answered */
 	bool resting;              /* ... running */
@@ -54,11 +61,21 @@ struct acd_entry {
 	size_t nrung;
 };
 
+/* A queue's recent answered calls (kept while the daemon runs). */
+struct acd_handled {
+	struct le le;              /* in acd->handled */
+	char id[ID_LEN];
+	char tenant_id[ID_LEN];
+	uint32_t handle_s[ACD_AHT_CALLS];   /* talk + wrap-up, a ring */
+	unsigned n, next;
+};
+
 struct acd {
 	struct directory *dir;
 	struct store *store;
 	struct list agents;        /* logged in (not offline) */
 	struct list queues;        /* with calls waiting */
+	struct list handled;       /* acd_handled, per queue */
 	uint64_t rng;
 	/* one offer's working memory (queue.c), reused */
 	struct acd_candidate cand[ACD_OFFER_MAX];

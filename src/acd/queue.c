@@ -10,6 +10,16 @@
  * An agent is offered one call at a time and never beyond its concurrent
  * calls. A call leaves at the queue's max wait, or when nobody is logged
  * in any more.
+ *
+ * Callers wait by priority (higher first: the queue's VIP list, a value
+ * set in the IVR), then in arrival order. A queue with sticky_days first
+ * asks the store (a reader, never this thread) who last served the
+ * caller within that many days; the call is not offered until the answer
+ * is back. That agent, if a member and free, is rung first and alone,
+ * once; not answering ends the stickiness. Strict mode holds the call
+ * for them while they are logged in and not busy (on a call, in wrap-up:
+ * soon free), at most ring_timeout_s from the call's entry; then, or
+ * when they log out or go busy, the strategy takes over.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +28,7 @@
 #include "strategy.h"
 #include "../core/log.h"
 #include "../sip/directory.h"
+#include "../store/store.h"
 
 static struct acd_queue *queue_find(struct acd *acd, const char *tenant_id,
 				    const char *id, bool create)
@@ -114,10 +125,22 @@ static bool anyone_logged_in(struct acd *acd, const struct dir_queue *q)
 
 /* ---- entries ---- */
 
+/* A lookup of the caller's last agent; outlives its entry if need be. */
+struct acd_sticky {
+	struct acd_entry *e;       /* NULL: the entry is gone */
+	char tenant_id[ID_LEN];
+	char caller[64];
+	int64_t since;
+	char agent_id[ID_LEN];     /* the answer */
+};
+
 static void entry_free(struct acd_entry *e)
 {
 	struct acd_queue *q = e->q;
 
+	if (e->lookup)
+		e->lookup->e = NULL;
+	tmr_cancel(&e->sticky_tmr);
 	tmr_cancel(&e->max_tmr);
 	tmr_cancel(&e->retry_tmr);
 	list_unlink(&e->le);
@@ -167,13 +190,155 @@ static void max_wait(void *arg)
 	acd_dispatch_tenant(acd, tenant);
 }
 
+/* ---- the sticky agent ---- */
+
+static int sticky_work(struct db *db, void *arg)
+{
+	struct acd_sticky *st = arg;
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, "SELECT agent_id FROM calls WHERE "
+			       "tenant_id = ? AND caller = ? AND start_at >= ?"
+			       " AND agent_id IS NOT NULL ORDER BY start_at "
+			       "DESC LIMIT 1", json_pack("[ssI]",
+			       st->tenant_id, st->caller,
+			       (json_int_t)st->since));
+
+	if (!err && json_string_value(json_object_get(row, "agent_id")))
+		str_ncpy(st->agent_id, json_string_value(json_object_get(
+				 row, "agent_id")), sizeof(st->agent_id));
+	json_decref(row);
+	return err == ENOENT ? 0 : err;
+}
+
+static void sticky_hold_over(void *arg)
+{
+	struct acd_entry *e = arg;
+
+	acd_dispatch_tenant(e->acd, e->q->tenant_id);
+}
+
+static void sticky_done(int err, void *arg)
+{
+	struct acd_sticky *st = arg;
+	struct acd_entry *e = st->e;
+	const struct dir_queue *dq;
+
+	if (!e) {                  /* the caller went meanwhile */
+		free(st);
+		return;
+	}
+	e->lookup = NULL;
+	dq = directory_queue(e->acd->dir, e->q->tenant_id, e->q->id);
+	if (!err && st->agent_id[0] && dq) {
+		str_ncpy(e->sticky, st->agent_id, sizeof(e->sticky));
+		if (dq->sticky_strict) {
+			e->sticky_until = e->entered +
+					  dq->ring_timeout_s * 1000LL;
+			tmr_start(&e->sticky_tmr, (uint64_t)(e->sticky_until -
+				  now_ms() > 0 ? e->sticky_until - now_ms()
+				  : 0), sticky_hold_over, e);
+		}
+		log_info("acd", "call %s: sticky agent %s%s", e->call_id,
+			 e->sticky, dq->sticky_strict ? " (strict)" : "");
+	} else if (err) {
+		log_warn("acd", "call %s: sticky agent unknown: %s",
+			 e->call_id, strerror(err));
+	}
+	free(st);
+	acd_dispatch_tenant(e->acd, e->q->tenant_id);
+}
+
+/* Asks who last served the caller (the call waits for the answer). */
+static void sticky_lookup(struct acd *acd, struct acd_entry *e,
+			  const struct dir_queue *dq)
+{
+	struct acd_sticky *st;
+
+	if (!dq->sticky_days || !e->caller[0] || !acd->store)
+		return;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return;
+	st->e = e;
+	str_ncpy(st->tenant_id, dq->tenant_id, sizeof(st->tenant_id));
+	str_ncpy(st->caller, e->caller, sizeof(st->caller));
+	st->since = now_ms() - dq->sticky_days * 86400000LL;
+	if (store_submit(acd->store, STORE_READ, sticky_work, sticky_done,
+			 st)) {
+		free(st);
+		return;
+	}
+	e->lookup = st;
+}
+
+/* Strict: the call waits for its sticky agent (not free yet). */
+static bool sticky_holds(struct acd *acd, const struct acd_entry *e,
+			 const struct dir_queue *dq)
+{
+	const struct acd_agent *a;
+
+	if (!e->sticky[0] || !dq->sticky_strict || now_ms() >= e->sticky_until)
+		return false;
+	a = acd_agent_find(acd, dq->tenant_id, e->sticky);
+	return a && a->state != AGENT_BUSY && a->state != AGENT_OFFLINE &&
+	       (a->state != AGENT_IDLE || a->offer);
+}
+
+/* Whether the caller's number is on the queue's VIP list. */
+static bool vip(struct acd *acd, const struct dir_queue *dq,
+		const char *caller)
+{
+	const struct dir_list_entry *e;
+	size_t n;
+
+	if (!dq->vip_list_id[0] || !caller || !*caller)
+		return false;
+	if (*caller == '+')
+		caller++;
+	e = directory_list_entries(acd->dir, dq->tenant_id, &n);
+	for (size_t i = 0; i < n; i++, e++) {
+		if (strcmp(e->list_id, dq->vip_list_id))
+			continue;
+		if (e->prefix ? !strncmp(caller, e->value, strlen(e->value))
+			      : !strcmp(caller, e->value))
+			return true;
+	}
+	return false;
+}
+
+/* Behind every call of its priority or higher, ahead of lower ones. */
+static void wait_in_line(struct acd_queue *q, struct acd_entry *e)
+{
+	struct le *le;
+
+	for (le = list_tail(&q->waiting); le; le = le->prev) {
+		const struct acd_entry *x = le->data;
+
+		if (x->priority >= e->priority)
+			break;
+	}
+	if (le)
+		list_insert_after(&q->waiting, le, &e->le, e);
+	else
+		list_prepend(&q->waiting, &e->le, e);
+}
+
+static int caller_priority(struct acd *acd, const struct dir_queue *dq,
+			   const struct acd_join *join)
+{
+	int p = join->priority > 0 ? join->priority : 0;
+
+	if (vip(acd, dq, join->caller) && dq->vip_priority > p)
+		p = dq->vip_priority;
+	return p > 100 ? 100 : p;
+}
+
 int acd_enqueue(struct acd *acd, struct acd_entry **ep,
-		const char *tenant_id, const char *queue_id,
-		const char *call_id, const struct acd_call_ops *ops,
+		const struct acd_join *join, const struct acd_call_ops *ops,
 		void *arg, const char **overflow)
 {
-	const struct dir_queue *dq = directory_queue(acd->dir, tenant_id,
-						     queue_id);
+	const struct dir_queue *dq = directory_queue(acd->dir, join->tenant_id,
+						     join->queue_id);
 	struct acd_queue *q;
 	struct acd_entry *e;
 
@@ -185,7 +350,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 		*overflow = "no_agent";
 		return 0;
 	}
-	q = queue_find(acd, tenant_id, queue_id, true);
+	q = queue_find(acd, dq->tenant_id, dq->id, true);
 	if (!q)
 		return ENOMEM;
 	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
@@ -200,20 +365,119 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	}
 	e->acd = acd;
 	e->q = q;
-	str_ncpy(e->call_id, call_id, sizeof(e->call_id));
+	str_ncpy(e->call_id, join->call_id, sizeof(e->call_id));
 	e->ops = ops;
 	e->arg = arg;
 	e->entered = now_ms();
+	e->priority = caller_priority(acd, dq, join);
+	str_ncpy(e->caller, join->caller ? join->caller : "",
+		 sizeof(e->caller));
 	tmr_init(&e->max_tmr);
 	tmr_init(&e->retry_tmr);
-	list_append(&q->waiting, &e->le, e);
+	tmr_init(&e->sticky_tmr);
+	wait_in_line(q, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
-	log_info("acd", "call %s waits in queue %s (%u waiting)", call_id,
-		 dq->name, list_count(&q->waiting));
+	log_info("acd", "call %s waits in queue %s (priority %d, position "
+		 "%u of %u)", e->call_id, dq->name, e->priority,
+		 acd_position(e), list_count(&q->waiting));
+	sticky_lookup(acd, e, dq);
 	ops->wait(arg, dq);
-	acd_dispatch_tenant(acd, tenant_id);
+	acd_dispatch_tenant(acd, dq->tenant_id);
 	return 0;
+}
+
+unsigned acd_position(const struct acd_entry *e)
+{
+	unsigned pos = 1;
+
+	for (const struct le *le = e->le.prev; le; le = le->prev)
+		pos++;
+	return pos;
+}
+
+int acd_priority(const struct acd_entry *e)
+{
+	return e->priority;
+}
+
+/* ---- the estimated wait ---- */
+
+static struct acd_handled *handled_find(struct acd *acd,
+					const char *tenant_id, const char *id,
+					bool create)
+{
+	struct acd_handled *h;
+	struct le *le;
+
+	LIST_FOREACH(&acd->handled, le) {
+		h = le->data;
+		if (!strcmp(h->id, id) && !strcmp(h->tenant_id, tenant_id))
+			return h;
+	}
+	if (!create || !(h = mem_zalloc(sizeof(*h), NULL)))
+		return NULL;
+	str_ncpy(h->id, id, sizeof(h->id));
+	str_ncpy(h->tenant_id, tenant_id, sizeof(h->tenant_id));
+	list_append(&acd->handled, &h->le, h);
+	return h;
+}
+
+void acd_call_handled(struct acd *acd, const char *tenant_id,
+		      const char *queue_id, int64_t talk_ms)
+{
+	const struct dir_queue *dq;
+	struct acd_handled *h;
+
+	if (!acd || !queue_id || !*queue_id || talk_ms < 0)
+		return;
+	dq = directory_queue(acd->dir, tenant_id, queue_id);
+	h = handled_find(acd, tenant_id, queue_id, true);
+	if (!h)
+		return;
+	h->handle_s[h->next] = (uint32_t)((talk_ms + 500) / 1000) +
+			       (dq ? dq->wrap_up_s : 0);
+	h->next = (h->next + 1) % ACD_AHT_CALLS;
+	if (h->n < ACD_AHT_CALLS)
+		h->n++;
+}
+
+/* Members logged in and not on a break: those who will serve. */
+static unsigned serving(struct acd *acd, const struct dir_queue *dq)
+{
+	const struct dir_agent *da;
+	size_t n;
+	unsigned k = 0;
+	int level;
+
+	da = directory_agents(acd->dir, dq->tenant_id, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct acd_agent *a;
+
+		if (!da[i].enabled || member_priority(dq, &da[i], &level) < 0)
+			continue;
+		a = acd_agent_find(acd, dq->tenant_id, da[i].id);
+		if (a && a->state != AGENT_BUSY)
+			k++;
+	}
+	return k;
+}
+
+long acd_estimated_wait(const struct acd_entry *e)
+{
+	struct acd *acd = e->acd;
+	const struct dir_queue *dq = directory_queue(acd->dir, e->q->tenant_id,
+						     e->q->id);
+	const struct acd_handled *h = handled_find(acd, e->q->tenant_id,
+						   e->q->id, false);
+	unsigned agents = dq ? serving(acd, dq) : 0;
+	uint64_t sum = 0;
+
+	if (!h || !h->n || !agents)
+		return -1;
+	for (unsigned i = 0; i < h->n; i++)
+		sum += h->handle_s[i];
+	return (long)((acd_position(e) * sum / h->n + agents - 1) / agents);
 }
 
 void acd_abandon(struct acd_entry *e)
@@ -399,7 +663,14 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX);
 	size_t ring = 0;
 
-	if (n) {
+	for (size_t i = 0; e->sticky[0] && i < n; i++) {
+		if (!strcmp(agents[i]->id, e->sticky)) {   /* first, alone */
+			order[0] = (uint32_t)i;
+			ring = 1;
+		}
+	}
+	e->sticky[0] = '\0';              /* offered once at most */
+	if (n && !ring) {
 		acd_strategy_of(dq->strategy, &strategy);
 		ring = acd_order(strategy, acd->cand, n, &e->q->rr_last,
 				 &acd->rng, acd->scratch, order);
@@ -485,7 +756,8 @@ void acd_dispatch_tenant(struct acd *acd, const char *tenant_id)
 			struct acd_entry *e = le->data;
 
 			le = le->next;
-			if (e->nrung || e->resting)
+			if (e->nrung || e->resting || e->lookup ||
+			    sticky_holds(acd, e, dq))
 				continue;
 			if (!anyone_logged_in(acd, dq)) {
 				leave(e, "no_agent");

@@ -218,7 +218,10 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 #define QUEUE_SELECT "id, name, number, strategy, members, skills, " \
 	"priority, ring_timeout_s, retry_delay_s, max_waiting, max_wait_s, " \
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
-	"sticky_days, sticky_strict, enabled, created_at, updated_at"
+	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
+	"announce_prompt, whisper_prompt, agent_display_queue, overflow, " \
+	"leave_key, leave_to, leave_box, leave_prompt, enabled, created_at, " \
+	"updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -237,6 +240,17 @@ static const struct crud_col queue_cols[] = {
 	{"announce_position_s", C_INT, false, 0, 600, "0", false, false},
 	{"sticky_days", C_INT, false, 0, 365, "0", false, false},
 	{"sticky_strict", C_BOOL, false, 0, 0, "false", false, false},
+	{"vip_list_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"vip_priority", C_INT, false, 0, 100, "10", false, false},
+	{"announce_s", C_INT, false, 0, 600, "0", false, false},
+	{"announce_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
+	{"whisper_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
+	{"agent_display_queue", C_BOOL, false, 0, 0, "false", false, false},
+	{"overflow", C_OBJECT, false, 0, 0, "{}", false, false},
+	{"leave_key", C_TEXT, false, 0, 1, "\"\"", false, false},
+	{"leave_to", C_TEXT, false, 0, 9, "\"\"", false, false},
+	{"leave_box", C_TEXT, false, 0, 16, "\"\"", false, false},
+	{"leave_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -244,6 +258,231 @@ static const struct crud_col queue_cols[] = {
 static const char *const strategies[] = {"ring_all", "sequential",
 	"round_robin", "longest_idle", "fewest_calls", "random",
 	"skill_first", NULL};
+
+/* A prompt as the IVR's: parts {"type": "tts", "text"}, {"type":
+   "voice", "id": an approved voice}, {"type": "tone", "name"}. */
+static int check_prompt(struct db *db, struct api_req *req,
+			const char *field, const json_t *parts)
+{
+	static const char *const tones[] = {"beep", "confirm", "busy", "dial",
+					    NULL};
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(parts, i, p) {
+		const char *type = json_string_value(json_object_get(p,
+								     "type"));
+		const char *key = !type ? "text" : !strcmp(type, "voice")
+				  ? "id" : !strcmp(type, "tone") ? "name"
+				  : "text";
+		const char *val = json_string_value(json_object_get(p, key));
+		json_t *row = NULL;
+		int err;
+
+		if (!json_is_object(p) || !type || (strcmp(type, "tts") &&
+		    strcmp(type, "voice") && strcmp(type, "tone")))
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" part %zu: type must be tts, voice or "
+					"tone", field, i + 1);
+		if (!val || !*val || strlen(val) > 600)
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" part %zu needs '%s' (1-600 "
+					"characters)", field, i + 1, key);
+		if (!strcmp(type, "tone") && !crud_in_set(tones, val))
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" no tone '%s' (beep, confirm, busy, "
+					"dial)", field, val);
+		if (strcmp(type, "voice"))
+			continue;
+		err = db_query_one(db, &row, "SELECT id FROM voices WHERE id ="
+				   " ? AND tenant_id = ? AND status = "
+				   "'approved'", json_pack("[ss]", val,
+				   req->who.tenant_id));
+		json_decref(row);
+		if (err == ENOENT)
+			return api_fail(req, 400, "invalid_field", "field '%s':"
+					" no approved voice '%s'", field, val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The VIP list: an inbound white list of the tenant (callers' numbers). */
+static int check_vip_list(struct db *db, struct api_req *req, const char *id)
+{
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, "SELECT direction, type FROM "
+			       "number_lists WHERE id = ? AND tenant_id = ?",
+			       json_pack("[ss]", id, req->who.tenant_id));
+
+	if (err == ENOENT)
+		return api_fail(req, 400, "invalid_field", "field "
+				"'vip_list_id': no number list with id '%s'",
+				id);
+	if (!err && (strcmp(json_string_value(json_object_get(row,
+			"direction")), "inbound") ||
+		     strcmp(json_string_value(json_object_get(row, "type")),
+			    "white")))
+		err = api_fail(req, 400, "invalid_field", "field "
+			       "'vip_list_id': the list must be an inbound "
+			       "white list (callers' numbers)");
+	json_decref(row);
+	return err;
+}
+
+static const char *const voicemail_box_sql =
+	"SELECT b.id FROM voicemail_boxes b LEFT JOIN extensions e ON e.id = "
+	"b.extension_id WHERE b.tenant_id = ? AND COALESCE(e.number, b.number)"
+	" = ?";
+
+static bool exists(struct db *db, const char *sql, json_t *params)
+{
+	json_t *row = NULL;
+	int err = db_query_one(db, &row, sql, params);
+
+	json_decref(row);
+	return err == 0;
+}
+
+/* One overflow destination: {"type": queue|ivr|voicemail|external|hangup,
+   "target": a queue (not this one), a published IVR flow, a voicemail
+   box's number, an outside number; "prompt": hangup only}. */
+static int check_destination(struct db *db, struct api_req *req,
+			     const char *reason, const json_t *d)
+{
+	static const char *const types[] = {"queue", "ivr", "voicemail",
+					    "external", "hangup", NULL};
+	const char *type = json_string_value(json_object_get(d, "type"));
+	const char *target = json_string_value(json_object_get(d, "target"));
+	const char *tenant = req->who.tenant_id;
+	const char *sql = NULL;
+
+	if (!json_is_object(d) || !crud_in_set(types, type))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: type must be queue, ivr, voicemail, "
+				"external or hangup", reason);
+	if (json_object_get(d, "prompt") && strcmp(type, "hangup"))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: a prompt only with hangup", reason);
+	if (!strcmp(type, "hangup"))
+		return check_prompt(db, req, "overflow", json_object_get(
+					    d, "prompt"));
+	if (!target || !*target)
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: %s needs a target", reason, type);
+	if (!strcmp(type, "queue") && req->id && !strcmp(target, req->id))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: not to the queue itself", reason);
+	if (!strcmp(type, "external"))
+		return crud_number_valid(target, false) ? 0 : api_fail(
+			req, 400, "invalid_field", "field 'overflow': %s: "
+			"'%s' is not a number", reason, target);
+	if (!strcmp(type, "queue"))
+		sql = "SELECT id FROM queues WHERE tenant_id = ? AND id = ?";
+	else if (!strcmp(type, "ivr"))
+		sql = "SELECT id FROM ivr_flows WHERE tenant_id = ? AND id = ? "
+		      "AND published_version_id IS NOT NULL";
+	else
+		sql = voicemail_box_sql;
+	if (!exists(db, sql, json_pack("[ss]", tenant, target)))
+		return api_fail(req, 400, "invalid_field", "field 'overflow': "
+				"%s: no %s '%s'", reason, !strcmp(type, "ivr")
+				? "published IVR flow" : !strcmp(type, "queue")
+				? "queue" : "voicemail box", target);
+	return 0;
+}
+
+static int check_overflow(struct db *db, struct api_req *req,
+			  const json_t *overflow)
+{
+	static const char *const reasons[] = {"no_agent", "full", "timeout",
+					      NULL};
+	const char *reason;
+	const json_t *d;
+	int err = 0;
+
+	json_object_foreach((json_t *)overflow, reason, d) {
+		if (!crud_in_set(reasons, reason))
+			return api_fail(req, 400, "invalid_field", "field "
+					"'overflow': '%s' is not no_agent, full"
+					" or timeout", reason);
+		err = check_destination(db, req, reason, d);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The key to leave the queue: to a voicemail box or a callback request. */
+static int check_leave(struct db *db, struct api_req *req, json_t *row)
+{
+	static const char *const tos[] = {"", "voicemail", "callback", NULL};
+	const char *key = json_string_value(json_object_get(row, "leave_key"));
+	const char *to = json_string_value(json_object_get(row, "leave_to"));
+	const char *box = json_string_value(json_object_get(row, "leave_box"));
+
+	if (*key && !strchr("0123456789*#", *key))
+		return api_fail(req, 400, "invalid_field", "field 'leave_key':"
+				" one of 0-9, * and #, or empty for none");
+	if (!crud_in_set(tos, to))
+		return api_fail(req, 400, "invalid_field", "field 'leave_to': "
+				"voicemail, callback, or empty for none");
+	if (!*key != !*to)
+		return api_fail(req, 400, "invalid_field", "field '%s': "
+				"leave_key and leave_to go together",
+				*key ? "leave_to" : "leave_key");
+	if (strcmp(to, "voicemail"))
+		return 0;
+	if (!*box)
+		return api_fail(req, 400, "invalid_field", "field 'leave_box': "
+				"leaving for voicemail needs a box's number");
+	if (!exists(db, voicemail_box_sql, json_pack("[ss]",
+						     req->who.tenant_id, box)))
+		return api_fail(req, 400, "invalid_field", "field 'leave_box': "
+				"no voicemail box '%s'", box);
+	return 0;
+}
+
+static int check_queue_waiting(struct db *db, struct api_req *req,
+			       json_t *row)
+{
+	const char *vip = json_string_value(json_object_get(row,
+							    "vip_list_id"));
+	int err = vip ? check_vip_list(db, req, vip) : 0;
+
+	if (!err)
+		err = check_prompt(db, req, "announce_prompt",
+				   json_object_get(row, "announce_prompt"));
+	if (!err)
+		err = check_prompt(db, req, "whisper_prompt",
+				   json_object_get(row, "whisper_prompt"));
+	if (!err)
+		err = check_overflow(db, req, json_object_get(row, "overflow"));
+	if (!err)
+		err = check_leave(db, req, row);
+	if (!err)
+		err = check_prompt(db, req, "leave_prompt",
+				   json_object_get(row, "leave_prompt"));
+	if (!err && json_integer_value(json_object_get(row, "announce_s")) &&
+	    !json_array_size(json_object_get(row, "announce_prompt")))
+		err = api_fail(req, 400, "invalid_field", "field "
+			       "'announce_prompt': needed when announce_s is "
+			       "set");
+	if (!err) {
+		json_int_t every = json_integer_value(json_object_get(
+						row, "announce_s"));
+		json_int_t pos = json_integer_value(json_object_get(
+						row, "announce_position_s"));
+
+		if ((every && every < 5) || (pos && pos < 5))
+			err = api_fail(req, 400, "invalid_field", "field '%s':"
+				       " 0 (never) or 5-600 seconds",
+				       every && every < 5 ? "announce_s"
+				       : "announce_position_s");
+	}
+	return err;
+}
 
 static int check_queue(struct db *db, struct api_req *req, json_t *row,
 		       bool creating)
@@ -281,6 +520,8 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 		err = check_links(db, req, "skills", json_object_get(row,
 				  "skills"), "skill_id", "skills", "min_level",
 				  0, 9);
+	if (!err)
+		err = check_queue_waiting(db, req, row);
 	return err;
 }
 
@@ -296,6 +537,10 @@ static int queue_pre_delete(struct db *db, struct api_req *req)
 				     "f.published_version_id WHERE f.tenant_id"
 				     " = ? AND v.graph LIKE ?",
 				     "the published version of IVR flow");
+	if (!err)
+		err = crud_refuse_if_used(db, req, "SELECT name FROM queues WHERE"
+				     " tenant_id = ? AND overflow LIKE ?",
+				     "the overflow of queue");
 	return err;
 }
 
@@ -318,6 +563,74 @@ static const struct list_spec queue_list = {
 };
 
 CRUD_HANDLERS(queues, queue_spec, queue_list)
+
+/* ---- callback requests (a caller who left a queue with its key) ---- */
+
+#define CALLBACK_SELECT "id, queue_id, call_id, caller, status, note, " \
+	"agent_id, created_at, updated_at"
+
+static const struct crud_col callback_cols[] = {
+	{"status", C_TEXT, false, 1, 16, NULL, false, false},
+	{"note", C_TEXT, false, 0, 500, NULL, false, false},
+	{"agent_id", C_TEXT_NULL, false, 0, 0, NULL, false, false},
+	{NULL, 0, false, 0, 0, NULL, false, false},
+};
+
+static int check_callback(struct db *db, struct api_req *req, json_t *row,
+			  bool creating)
+{
+	static const char *const statuses[] = {"pending", "done", "failed",
+					       "cancelled", NULL};
+	const char *agent = json_string_value(json_object_get(row,
+							      "agent_id"));
+
+	(void)creating;
+	if (!crud_in_set(statuses, json_string_value(json_object_get(
+				 row, "status"))))
+		return api_fail(req, 400, "invalid_field", "field 'status': "
+				"pending, done, failed or cancelled");
+	return agent ? crud_check_ref(db, req, "agents", "agent_id", agent)
+		     : 0;
+}
+
+static const struct crud_spec callback_spec = {
+	"callback_requests", "callback request", NULL, CALLBACK_SELECT,
+	callback_cols, NULL, check_callback, NULL, NULL,
+};
+static const char *const callback_sortable[] = {"created_at", "updated_at",
+						NULL};
+static const char *const callback_text[] = {"caller", "note", NULL};
+static const struct list_filter callback_filters[] = {
+	{"status", "status", F_STRING, NULL},
+	{"queue_id", "queue_id", F_STRING, NULL},
+	{"agent_id", "agent_id", F_STRING, NULL},
+	{NULL, NULL, 0, NULL},
+};
+static const struct list_spec callback_list = {
+	"callback_requests", CALLBACK_SELECT, callback_sortable, "created_at",
+	false, callback_text, callback_filters, false,
+};
+
+static void callbacks_fix_row(json_t *row)
+{
+	crud_fix(&callback_spec, row);
+}
+
+HANDLER(callbacks_list)
+{
+	return list_run(db, req, &callback_list, NULL, NULL,
+			callbacks_fix_row);
+}
+
+HANDLER(callbacks_get)
+{
+	return crud_get(db, req, &callback_spec);
+}
+
+HANDLER(callbacks_update)
+{
+	return crud_update(db, req, &callback_spec);
+}
 
 /* ---- the agent state log ---- */
 

@@ -230,6 +230,7 @@ CRUD_DECL(ivr_flows);
 CRUD_DECL(skills); CRUD_DECL(busyreasons); CRUD_DECL(agents);
 CRUD_DECL(queues);
 HANDLER(agent_states_list);
+HANDLER(callbacks_list); HANDLER(callbacks_get); HANDLER(callbacks_update);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

@@ -139,6 +139,11 @@ struct directory *b2bua_directory(const struct b2bua *b)
 	return b->deps.dir;
 }
 
+void b2bua_config_changed(struct b2bua *b)
+{
+	moh_forget(b->moh);
+}
+
 unsigned b2bua_active_calls(const struct b2bua *b)
 {
 	return list_count(&b->calls);
@@ -152,6 +157,8 @@ void call_played(struct call *call)
 		return;
 	if (call->vm)
 		voicemail_played(call);
+	else if (queuecall_played(call))
+		return;
 	else if (ivrcall_played(call))
 		return;
 	else if (call->hang_up_after_play)
@@ -173,7 +180,8 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 	if (monitor_key(leg, digit) || voicemail_key(call, digit) ||
 	    conference_key(call, digit))
 		return;
-	if (leg == call->a && ivrcall_key(call, digit))
+	if (leg == call->a && (queuecall_key(call, digit) ||
+			       ivrcall_key(call, digit)))
 		return;
 	transfer_key(leg, digit);
 }
@@ -421,7 +429,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
-	call_bridge(call, b);
+	if (!queuecall_whisper(call, b))
+		call_bridge(call, b);
 	if (call->answer_ms) {
 		/* A transfer target answered: the transferee talks to it.
 		   From an IVR flow, the conversation starts now: the

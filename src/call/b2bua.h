@@ -35,6 +35,9 @@ int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);
 void b2bua_free(struct b2bua *b);
 unsigned b2bua_active_calls(const struct b2bua *b);
 struct directory *b2bua_directory(const struct b2bua *b);
+/* The telephony configuration changed (after an API change): what the
+   calls cache of it (music on hold) is read again at its next use. */
+void b2bua_config_changed(struct b2bua *b);
 /* The tenant's calls in progress, as a JSON array (see docs/api.md). */
 json_t *b2bua_live_calls(const struct b2bua *b, const char *tenant_id);
 /* Recording of a call in progress: action "start", "pause", "resume",

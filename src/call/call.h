@@ -103,11 +103,13 @@ struct call {
 	struct prompt *prompt;     /* being made (prompt.c), or NULL */
 	struct ivr_session *ivr;   /* in an IVR flow (ivrcall.c), or NULL */
 	struct acd_entry *queue;   /* waiting in a queue (queuecall.c) */
+	struct queuewait *qwait;   /* its announcements (queuecall.c) */
 	/* told how the queue ended: "answered", "no_agent", "full",
 	   "timeout" */
 	void (*queue_done)(struct call *call, const char *outcome);
 	char agent_id[ID_LEN];     /* the agent who took it from a queue */
 	char agent_no[12];
+	int64_t agent_ms;          /* when the agent answered */
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
@@ -226,12 +228,24 @@ struct moh *b2bua_moh(const struct b2bua *b);
 /* Answers the call (if not yet) and puts it in the queue. 0 and
    *outcome NULL: it waits (done() tells the end); 0 and *outcome
    "no_agent" / "full": it could not; ENOENT no such queue. */
-int  queuecall_enter(struct call *call, const char *queue_id,
+/* priority: 0-100 set for the caller (higher waits ahead), -1 none. */
+int  queuecall_enter(struct call *call, const char *queue_id, int priority,
 		     void (*done)(struct call *, const char *),
 		     const char **outcome);
 /* From a route: the call ends when it cannot wait or leaves unanswered. */
 void queuecall_direct(struct call *call, const char *queue_id);
 bool queuecall_dialled(struct call *call, const struct leg *leg);
+/* A queue's prompt (parts as in IVR flows: tts, voice, tone) into at
+   most max parts for call_prompt(); how many. */
+size_t queuecall_parts(const struct call *call, const json_t *prompt,
+		       struct prompt_part *parts, size_t max);
+/* The agent's leg answered: true when it hears the queue's whisper
+   first (the bridge comes at its end), false: bridge now. */
+bool queuecall_whisper(struct call *call, struct leg *agent);
+/* A key of a waiting caller: the queue's leave key (true: taken). */
+bool queuecall_key(struct call *call, char digit);
+/* An announcement to a waiting caller ended (true: taken). */
+bool queuecall_played(struct call *call);
 void queuecall_ended(struct call *call);
 /* The agent is off the call before it ends (a supervisor took it over):
    their wrap-up starts now. */
@@ -269,7 +283,14 @@ struct moh;
 int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);
 void moh_free(struct moh *m);
 void moh_start(struct moh *m, struct leg *listener);
+/* The class class_id of the tenant (a queue's own; NULL or "": the
+   tenant's default, as moh_start; a class with no approved voice falls
+   back to the default). */
+void moh_start_class(struct moh *m, struct leg *listener,
+		     const char *class_id);
 void moh_stop(struct leg *listener);
+/* The classes may have changed: each is read again at its next use. */
+void moh_forget(struct moh *m);
 
 /* cdr.c */
 void cdr_write(struct b2bua *b, const struct call *call);

@@ -115,9 +115,20 @@ static void queue_done(struct call *call, const char *outcome)
 	ivr_queued(call->ivr, outcome);
 }
 
+/* The flow may set the caller's priority in the queue: the variable
+   queue_priority, 0-100 (higher waits ahead). */
 static int host_queue(void *arg, const char *queue_id, const char **overflow)
 {
-	return queuecall_enter(call_of(arg), queue_id, queue_done, overflow);
+	struct call *call = call_of(arg);
+	char value[16], *end;
+	long priority;
+
+	ivr_var(call->ivr, "queue_priority", value, sizeof(value));
+	priority = strtol(value, &end, 10);
+	if (!*value || *end || priority < 0)
+		priority = -1;
+	return queuecall_enter(call, queue_id, (int)priority, queue_done,
+			       overflow);
 }
 
 static void host_hangup(void *arg, const char *status)

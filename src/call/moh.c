@@ -2,13 +2,15 @@
  * moh.c — music on hold: when one party of a call holds, the other hears
  * its tenant's music-on-hold class until the call is resumed.
  *
- * The class is the one named "default", else the first by name; its
- * approved voices are decoded once (on a store reader, never here) into
+ * The class is the one asked for (a queue's own, moh_start_class), else
+ * the one named "default", else the first by name — a class with no
+ * approved voice falls back the same way; its approved voices are decoded once (on a store reader, never here) into
  * one sound — in the class's order, or shuffled once for "random" — and
  * every held caller of the tenant plays that sound from the wall clock:
  * one decode and one copy in memory for all of them. The sound is kept for
  * MOH_KEEP_MS and then read again (a changed class is picked up).
- * A tenant with no class: the held party hears silence, as before.
+ * A tenant with no class: the held party hears silence, and the next one
+ * asks again (a class made meanwhile plays at once).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ enum { MOH_KEEP_MS = 60000, MOH_MAX_VOICES = 50 };
 struct moh_entry {
 	struct le le;
 	char tenant_id[ID_LEN];
+	char class_id[ID_LEN];          /* "": the tenant's default */
 	struct media_sound *sound;      /* NULL: no class (or loading) */
 	int64_t loaded_ms;
 	bool loading;
@@ -41,6 +44,7 @@ struct moh {
 struct moh_load {
 	struct moh *moh;
 	char tenant_id[ID_LEN];
+	char class_id[ID_LEN];
 	char data_dir[512];
 	struct media_sound *sound;      /* the result */
 };
@@ -91,8 +95,8 @@ static const char *const class_sql =
 	" JOIN moh_class_voices cv ON cv.class_id = c.id"
 	" JOIN voices v ON v.id = cv.voice_id AND v.status = 'approved'"
 	" WHERE c.tenant_id = ?"
-	" ORDER BY CASE WHEN c.name = 'default' THEN 0 ELSE 1 END, c.name,"
-	" cv.position";
+	" ORDER BY CASE WHEN c.id = ? THEN 0 WHEN c.name = 'default' THEN 1"
+	" ELSE 2 END, c.name, cv.position";
 
 /* Appends b to *a (both 16 kHz sounds); *a replaced. */
 static int append_sound(struct media_sound **a, struct media_sound *b)
@@ -157,7 +161,7 @@ static int load_work(struct db *db, void *arg)
 	char path[1024];
 	size_t i;
 	int err = db_query(db, &rows, class_sql,
-			   json_pack("[s]", ld->tenant_id));
+			   json_pack("[ss]", ld->tenant_id, ld->class_id));
 
 	if (err)
 		return err;
@@ -212,7 +216,8 @@ static void load_done(int err, void *arg)
 	LIST_FOREACH(&ld->moh->entries, le) {
 		struct moh_entry *x = le->data;
 
-		if (!strcmp(x->tenant_id, ld->tenant_id))
+		if (!strcmp(x->tenant_id, ld->tenant_id) &&
+		    !strcmp(x->class_id, ld->class_id))
 			e = x;
 	}
 	if (e) {
@@ -233,20 +238,23 @@ static void load_done(int err, void *arg)
 	free(ld);
 }
 
-static struct moh_entry *entry_for(struct moh *m, const char *tenant_id)
+static struct moh_entry *entry_for(struct moh *m, const char *tenant_id,
+				   const char *class_id)
 {
 	struct moh_entry *e;
 	struct le *le;
 
 	LIST_FOREACH(&m->entries, le) {
 		e = le->data;
-		if (!strcmp(e->tenant_id, tenant_id))
+		if (!strcmp(e->tenant_id, tenant_id) &&
+		    !strcmp(e->class_id, class_id))
 			return e;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	str_ncpy(e->tenant_id, tenant_id, sizeof(e->tenant_id));
+	str_ncpy(e->class_id, class_id, sizeof(e->class_id));
 	list_init(&e->waiting);
 	list_append(&m->entries, &e->le, e);
 	return e;
@@ -260,6 +268,7 @@ static void start_load(struct moh *m, struct moh_entry *e)
 		return;
 	ld->moh = m;
 	str_ncpy(ld->tenant_id, e->tenant_id, sizeof(ld->tenant_id));
+	str_ncpy(ld->class_id, e->class_id, sizeof(ld->class_id));
 	str_ncpy(ld->data_dir, m->data_dir, sizeof(ld->data_dir));
 	if (store_submit(m->store, STORE_READ, load_work, load_done, ld)) {
 		free(ld);
@@ -269,16 +278,34 @@ static void start_load(struct moh *m, struct moh_entry *e)
 	e->loading = true;
 }
 
+void moh_forget(struct moh *m)
+{
+	struct le *le;
+
+	if (!m)
+		return;
+	LIST_FOREACH(&m->entries, le) {
+		struct moh_entry *e = le->data;
+
+		e->loaded_ms = 0;      /* read again at the next hold */
+	}
+}
+
 void moh_start(struct moh *m, struct leg *leg)
+{
+	moh_start_class(m, leg, NULL);
+}
+
+void moh_start_class(struct moh *m, struct leg *leg, const char *class_id)
 {
 	struct moh_entry *e;
 
 	if (!m || !leg || leg->moh || leg->moh_waiting || !leg->ep)
 		return;
-	e = entry_for(m, leg->call->tenant_id);
+	e = entry_for(m, leg->call->tenant_id, class_id ? class_id : "");
 	if (!e)
 		return;
-	if (!e->loading && (!e->loaded_ms ||
+	if (!e->loading && (!e->loaded_ms || !e->sound ||
 			    now_ms() - e->loaded_ms > MOH_KEEP_MS))
 		start_load(m, e);
 	if (e->loading) {

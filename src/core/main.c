@@ -135,6 +135,8 @@ static void reload_directory(void *arg, void (*done)(void *ctx), void *ctx)
 {
 	struct daemon *d = arg;
 
+	if (d->b2bua)
+		b2bua_config_changed(d->b2bua);
 	directory_reload_wait(d->dir, done, ctx);
 }
 

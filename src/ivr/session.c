@@ -114,6 +114,17 @@ void ivr_set_var(struct ivr_session *s, const char *name, const char *value)
 			 s->info.call_id, name, strerror(err));
 }
 
+void ivr_var(const struct ivr_session *s, const char *name, char *out,
+	     size_t size)
+{
+	if (!s) {
+		if (size)
+			*out = '\0';
+		return;
+	}
+	vars_get(&s->vars, name, out, size);
+}
+
 /* ---- moving ---- */
 
 static void enter(struct ivr_session *s);

@@ -129,6 +129,10 @@ static void data_free(struct dir_data *d)
 	for (size_t i = 0; i < d->nqueues; i++) {
 		json_decref(d->queues[i].members);
 		json_decref(d->queues[i].skills);
+		json_decref(d->queues[i].announce_prompt);
+		json_decref(d->queues[i].whisper_prompt);
+		json_decref(d->queues[i].overflow);
+		json_decref(d->queues[i].leave_prompt);
 	}
 	free(d->queues);
 	free(d->by_id);
@@ -819,6 +823,7 @@ static void add_entries(struct dir_data *d, json_t *row)
 			continue;
 		snprintf(e->tenant_id, sizeof(e->tenant_id), "%s",
 			 json_string_value(json_object_get(row, "tenant_id")));
+		copy_str(e->list_id, sizeof(e->list_id), row, "id");
 		e->outbound = out;
 		e->white = white;
 		digits_of(e->value, sizeof(e->value), s);
@@ -1010,6 +1015,8 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 
 static void queue_from_row(struct dir_queue *q, json_t *row)
 {
+	char key[2];
+
 	copy_str(q->id, sizeof(q->id), row, "id");
 	copy_str(q->tenant_id, sizeof(q->tenant_id), row, "tenant_id");
 	copy_str(q->name, sizeof(q->name), row, "name");
@@ -1017,8 +1024,26 @@ static void queue_from_row(struct dir_queue *q, json_t *row)
 	copy_str(q->strategy, sizeof(q->strategy), row, "strategy");
 	copy_str(q->moh_class_id, sizeof(q->moh_class_id), row,
 		 "moh_class_id");
+	copy_str(q->vip_list_id, sizeof(q->vip_list_id), row, "vip_list_id");
 	q->members = parse_array(row, "members");
 	q->skills = parse_array(row, "skills");
+	q->announce_prompt = parse_array(row, "announce_prompt");
+	q->whisper_prompt = parse_array(row, "whisper_prompt");
+	q->leave_prompt = parse_array(row, "leave_prompt");
+	copy_str(q->leave_to, sizeof(q->leave_to), row, "leave_to");
+	copy_str(q->leave_box, sizeof(q->leave_box), row, "leave_box");
+	copy_str(key, sizeof(key), row, "leave_key");
+	q->leave_key = key[0];
+	q->overflow = parse_json(row, "overflow");
+	if (!json_is_object(q->overflow)) {
+		json_decref(q->overflow);
+		q->overflow = json_object();
+	}
+	q->agent_display_queue = row_int(row, "agent_display_queue");
+	q->vip_priority = (int)row_int(row, "vip_priority");
+	q->sticky_days = (unsigned)row_int(row, "sticky_days");
+	q->sticky_strict = row_int(row, "sticky_strict");
+	q->announce_s = (unsigned)row_int(row, "announce_s");
 	q->priority = (int)row_int(row, "priority");
 	q->ring_timeout_s = (unsigned)row_int(row, "ring_timeout_s");
 	q->retry_delay_s = (unsigned)row_int(row, "retry_delay_s");

@@ -180,6 +180,7 @@ struct dir_outroute {
 
 struct dir_list_entry {
 	char tenant_id[ID_LEN];
+	char list_id[ID_LEN];   /* the list it is in */
 	bool outbound;          /* direction */
 	bool white;             /* type */
 	bool prefix;            /* "123*": any number starting with 123 */
@@ -235,6 +236,20 @@ struct dir_queue {
 	unsigned ring_timeout_s, retry_delay_s, max_waiting, max_wait_s;
 	unsigned service_level_s, wrap_up_s, announce_position_s;
 	char moh_class_id[ID_LEN];
+	unsigned sticky_days;       /* the caller's last agent first; 0 no */
+	bool sticky_strict;         /* ... waits for them (see queue.c) */
+	char vip_list_id[ID_LEN];   /* callers on it wait with vip_priority */
+	int vip_priority;
+	unsigned announce_s;        /* announce_prompt every ...; 0: never */
+	json_t *announce_prompt;    /* [{type: tts|voice|tone, ...}] */
+	json_t *whisper_prompt;     /* to the agent before the bridge */
+	bool agent_display_queue;   /* "queue: caller" on the agent's phone */
+	json_t *overflow;           /* {no_agent|full|timeout: {type, target,
+				       prompt}} for calls sent straight */
+	char leave_key;             /* the caller may leave: '\0' no */
+	char leave_to[10];          /* "voicemail" (leave_box) or "callback" */
+	char leave_box[17];
+	json_t *leave_prompt;       /* tells the key ([]: a spoken default) */
 	bool enabled;
 };
 

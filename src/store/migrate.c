@@ -678,6 +678,46 @@ static const char *const m15_call_agent[] = {
 	NULL
 };
 
+/* What a caller lives through waiting in a queue (issue 6): caller
+   priority from a VIP list, periodic announcements; what the agent
+   hears and sees first (a whisper, the queue's name); where a call that
+   reached the queue directly goes when the queue gives up; a key to leave
+   the queue (for voicemail, or a callback request kept for agents). */
+static const char *const m16_queue_waiting[] = {
+	"ALTER TABLE queues ADD COLUMN vip_list_id TEXT"
+	" REFERENCES number_lists(id) ON DELETE SET NULL",
+	"ALTER TABLE queues ADD COLUMN vip_priority INTEGER NOT NULL DEFAULT 10",
+	"ALTER TABLE queues ADD COLUMN announce_s INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE queues ADD COLUMN announce_prompt TEXT NOT NULL"
+	" DEFAULT '[]'",
+	"ALTER TABLE queues ADD COLUMN whisper_prompt TEXT NOT NULL"
+	" DEFAULT '[]'",
+	"ALTER TABLE queues ADD COLUMN agent_display_queue INTEGER NOT NULL"
+	" DEFAULT 0",
+	"ALTER TABLE queues ADD COLUMN overflow TEXT NOT NULL DEFAULT '{}'",
+	"ALTER TABLE queues ADD COLUMN leave_key TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_to TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_box TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE queues ADD COLUMN leave_prompt TEXT NOT NULL DEFAULT '[]'",
+
+	"CREATE TABLE callback_requests ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" queue_id TEXT REFERENCES queues(id) ON DELETE SET NULL,"
+	" call_id TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" note TEXT NOT NULL DEFAULT '',"
+	" agent_id TEXT REFERENCES agents(id) ON DELETE SET NULL,"
+	" created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	"CREATE INDEX callback_requests_status ON callback_requests"
+	"(tenant_id, status, created_at)",
+	/* the sticky agent: who last served this caller */
+	"CREATE INDEX calls_caller ON calls(tenant_id, caller, start_at)",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -695,6 +735,7 @@ static const struct migration migrations[] = {
 	{13, m13_ivr},
 	{14, m14_acd},
 	{15, m15_call_agent},
+	{16, m16_queue_waiting},
 };
 
 static long long now_ms(void)

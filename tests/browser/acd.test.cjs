@@ -209,10 +209,26 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     await waitError.waitFor();
     assert.match(await waitError.innerText(), /max_wait_s.*not less than ring_timeout_s/);
     await setNumber(page, sel('queue-form-max-wait'), 300);
+    // waiting and the agent's side: a whisper, a key to leave (to a box that does not exist: refused under it)
+    await input(page, 'queue-form-whisper').fill(`售前队列 ${RUN}`);
+    await pickOption(page, sel('queue-form-leave-key'), '#');
+    await pickOption(page, sel('queue-form-leave-to'), '语音信箱');
+    await input(page, 'queue-form-leave-box').fill('99999999');
+    res = answered(page, `/api/v1/queues/${queue.id}`, 'PATCH');
+    await page.locator(sel('queue-save')).click();
+    assert.equal((await res).status(), 400);
+    await formItem(page, 'queue-dialog', 'queue-form-leave-key').locator('.el-form-item__error',
+      { hasText: "no voicemail box '99999999'" }).waitFor();
+    await pickOption(page, sel('queue-form-leave-to'), '回电请求');
+    await pickOption(page, `${sel('queue-overflow-no_agent')} ${sel('queue-overflow-type')}`, '播放提示后挂机');
+    await page.locator(`${sel('queue-overflow-no_agent')} input${sel('queue-overflow-text')}`).fill('暂无坐席，再见');
     res = answered(page, `/api/v1/queues/${queue.id}`, 'PATCH');
     await page.locator(sel('queue-save')).click();
     assert.equal((await res).status(), 200);
     const edited = await (await res).json();
+    assert.deepEqual(edited.whisper_prompt, [{ type: 'tts', text: `售前队列 ${RUN}` }]);
+    assert.deepEqual([edited.leave_key, edited.leave_to, edited.leave_box], ['#', 'callback', '']);
+    assert.deepEqual(edited.overflow, { no_agent: { type: 'hangup', prompt: [{ type: 'tts', text: '暂无坐席，再见' }] } });
     assert.equal(edited.strategy, 'round_robin');
     assert.equal(edited.ring_timeout_s, 30);
     assert.equal(edited.max_wait_s, 300);

@@ -15,10 +15,14 @@ from e2e_helpers import free_sip_port
 
 
 
-def tone_power(path, freqs):
-    """Relative power of each frequency in a WAV file (Goertzel, 0..0.5)."""
+def tone_power(path, freqs, start=0.0, end=None):
+    """Relative power of each frequency in a WAV file (Goertzel, 0..0.5),
+    or in its part from `start` to `end` seconds."""
     with wave.open(str(path)) as w:
         n, ch, rate = w.getnframes(), w.getnchannels(), w.getframerate()
+        w.setpos(min(int(start * rate), n))
+        n = n - w.tell() if end is None else max(0, min(int((end - start) * rate),
+                                                        n - w.tell()))
         data = struct.unpack("<%dh" % (n * ch), w.readframes(n))[::ch]
     if not data:
         return {f: 0.0 for f in freqs}

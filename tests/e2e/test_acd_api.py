@@ -116,6 +116,118 @@ def test_queue_fields_defaults_and_refusals(admin):
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
 
+def test_queue_waiting_fields_and_refusals(admin, client, operator):
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    assert (q["vip_list_id"], q["vip_priority"], q["announce_s"], q["announce_prompt"]) == (
+        None, 10, 0, [])
+    vip = expect(admin.post("/api/v1/lists", json={
+        "name": uniq("vip"), "direction": "inbound", "type": "white",
+        "entries": ["13800000000"]}), 201)
+    black = expect(admin.post("/api/v1/lists", json={
+        "name": uniq("bl"), "direction": "inbound", "type": "black"}), 201)
+    q = expect(admin.patch(f"{QUEUES}/{q['id']}", json={
+        "vip_list_id": vip["id"], "vip_priority": 30, "announce_s": 30,
+        "announce_prompt": [{"type": "tone", "name": "beep"},
+                            {"type": "tts", "text": "please hold"}]}), 200)
+    assert (q["vip_list_id"], q["vip_priority"], q["announce_s"]) == (vip["id"], 30, 30)
+    unapproved = expect(admin.post("/api/v1/voices", params={"name": uniq("v")},
+                                   data=_wav(), headers={"Content-Type": "audio/wav"}), 201)
+    for body, field, text in [
+            ({"vip_list_id": str(uuid.uuid4())}, "vip_list_id", "no number list"),
+            ({"vip_list_id": black["id"]}, "vip_list_id", "inbound white list"),
+            ({"vip_priority": 101}, "vip_priority", "vip_priority"),
+            ({"announce_s": 4, "announce_prompt": [{"type": "tone", "name": "beep"}]},
+             "announce_s", "5-600"),
+            ({"announce_position_s": 3}, "announce_position_s", "5-600"),
+            ({"announce_s": 20, "announce_prompt": []}, "announce_prompt", "needed"),
+            ({"announce_prompt": [{"type": "song", "text": "x"}]}, "announce_prompt",
+             "tts, voice or tone"),
+            ({"announce_prompt": [{"type": "tone", "name": "siren"}]}, "announce_prompt",
+             "no tone"),
+            ({"announce_prompt": [{"type": "tts", "text": ""}]}, "announce_prompt", "needs"),
+            ({"announce_prompt": [{"type": "voice", "id": unapproved["id"]}]},
+             "announce_prompt", "no approved voice")]:
+        assert_error(admin.post(QUEUES, json={"name": uniq("q-"), **body}), 400,
+                     "invalid_field", text)
+        assert field in admin.post(QUEUES, json={"name": uniq("q-"), **body}).text
+    # another tenant's list is not found
+    t = make_tenant(operator)
+    other = client.login(t["code"], "admin", t["_admin_password"])
+    assert_error(other.post(QUEUES, json={"name": "q", "vip_list_id": vip["id"]}), 400,
+                 "invalid_field", "no number list")
+    # a list deleted: the queue keeps going without VIPs
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"vip_list_id": None}), 200)
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
+def test_queue_overflow_destinations_and_refusals(admin):
+    from test_ivr_calls import publish, start, node
+    other = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    flow, _, _ = publish(admin, [start("e"), node("e", "counter", {"next": None}, name="e")])
+    draft = expect(admin.post("/api/v1/ivr-flows", json={"name": uniq("f-")}), 201)
+    box_no = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": box_no}), 200)["items"][0]
+    expect(admin.post("/api/v1/voicemail-boxes", json={"extension_id": ext["id"]}), 201)
+    good = {"no_agent": {"type": "queue", "target": other["id"]},
+            "full": {"type": "voicemail", "target": box_no},
+            "timeout": {"type": "hangup", "prompt": [{"type": "tts", "text": "sorry"}]}}
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "overflow": good}), 201)
+    assert q["overflow"] == good and other["overflow"] == {}
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": {
+        "timeout": {"type": "ivr", "target": flow["id"]},
+        "full": {"type": "external", "target": "+8613800000000"}}}), 200)
+    for overflow, text in [
+            ({"busy": {"type": "hangup"}}, "not no_agent, full or timeout"),
+            ({"full": {"type": "fax"}}, "type must be"),
+            ({"full": "hangup"}, "type must be"),
+            ({"full": {"type": "queue"}}, "needs a target"),
+            ({"full": {"type": "queue", "target": q["id"]}}, "not to the queue itself"),
+            ({"full": {"type": "queue", "target": str(uuid.uuid4())}}, "no queue"),
+            ({"full": {"type": "ivr", "target": draft["id"]}}, "no published IVR flow"),
+            ({"full": {"type": "voicemail", "target": "99999999"}}, "no voicemail box"),
+            ({"full": {"type": "external", "target": "12ab"}}, "not a number"),
+            ({"full": {"type": "queue", "target": other["id"], "prompt": []}},
+             "only with hangup"),
+            ({"full": {"type": "hangup", "prompt": [{"type": "tone", "name": "x"}]}},
+             "no tone")]:
+        assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": overflow}), 400,
+                     "invalid_field", text)
+    assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": []}), 400,
+                 "invalid_field", "overflow")
+    # a queue another overflows to is in use
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"overflow": good}), 200)
+    assert_error(admin.delete(f"{QUEUES}/{other['id']}"), 409, "in_use", q["name"])
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+    expect(admin.delete(f"{QUEUES}/{other['id']}"), 204)
+
+
+def test_queue_leave_key_refusals(admin):
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    assert (q["leave_key"], q["leave_to"], q["leave_box"], q["leave_prompt"]) == ("", "", "", [])
+    q = expect(admin.patch(f"{QUEUES}/{q['id']}", json={"leave_key": "*",
+                                                         "leave_to": "callback"}), 200)
+    assert (q["leave_key"], q["leave_to"]) == ("*", "callback")
+    for body, text in [({"leave_key": "a", "leave_to": "callback"}, "one of 0-9"),
+                       ({"leave_key": "12", "leave_to": "callback"}, "leave_key"),
+                       ({"leave_key": "1", "leave_to": "fax"}, "voicemail, callback"),
+                       ({"leave_key": "", "leave_to": "callback"}, "go together"),
+                       ({"leave_key": "1", "leave_to": ""}, "go together"),
+                       ({"leave_key": "1", "leave_to": "voicemail"}, "needs a box"),
+                       ({"leave_key": "1", "leave_to": "voicemail", "leave_box": "99999999"},
+                        "no voicemail box"),
+                       ({"leave_prompt": [{"type": "voice"}]}, "needs 'id'")]:
+        assert_error(admin.post(QUEUES, json={"name": uniq("q-"), **body}), 400,
+                     "invalid_field", text)
+    assert_error(admin.patch("/api/v1/callback-requests/" + str(uuid.uuid4()),
+                             json={"status": "done"}), 404, "not_found")
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
+def _wav():
+    from test_voices import wav_bytes
+    return wav_bytes(rate=16000, channels=1, seconds=0.3)
+
+
 def test_acd_is_tenant_scoped(admin, client, operator):
     a = agent(admin)
     t = make_tenant(operator)

@@ -249,6 +249,13 @@ export const api = {
     /** Queues with calls waiting now (not paged). */
     live: () => request<T.LiveList<T.LiveQueue>>('GET', `${B}/queues/live`),
   },
+  callbackRequests: {
+    list: (query?: T.ListQuery | T.FilterQuery) =>
+      request<T.List<T.CallbackRequest>>('GET', `${B}/callback-requests`, { query: q(query) }),
+    get: (id: T.Id) => request<T.CallbackRequest>('GET', `${B}/callback-requests/${id}`),
+    update: (id: T.Id, body: { status?: T.CallbackStatus; note?: string; agent_id?: T.Id | null }) =>
+      request<T.CallbackRequest>('PATCH', `${B}/callback-requests/${id}`, { body }),
+  },
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
     get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),

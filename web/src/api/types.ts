@@ -975,7 +975,51 @@ export interface QueueWrite {
   announce_position_s?: number
   sticky_days?: number
   sticky_strict?: boolean
+  /** An inbound white list: callers on it wait with vip_priority. */
+  vip_list_id?: Id | null
+  /** 0-100, higher waits ahead. */
+  vip_priority?: number
+  /** 0 = none, else every 5-600 s announce_prompt. */
+  announce_s?: number
+  announce_prompt?: QueuePromptPart[]
+  /** Played to the agent before the caller is connected. */
+  whisper_prompt?: QueuePromptPart[]
+  /** The agent's phone shows "queue name: caller". */
+  agent_display_queue?: boolean
+  /** For calls sent straight to the queue: where each reason goes. */
+  overflow?: Partial<Record<QueueOverflowReason, QueueOverflow>>
+  /** 0-9, * or #; "" none. */
+  leave_key?: string
+  leave_to?: '' | 'voicemail' | 'callback'
+  /** A voicemail box's number (leave_to voicemail). */
+  leave_box?: string
+  leave_prompt?: QueuePromptPart[]
   enabled?: boolean
+}
+/** A prompt part, as in IVR flows. */
+export type QueuePromptPart =
+  | { type: 'tts'; text: string }
+  | { type: 'voice'; id: Id }
+  | { type: 'tone'; name: 'beep' | 'confirm' | 'busy' | 'dial' }
+export type QueueOverflowReason = 'no_agent' | 'full' | 'timeout'
+export interface QueueOverflow {
+  type: 'queue' | 'ivr' | 'voicemail' | 'external' | 'hangup'
+  /** queue / IVR flow id, a voicemail box's number, an outside number. */
+  target?: string
+  /** hangup only. */
+  prompt?: QueuePromptPart[]
+}
+export type CallbackStatus = 'pending' | 'done' | 'failed' | 'cancelled'
+export interface CallbackRequest {
+  id: Id
+  queue_id: Id | null
+  call_id: Id
+  caller: string
+  status: CallbackStatus
+  note: string
+  agent_id: Id | null
+  created_at: Millis
+  updated_at: Millis
 }
 export interface Queue extends Required<QueueWrite> {
   id: Id
