@@ -16,6 +16,7 @@
 
 struct acd;
 struct acd_entry;
+struct bus;
 struct directory;
 struct dir_queue;
 struct store;
@@ -40,9 +41,14 @@ struct acd_call_ops {
 	/* An agent answered; the entry is gone when this is called. */
 	void (*connected)(void *arg, const char *agent_id,
 			  const char *agent_no);
+	/* Optional: the call for an agent's screen pop (caller, variables;
+	   a new object), published with call.offered (docs/ws.md). */
+	json_t *(*describe)(void *arg);
 };
 
-int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store);
+/* bus: where agent, offer and queue events go (NULL: nowhere). */
+int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
+	       struct bus *bus);
 void acd_free(struct acd *acd);
 
 /* The call enters the queue. 0 and *ep when it waits; 0, *ep NULL and
@@ -71,6 +77,11 @@ int  acd_agent_logout(struct acd *acd, const char *tenant_id,
    (idle ends a wrap-up now). */
 int  acd_agent_set(struct acd *acd, const char *tenant_id,
 		   const char *agent_id, bool busy, const char *reason);
+
+/* Ends the agent's wrap-up now: busy if asked during the call, else
+   idle. ENOENT: no such agent; EPERM: not in wrap-up. */
+int  acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
+			   const char *agent_id);
 
 /* The tenant's agents and queues now (for the live boards). */
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id);

@@ -123,6 +123,7 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		 acd_state_name(a->state), acd_state_name(s),
 		 a->reason[0] ? " " : "", a->reason);
 	log_state(a, s, now);
+	acd_event_agent(a, s, now);
 	if (s == AGENT_IDLE && a->state != AGENT_IDLE &&
 	    a->state != AGENT_RINGING)
 		a->idle_since = now;
@@ -243,6 +244,21 @@ int acd_agent_set(struct acd *acd, const char *tenant_id,
 	return 0;
 }
 
+int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
+			  const char *agent_id)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return directory_agent(acd->dir, tenant_id, agent_id)
+		       ? EPERM : ENOENT;
+	if (a->state != AGENT_WRAPUP)
+		return EPERM;
+	tmr_cancel(&a->wrap_tmr);
+	wrapped_up(a);
+	return 0;
+}
+
 void acd_agent_missed(struct acd_agent *a)
 {
 	const struct dir_agent *da = directory_agent(a->acd->dir,
@@ -326,7 +342,8 @@ static void stale_closed(int err, void *arg)
 			  strerror(err));
 }
 
-int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
+int acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
+	      struct bus *bus)
 {
 	struct acd *acd = calloc(1, sizeof(*acd));
 
@@ -336,6 +353,7 @@ int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
 		log_error("acd", "open agent states not closed");
 	acd->dir = dir;
 	acd->store = store;
+	acd->bus = bus;
 	acd->rng = (uint64_t)now_ms() | 1;
 	list_init(&acd->agents);
 	list_init(&acd->queues);

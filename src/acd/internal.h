@@ -57,6 +57,7 @@ struct acd_entry {
 struct acd {
 	struct directory *dir;
 	struct store *store;
+	struct bus *bus;           /* events (events.c), or NULL */
 	struct list agents;        /* logged in (not offline) */
 	struct list queues;        /* with calls waiting */
 	uint64_t rng;
@@ -74,6 +75,16 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		     const char *reason);
 /* The agent's ring ended without an answer. */
 void acd_agent_missed(struct acd_agent *a);
+
+/* events.c: what the ACD publishes on the bus (docs/ws.md). `to` is the
+   state being entered (a->state is still the one left). */
+void acd_event_agent(const struct acd_agent *a, enum acd_agent_state to,
+		     int64_t at);
+void acd_event_offered(const struct acd_entry *e, const struct dir_queue *dq);
+/* "queue.joined" (outcome NULL), or "queue.left" with its outcome while
+   e is still in the queue. */
+void acd_event_queue(const struct acd_entry *e, const char *type,
+		     const char *outcome);
 
 /* queue.c: offers waiting calls to free agents of the tenant's queues */
 void acd_dispatch_tenant(struct acd *acd, const char *tenant_id);

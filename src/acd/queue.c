@@ -152,6 +152,7 @@ static void leave(struct acd_entry *e, const char *outcome)
 	release_rung(e, true, false);
 	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
 		 outcome);
+	acd_event_queue(e, "queue.left", outcome);
 	entry_free(e);
 	ops->leave(arg, outcome);
 }
@@ -209,6 +210,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	list_append(&q->waiting, &e->le, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
+	acd_event_queue(e, "queue.joined", NULL);
 	log_info("acd", "call %s waits in queue %s (%u waiting)", call_id,
 		 dq->name, list_count(&q->waiting));
 	ops->wait(arg, dq);
@@ -227,6 +229,7 @@ void acd_abandon(struct acd_entry *e)
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	release_rung(e, false, false);
 	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
+	acd_event_queue(e, "queue.left", "abandoned");
 	entry_free(e);
 	acd_dispatch_tenant(acd, tenant);
 }
@@ -285,6 +288,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		log_info("acd", "call %s answered by agent %s after %lld ms",
 			 e->call_id, da ? da->agent_no : taker->id,
 			 (long long)(now_ms() - e->entered));
+		acd_event_queue(e, "queue.left", "answered");
 		entry_free(e);
 		ops->connected(arg, taker->id, da ? da->agent_no : "");
 	}
@@ -429,6 +433,7 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 			  e);
 		return false;
 	}
+	acd_event_offered(e, dq);
 	return true;
 }
 

@@ -33,6 +33,7 @@ static const struct perm_def catalogue[] = {
 	{"ivr", "telephony"},
 	{"agents", "acd"},
 	{"queues", "acd"},
+	{"workbench", "acd"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},

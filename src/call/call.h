@@ -229,6 +229,11 @@ void queuecall_ended(struct call *call);
 bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
 		    const struct dir_extension *from);
 
+/* callevents.c: a queue call's events for its agent (docs/ws.md) */
+json_t *callevent_describe(void *arg);   /* acd_call_ops.describe */
+void callevent_answered(struct call *call);
+void callevent_ended(struct call *call);  /* only a call an agent took */
+
 /* moh.c: music on hold */
 struct moh;
 int  moh_alloc(struct moh **mp, struct store *store, const char *data_dir);

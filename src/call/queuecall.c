@@ -77,12 +77,14 @@ static void host_connected(void *arg, const char *agent_id,
 	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
 	str_ncpy(call->agent_no, agent_no, sizeof(call->agent_no));
 	log_info("call", "call %s: agent %s takes it", call->id, agent_no);
+	callevent_answered(call);
 	if (call->queue_done)
 		call->queue_done(call, "answered");
 }
 
 static const struct acd_call_ops ops = {
 	host_ring, host_cancel, host_wait, host_leave, host_connected,
+	callevent_describe,
 };
 
 int queuecall_enter(struct call *call, const char *queue_id,
@@ -129,6 +131,7 @@ void queuecall_ended(struct call *call)
 	call->queue = NULL;
 	if (e)
 		acd_abandon(e);
+	callevent_ended(call);
 	if (acd && call->agent_id[0])
 		acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
 }

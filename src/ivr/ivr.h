@@ -96,6 +96,9 @@ void ivr_dialled(struct ivr_session *s, bool answered, uint16_t code);
    "events": [[call_id, seq, tenant_id, flow_id, node_id, node_name,
    kind, value, at]...]}. The steps still open are closed at `now`. */
 json_t *ivr_records(struct ivr_session *s, int64_t now);
+/* For an agent's screen pop: {"variables": {name: value} (the flow's
+   own), "ivr_path": [node names passed]}. */
+json_t *ivr_screen_pop(const struct ivr_session *s);
 /* Whether the session still runs the call (not handed on or ended). */
 bool ivr_active(const struct ivr_session *s);
 /* The call is ending: timers and requests stop, the open step closes;

@@ -999,6 +999,7 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 	copy_str(a->agent_no, sizeof(a->agent_no), row, "agent_no");
 	copy_str(a->name, sizeof(a->name), row, "name");
 	copy_str(a->phone, sizeof(a->phone), row, "phone");
+	copy_str(a->user_id, sizeof(a->user_id), row, "user_id");
 	a->skills = parse_array(row, "skills");
 	a->max_calls = (unsigned)row_int(row, "max_calls");
 	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");

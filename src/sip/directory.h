@@ -214,6 +214,7 @@ struct dir_agent {
 	char agent_no[12];
 	char name[65];
 	char phone[33];         /* the bound extension's number; "": none */
+	char user_id[ID_LEN];   /* the console user working as it; "": none */
 	json_t *skills;         /* [{skill_id, level}] */
 	unsigned max_calls, wrap_up_s;
 	bool busy_after_miss, enabled;
