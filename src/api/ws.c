@@ -455,6 +455,11 @@ static struct ws_conn *conn_new(struct ws_hub *hub, const struct api_req *req)
 	str_ncpy(c->username, req->who.username, sizeof(c->username));
 	str_ncpy(c->ip, req->ip, sizeof(c->ip));
 	c->perms = perms_of(&req->who);
+	c->seq = ++hub->next_seq;
+	c->by_key = req->who.via == VIA_KEY;
+	str_ncpy(c->credential, c->by_key ? req->who.key_id
+					  : req->who.session_hash,
+		 sizeof(c->credential));
 	c->last_seen = now_ms();
 	tmr_init(&c->ping_tmr);
 	tmr_init(&c->close_tmr);
@@ -528,6 +533,122 @@ static void ws_connect(struct api_req *req, void *arg)
 	ws_send_json(c, ws_hello(c));
 }
 
+/* ---- credentials, checked again ---- */
+
+struct check_item {
+	uint64_t seq;
+	bool by_key;
+	bool dead;
+	char credential[65];
+};
+
+struct check_job {
+	struct ws_hub *hub;
+	size_t n;
+	struct check_item items[];
+};
+
+/* Whether the session (not expired, its user and tenant enabled) or the
+   API key (enabled, its tenant too) still stands. */
+static int check_one(struct db *db, struct check_item *it)
+{
+	json_t *row = NULL;
+	int err;
+
+	if (it->by_key)
+		err = db_query_one(db, &row, "SELECT k.id FROM api_keys k JOIN "
+				   "tenants t ON t.id = k.tenant_id WHERE "
+				   "k.id = ? AND k.enabled = 1 AND "
+				   "t.enabled = 1",
+				   json_pack("[s]", it->credential));
+	else
+		err = db_query_one(db, &row, "SELECT s.user_id FROM sessions s "
+				   "JOIN users u ON u.id = s.user_id JOIN "
+				   "tenants t ON t.id = u.tenant_id WHERE "
+				   "s.token_hash = ? AND s.expires_at > ? AND "
+				   "u.enabled = 1 AND t.enabled = 1",
+				   json_pack("[sI]", it->credential,
+					     (json_int_t)now_ms()));
+	json_decref(row);
+	it->dead = err == ENOENT;
+	return err == ENOENT ? 0 : err;
+}
+
+static int check_work(struct db *db, void *arg)
+{
+	struct check_job *j = arg;
+	int err = 0;
+
+	for (size_t i = 0; i < j->n && !err; i++)
+		err = check_one(db, &j->items[i]);
+	return err;
+}
+
+static void check_later(struct ws_hub *hub);
+
+static void check_done(int err, void *arg)
+{
+	struct check_job *j = arg;
+	struct ws_hub *hub = j->hub;
+
+	hub->checking = false;
+	for (size_t i = 0; !err && i < j->n; i++) {
+		struct le *le;
+
+		if (!j->items[i].dead)
+			continue;
+		LIST_FOREACH(&hub->conns, le) {
+			struct ws_conn *c = le->data;
+
+			if (c->seq == j->items[i].seq)
+				ws_close(c, WS_POLICY, "the session has ended; "
+					 "log in again");
+		}
+	}
+	free(j);
+	check_later(hub);
+}
+
+/* One reader job checks every connection's credentials. */
+static void check_now(void *arg)
+{
+	struct ws_hub *hub = arg;
+	size_t n = list_count(&hub->conns), k = 0;
+	struct check_job *j;
+	struct le *le;
+
+	if (!n || hub->checking) {
+		check_later(hub);
+		return;
+	}
+	j = calloc(1, sizeof(*j) + n * sizeof(j->items[0]));
+	if (!j) {
+		check_later(hub);
+		return;
+	}
+	j->hub = hub;
+	LIST_FOREACH(&hub->conns, le) {
+		struct ws_conn *c = le->data;
+		struct check_item *it = &j->items[k++];
+
+		it->seq = c->seq;
+		it->by_key = c->by_key;
+		str_ncpy(it->credential, c->credential, sizeof(it->credential));
+	}
+	j->n = k;
+	hub->checking = true;
+	if (store_submit(hub->store, STORE_READ, check_work, check_done, j)) {
+		hub->checking = false;
+		free(j);
+		check_later(hub);
+	}
+}
+
+static void check_later(struct ws_hub *hub)
+{
+	tmr_start(&hub->check_tmr, WS_CHECK_S * 1000, check_now, hub);
+}
+
 /* ---- events ---- */
 
 static void on_event(const char *tenant_id, const char *type, int64_t at,
@@ -554,7 +675,7 @@ static void on_event(const char *tenant_id, const char *type, int64_t at,
 }
 
 int ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
-		 struct bus *bus, struct acd *acd,
+		 struct store *store, struct bus *bus, struct acd *acd,
 		 const struct directory *dir)
 {
 	struct ws_hub *hub = calloc(1, sizeof(*hub));
@@ -563,6 +684,8 @@ int ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
 	if (!hub)
 		return ENOMEM;
 	list_init(&hub->conns);
+	tmr_init(&hub->check_tmr);
+	hub->store = store;
 	hub->srv = srv;
 	hub->bus = bus;
 	hub->acd = acd;
@@ -578,6 +701,7 @@ int ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
 		free(hub);
 		return err;
 	}
+	check_later(hub);
 	*hp = hub;
 	return 0;
 }
@@ -588,6 +712,7 @@ void ws_hub_free(struct ws_hub *hub)
 
 	if (!hub)
 		return;
+	tmr_cancel(&hub->check_tmr);
 	bus_unsubscribe(hub->bus, on_event, hub);
 	while ((le = list_head(&hub->conns))) {
 		struct ws_conn *c = le->data;

@@ -17,6 +17,7 @@ enum {
 	WS_DEAD_S = 70,                 /* nothing at all this long: gone */
 	WS_CLOSE_WAIT_MS = 2000,        /* for the peer's close frame */
 	WS_MAX_QUEUED = 4 * 1024 * 1024,/* unsent bytes: a stuck reader */
+	WS_CHECK_S = 10,                /* credentials checked again */
 };
 
 /* What the principal may do here, from its menu permissions at connect. */
@@ -28,6 +29,10 @@ enum ws_perm {
 
 struct ws_hub {
 	struct list conns;
+	struct store *store;
+	uint64_t next_seq;
+	struct tmr check_tmr;
+	bool checking;                  /* a credential check is running */
 	struct api_server *srv;
 	struct bus *bus;
 	struct acd *acd;                /* NULL: no telephony */
@@ -38,6 +43,9 @@ struct ws_conn {
 	struct le le;                   /* in hub->conns */
 	struct ws_hub *hub;
 	struct httpd_conn *http;        /* our reference; NULL when freed */
+	uint64_t seq;                   /* names it to a credential check */
+	bool by_key;                    /* an API key, else a session */
+	char credential[65];            /* the session's hash or the key id */
 	char tenant_id[ID_LEN];
 	char user_id[ID_LEN];           /* "": an API key */
 	char username[128];

@@ -163,7 +163,8 @@ static void serve(struct daemon *d)
 	if (!err)
 		err = tts_api_register(d->api, d->tts);
 	if (!err)
-		err = ws_hub_alloc(&d->ws, d->api, d->bus, d->acd, d->dir);
+		err = ws_hub_alloc(&d->ws, d->api, d->store, d->bus, d->acd,
+				   d->dir);
 	if (err) {
 		fail_start(d, "the API routes of live calls, TTS and "
 			   "WebSocket", err);
@@ -274,7 +275,6 @@ static int run(struct daemon *d)
 	/* Calls end first (their records go to the store), then SIP stops,
 	   then the store runs every queued write and answers late requests. */
 	directory_on_change(d->dir, NULL, NULL);
-	ws_hub_free(d->ws);       /* 1001 to every WebSocket client */
 	b2bua_free(d->b2bua);
 	acd_free(d->acd);
 	trunk_reg_free(d->treg);
@@ -283,6 +283,7 @@ static int run(struct daemon *d)
 	recordings_free(d->recs); /* files final; rows updated by the store */
 	tts_free(d->tts);         /* previews waiting get 503 */
 	store_close(d->store);
+	ws_hub_free(d->ws);       /* 1001 to every WebSocket client */
 	directory_free(d->dir);   /* answers requests waiting for a reload */
 	api_server_stop(d->api);
 	media_engine_stop(d->media);

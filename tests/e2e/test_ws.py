@@ -369,13 +369,15 @@ def test_events_stay_in_their_tenant(daemon, client, admin, operator):
 class Raw:
     """A hand-made WebSocket client to send frames the libraries would not."""
 
-    def __init__(self, daemon, token):
+    def __init__(self, daemon, token, headers=None):
         self.s = socket.create_connection(("127.0.0.1", daemon.port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
+        auth = "".join(f"{h}\r\n" for h in headers) if headers else \
+            f"Authorization: Bearer {token}\r\n"
         self.s.sendall((f"GET {WS} HTTP/1.1\r\nHost: 127.0.0.1:{daemon.port}\r\n"
                         f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                        f"Authorization: Bearer {token}\r\n\r\n").encode())
+                        f"{auth}\r\n").encode())
         head = b""
         while b"\r\n\r\n" not in head:
             head += self.s.recv(1)
@@ -493,6 +495,54 @@ def test_fragments_pings_and_the_close_handshake(daemon, admin):
     assert op == 0x8 and struct.unpack(">H", payload[:2])[0] == 1000
     r.s.settimeout(5)
     assert r.s.recv(1) == b""
+
+
+def key_headers(key):
+    ts = int(time.time())
+    return [f"X-Hotline-Key: {key['id']}", f"X-Hotline-Timestamp: {ts}",
+            "X-Hotline-Signature: " + signature(key["secret"], "GET", WS, ts, b"")]
+
+
+def test_a_session_logged_out_or_a_key_revoked_closes_its_socket(daemon, client, admin):
+    s, _, role = user_with_role(client, admin, {"agents": "ro"})
+    by_session = Raw(daemon, s.token)
+    key = make_api_key(admin, role["id"])
+    by_key = Raw(daemon, None, headers=key_headers(key))
+    keeps = Raw(daemon, admin.token)
+    expect(s.post("/api/v1/auth/logout"), 204)
+    expect(admin.delete(f"/api/v1/api-keys/{key['id']}"), 204)
+    started = time.time()
+    for r in (by_session, by_key):
+        r.s.settimeout(25)                             # checked every 10 s
+        assert r.closed_with() == 1008
+    assert time.time() - started < 25
+    keeps.send(0x1, command("still"))                  # other sessions stay
+    assert json.loads(keeps.frame()[1])["id"] == "still"
+
+
+def test_shutdown_logs_agents_out_then_says_going_away(make_daemon):
+    from e2e_helpers import ADMIN_PASSWORD
+    d = make_daemon()
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    a = agent_on_phone(admin)
+    r = Raw(d, admin.token)
+    r.send(0x1, json.dumps({"id": 1, "cmd": "subscribe", "topics": ["agents"]}).encode())
+    r.send(0x1, json.dumps({"id": 2, "cmd": "login", "agent_id": a["id"]}).encode())
+    seen = []
+    while len([m for m in seen if m.get("type") == "reply"]) < 2:
+        seen.append(json.loads(r.frame()[1]))
+    problems = d.stop_problems()
+    assert not problems, "; ".join(problems) + "\n" + d.stderr_tail()
+    frames = []
+    while True:
+        op, payload = r.frame()
+        frames.append((op, payload))
+        if op == 0x8:
+            break
+    assert struct.unpack(">H", frames[-1][1][:2])[0] == 1001
+    states = [json.loads(p)["data"] for op, p in frames if op == 0x1]
+    assert {"agent_id": a["id"], "state": "offline"}.items() <= \
+        [s for s in states if s["agent_id"] == a["id"]][-1].items()
 
 
 # ----------------------------------------------------------------- a real call
