@@ -60,6 +60,7 @@ struct httpd_conn {
 	httpd_drained_h *drainedh; /* a streamed reply waits for the queue */
 	void *drained_arg;
 	bool raw;                  /* upgraded: bytes go to rawh */
+	bool raw_closing;          /* ... and its owner let it go */
 	httpd_raw_recv_h *rawh;
 	httpd_raw_close_h *raw_closeh;
 	void *raw_arg;
@@ -567,12 +568,12 @@ size_t httpd_raw_queued(const struct httpd_conn *conn)
 
 void httpd_raw_close(struct httpd_conn *conn)
 {
-	conn->rawh = NULL;
+	conn->rawh = NULL;        /* what still comes is dropped */
 	conn->raw_closeh = NULL;
-	if (!conn->tc || !conn->raw)
+	if (!conn->tc || !conn->raw || conn->raw_closing)
 		return;
-	conn->raw = false;        /* once */
-	conn->busy = false;
+	conn->raw_closing = true;
+	conn->busy = false;       /* the server's end may close it now */
 	if (tcp_conn_txqsz(conn->tc)) {
 		tmr_start(&conn->tmr, HEADER_MS, timeout_handler, conn);
 		tcp_set_send(conn->tc, drained_handler);
