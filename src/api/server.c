@@ -83,8 +83,8 @@ static const char *reason_phrase(uint16_t status)
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 416: return "Range Not Satisfiable";
-	case 426: return "Upgrade Required";
 	case 422: return "Unprocessable Entity";
+	case 426: return "Upgrade Required";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default:  return status >= 500 ? "Internal Server Error" : "Error";
