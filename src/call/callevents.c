@@ -10,17 +10,26 @@
 #include "../core/bus.h"
 #include "../ivr/ivr.h"
 
+/* Text from the network (a SIP display name may be in another charset)
+   goes out only as UTF-8: "" when it is not. */
+static void set_text(json_t *obj, const char *key, const char *s)
+{
+	json_t *v = json_string(s);
+
+	json_object_set_new(obj, key, v ? v : json_string(""));
+}
+
 json_t *callevent_describe(void *arg)
 {
 	const struct call *call = arg;
 	json_t *pop = call->ivr ? ivr_screen_pop(call->ivr) : NULL;
-	json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:I}", "caller", call->caller,
-			      "caller_name", call->caller_name, "callee",
-			      call->callee, "direction", call->direction,
-			      "start_at", (json_int_t)call->start_ms);
+	json_t *d = json_object();
 
-	if (!d)
-		d = json_object();
+	set_text(d, "caller", call->caller);
+	set_text(d, "caller_name", call->caller_name);
+	set_text(d, "callee", call->callee);
+	set_text(d, "direction", call->direction);
+	json_object_set_new(d, "start_at", json_integer(call->start_ms));
 	if (!pop)
 		pop = json_pack("{s:o,s:o}", "variables", json_object(),
 				"ivr_path", json_array());
@@ -51,15 +60,18 @@ void callevent_answered(struct call *call)
 void callevent_ended(struct call *call)
 {
 	int64_t answered = call->winner ? call->winner->answer_ms : 0;
+	json_t *d;
 
 	if (!call->agent_id[0] || !bus_of(call))
 		return;
-	bus_publish(bus_of(call), call->tenant_id, "call.ended", json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "call_id", call->id,
-		"queue_id", call->queue_id, "agent_id", call->agent_id,
-		"agent_no", call->agent_no, "caller", call->caller,
-		"end_status", call->end_status ? call->end_status : "",
-		"hangup_side", call->hangup_side ? call->hangup_side : "",
-		"talk_ms", (json_int_t)(answered && call->end_ms
-					? call->end_ms - answered : 0)));
+	d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "call_id", call->id,
+		      "queue_id", call->queue_id, "agent_id", call->agent_id,
+		      "agent_no", call->agent_no, "end_status",
+		      call->end_status ? call->end_status : "", "hangup_side",
+		      call->hangup_side ? call->hangup_side : "", "talk_ms",
+		      (json_int_t)(answered && call->end_ms
+				   ? call->end_ms - answered : 0));
+	if (d)
+		set_text(d, "caller", call->caller);
+	bus_publish(bus_of(call), call->tenant_id, "call.ended", d);
 }
