@@ -8,10 +8,10 @@ DEBS=(
   build-essential pkg-config tzdata curl
   libre-dev librem-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcmocka-dev libspandsp-dev libopus-dev libbcg729-dev
-  libsndfile1-dev libespeak-ng-dev espeak-ng-data
+  libsndfile1-dev libespeak-ng-dev espeak-ng-data libssl-dev
   clang libclang-rt-14-dev
   postgresql sip-tester baresip linphone-cli
-  python3 python3-pytest python3-requests python3-yaml
+  python3 python3-pytest python3-requests python3-yaml python3-websocket
   chromium
 )
 

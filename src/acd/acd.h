@@ -16,6 +16,7 @@
 
 struct acd;
 struct acd_entry;
+struct bus;
 struct directory;
 struct dir_queue;
 struct store;
@@ -40,6 +41,9 @@ struct acd_call_ops {
 	/* An agent answered; the entry is gone when this is called. */
 	void (*connected)(void *arg, const char *agent_id,
 			  const char *agent_no);
+	/* Optional: the call for an agent's screen pop (caller, variables;
+	   a new object), published with call.offered (docs/ws.md). */
+	json_t *(*describe)(void *arg);
 };
 
 /* A call asking to wait in a queue. */
@@ -49,7 +53,9 @@ struct acd_join {
 	int priority;              /* 0-100 set for it (the IVR); -1: none */
 };
 
-int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store);
+/* bus: where agent, offer and queue events go (NULL: nowhere). */
+int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
+	       struct bus *bus);
 void acd_free(struct acd *acd);
 struct directory *acd_directory(const struct acd *acd);
 
@@ -94,6 +100,11 @@ int  acd_agent_logout(struct acd *acd, const char *tenant_id,
    (idle ends a wrap-up now). */
 int  acd_agent_set(struct acd *acd, const char *tenant_id,
 		   const char *agent_id, bool busy, const char *reason);
+
+/* Ends the agent's wrap-up now: busy if asked during the call, else
+   idle. ENOENT: no such agent; EPERM: not in wrap-up. */
+int  acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
+			   const char *agent_id);
 
 /* The tenant's agents and queues now (for the live boards). */
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id);

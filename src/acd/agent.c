@@ -123,6 +123,7 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		 acd_state_name(a->state), acd_state_name(s),
 		 a->reason[0] ? " " : "", a->reason);
 	log_state(a, s, now);
+	acd_event_agent(a, s, now);
 	if (s == AGENT_IDLE && a->state != AGENT_IDLE &&
 	    a->state != AGENT_RINGING)
 		a->idle_since = now;
@@ -142,6 +143,7 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 static void free_agent(struct acd_agent *a)
 {
 	tmr_cancel(&a->wrap_tmr);
+	tmr_cancel(&a->reach_tmr);
 	list_unlink(&a->le);
 	free(a);
 }
@@ -168,6 +170,7 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	a->state = AGENT_OFFLINE;
 	a->day = today();
 	tmr_init(&a->wrap_tmr);
+	tmr_init(&a->reach_tmr);
 	list_append(&acd->agents, &a->le, a);
 	acd_agent_state(a, busy ? AGENT_BUSY : AGENT_IDLE, busy ? reason
 							      : NULL);
@@ -240,6 +243,21 @@ int acd_agent_set(struct acd *acd, const char *tenant_id,
 		acd_agent_state(a, AGENT_IDLE, NULL);
 	if (!busy)
 		acd_dispatch_tenant(acd, tenant_id);
+	return 0;
+}
+
+int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
+			  const char *agent_id)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return directory_agent(acd->dir, tenant_id, agent_id)
+		       ? EPERM : ENOENT;
+	if (a->state != AGENT_WRAPUP)
+		return EPERM;
+	tmr_cancel(&a->wrap_tmr);
+	wrapped_up(a);
 	return 0;
 }
 
@@ -331,7 +349,8 @@ struct directory *acd_directory(const struct acd *acd)
 	return acd->dir;
 }
 
-int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
+int acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
+	      struct bus *bus)
 {
 	struct acd *acd = calloc(1, sizeof(*acd));
 
@@ -341,6 +360,7 @@ int acd_alloc(struct acd **ap, struct directory *dir, struct store *store)
 		log_error("acd", "open agent states not closed");
 	acd->dir = dir;
 	acd->store = store;
+	acd->bus = bus;
 	acd->rng = (uint64_t)now_ms() | 1;
 	list_init(&acd->agents);
 	list_init(&acd->queues);

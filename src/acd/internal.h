@@ -10,7 +10,8 @@
 #include "acd.h"
 #include "strategy.h"
 
-enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512, ACD_AHT_CALLS = 20 };
+enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512, ACD_AHT_CALLS = 20,
+       ACD_UNREACHABLE_MS = 10000, ACD_MISSED_MAX = 16 };
 
 struct acd_agent {
 	struct le le;              /* in acd->agents */
@@ -29,6 +30,10 @@ struct acd_agent {
 	char busy_reason[33];
 	struct tmr wrap_tmr;
 	struct acd_entry *offer;   /* the call ringing it, or NULL */
+	/* its phone could not be rung (not registered): not offered calls
+	   until then, and the tenant's calls are dispatched again then */
+	int64_t unreachable_until;
+	struct tmr reach_tmr;
 };
 
 struct acd_queue {
@@ -59,6 +64,10 @@ struct acd_entry {
 	bool resting;              /* ... running */
 	struct acd_agent *rung[ACD_RING_MAX];
 	size_t nrung;
+	/* agents who let this call ring out: the others are offered it
+	   first (the last ACD_MISSED_MAX, oldest overwritten) */
+	char missed[ACD_MISSED_MAX][ID_LEN];
+	unsigned nmissed;
 };
 
 /* A queue's recent answered calls (kept while the daemon runs). */
@@ -73,6 +82,7 @@ struct acd_handled {
 struct acd {
 	struct directory *dir;
 	struct store *store;
+	struct bus *bus;           /* events (events.c), or NULL */
 	struct list agents;        /* logged in (not offline) */
 	struct list queues;        /* with calls waiting */
 	struct list handled;       /* acd_handled, per queue */
@@ -91,6 +101,16 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		     const char *reason);
 /* The agent's ring ended without an answer. */
 void acd_agent_missed(struct acd_agent *a);
+
+/* events.c: what the ACD publishes on the bus (docs/ws.md). `to` is the
+   state being entered (a->state is still the one left). */
+void acd_event_agent(const struct acd_agent *a, enum acd_agent_state to,
+		     int64_t at);
+void acd_event_offered(const struct acd_entry *e, const struct dir_queue *dq);
+/* "queue.joined" (outcome NULL), or "queue.left" with its outcome while
+   e is still in the queue. */
+void acd_event_queue(const struct acd_entry *e, const char *type,
+		     const char *outcome);
 
 /* queue.c: offers waiting calls to free agents of the tenant's queues */
 void acd_dispatch_tenant(struct acd *acd, const char *tenant_id);

@@ -150,12 +150,30 @@ static void entry_free(struct acd_entry *e)
 
 /* The agents ringing for e go back: as a missed call (nobody answered,
    or the queue gave up), or simply idle (the caller went). */
+static void note_missed(struct acd_entry *e, const struct acd_agent *a)
+{
+	str_ncpy(e->missed[e->nmissed % ACD_MISSED_MAX], a->id, ID_LEN);
+	e->nmissed++;
+}
+
+static bool missed_it(const struct acd_entry *e, const char *agent_id)
+{
+	unsigned n = e->nmissed < ACD_MISSED_MAX ? e->nmissed : ACD_MISSED_MAX;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!strcmp(e->missed[i], agent_id))
+			return true;
+	}
+	return false;
+}
+
 static void release_rung(struct acd_entry *e, bool cancel, bool missed)
 {
 	if (cancel && e->nrung)
 		e->ops->cancel(e->arg);
 	for (size_t i = 0; i < e->nrung; i++) {
 		if (missed) {
+			note_missed(e, e->rung[i]);
 			acd_agent_missed(e->rung[i]);
 		} else {
 			e->rung[i]->offer = NULL;
@@ -175,6 +193,7 @@ static void leave(struct acd_entry *e, const char *outcome)
 	release_rung(e, true, false);
 	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
 		 outcome);
+	acd_event_queue(e, "queue.left", outcome);
 	entry_free(e);
 	ops->leave(arg, outcome);
 }
@@ -378,6 +397,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	wait_in_line(q, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
+	acd_event_queue(e, "queue.joined", NULL);
 	log_info("acd", "call %s waits in queue %s (priority %d, position "
 		 "%u of %u)", e->call_id, dq->name, e->priority,
 		 acd_position(e), list_count(&q->waiting));
@@ -491,6 +511,7 @@ void acd_abandon(struct acd_entry *e)
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	release_rung(e, false, false);
 	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
+	acd_event_queue(e, "queue.left", "abandoned");
 	entry_free(e);
 	acd_dispatch_tenant(acd, tenant);
 }
@@ -549,6 +570,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		log_info("acd", "call %s answered by agent %s after %lld ms",
 			 e->call_id, da ? da->agent_no : taker->id,
 			 (long long)(now_ms() - e->entered));
+		acd_event_queue(e, "queue.left", "answered");
 		entry_free(e);
 		ops->connected(arg, taker->id, da ? da->agent_no : "");
 	}
@@ -576,23 +598,26 @@ void acd_offer_withdraw(struct acd_agent *a)
 
 /* ---- offering ---- */
 
-/* Adds the agent as a candidate when it is free to take a call now. */
+/* Adds the agent as a candidate when it is free to take a call now
+   (and, with skip, has not let this call ring out). */
 static size_t add_candidate(struct acd *acd, const struct dir_queue *dq,
 			    const struct dir_agent *da, uint32_t pos,
 			    struct acd_candidate *c, struct acd_agent **agents,
-			    size_t k)
+			    size_t k, const struct acd_entry *skip)
 {
 	struct acd_agent *a;
 	int level, prio;
 
-	if (!da || !da->enabled || !da->phone[0])
+	if (!da || !da->enabled || !da->phone[0] ||
+	    (skip && missed_it(skip, da->id)))
 		return k;
 	prio = member_priority(dq, da, &level);
 	if (prio < 0)
 		return k;
 	a = acd_agent_find(acd, dq->tenant_id, da->id);
 	if (!a || a->state != AGENT_IDLE || a->offer ||
-	    a->active >= (da->max_calls ? da->max_calls : 1))
+	    a->active >= (da->max_calls ? da->max_calls : 1) ||
+	    a->unreachable_until > now_ms())
 		return k;
 	agents[k] = a;
 	c[k] = (struct acd_candidate){
@@ -623,10 +648,11 @@ static bool listed(const struct dir_queue *dq, const char *agent_id)
 
 /* The free members of the queue as candidates in binding order — the
    listed members in their order, then the agents its skills bring — and
-   their run-time agents in `agents` (same index as c[].id). */
+   their run-time agents in `agents` (same index as c[].id); with skip,
+   not those who let that call ring out. */
 static size_t candidates(struct acd *acd, const struct dir_queue *dq,
 			 struct acd_candidate *c, struct acd_agent **agents,
-			 size_t max)
+			 size_t max, const struct acd_entry *skip)
 {
 	size_t nlisted = json_array_size(dq->members), n, k = 0;
 	const struct dir_agent *da;
@@ -638,7 +664,7 @@ static size_t candidates(struct acd *acd, const struct dir_queue *dq,
 			k = add_candidate(acd, dq, directory_agent(
 				acd->dir, dq->tenant_id, json_string_value(
 					json_object_get(m, "agent_id"))),
-				(uint32_t)i, c, agents, k);
+				(uint32_t)i, c, agents, k, skip);
 	}
 	if (!json_array_size(dq->skills))
 		return k;
@@ -647,9 +673,36 @@ static size_t candidates(struct acd *acd, const struct dir_queue *dq,
 		if (!listed(dq, da[i].id))
 			k = add_candidate(acd, dq, &da[i],
 					  (uint32_t)(nlisted + i), c, agents,
-					  k);
+					  k, skip);
 	}
 	return k;
+}
+
+static void reachable_again(void *arg)
+{
+	struct acd_agent *a = arg;
+
+	acd_dispatch_tenant(a->acd, a->tenant_id);
+}
+
+/* The phones of the agents rung could not be rung (none registered):
+   each is passed over for a while, so the call goes to the others and
+   never spins on the same agent; a missed offer as far as the agent's
+   state goes. */
+static void ring_failed(struct acd_entry *e, const struct dir_queue *dq)
+{
+	int64_t until = now_ms() + ACD_UNREACHABLE_MS;
+
+	log_info("acd", "call %s: cannot ring the agent's phone",
+		 e->call_id);
+	for (size_t i = 0; i < e->nrung; i++) {
+		e->rung[i]->unreachable_until = until;
+		tmr_start(&e->rung[i]->reach_tmr, ACD_UNREACHABLE_MS,
+			  reachable_again, e->rung[i]);
+	}
+	e->resting = true;       /* before the agents' states change */
+	release_rung(e, false, true);
+	tmr_start(&e->retry_tmr, dq->retry_delay_s * 1000ULL, rested, e);
 }
 
 /* Offers e to the queue's free members: true when something rings. */
@@ -660,8 +713,13 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 	uint32_t *order = acd->order;
 	const char *phones[ACD_RING_MAX];
 	enum acd_strategy strategy = ACD_LONGEST_IDLE;
-	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX);
+	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX, e);
 	size_t ring = 0;
+
+	if (!n && e->nmissed) {    /* everyone free let it ring: again */
+		e->nmissed = 0;
+		n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX, e);
+	}
 
 	for (size_t i = 0; e->sticky[0] && i < n; i++) {
 		if (!strcmp(agents[i]->id, e->sticky)) {   /* first, alone */
@@ -692,14 +750,10 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 		acd_agent_state(e->rung[i], AGENT_RINGING, NULL);
 	}
 	if (e->ops->ring(e->arg, phones, ring, dq->ring_timeout_s)) {
-		log_info("acd", "call %s: cannot ring the agent's phone",
-			 e->call_id);
-		release_rung(e, false, true);
-		e->resting = true;
-		tmr_start(&e->retry_tmr, dq->retry_delay_s * 1000ULL, rested,
-			  e);
+		ring_failed(e, dq);
 		return false;
 	}
+	acd_event_offered(e, dq);
 	return true;
 }
 

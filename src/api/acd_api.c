@@ -120,14 +120,15 @@ CRUD_HANDLERS(busyreasons, reason_spec, reason_list)
 /* ---- agents ---- */
 
 #define AGENT_SELECT "id, agent_no, name, department_id, extension_id, " \
-	"skills, max_calls, wrap_up_s, busy_after_miss, outbound, monitor, " \
-	"enabled, created_at, updated_at"
+	"user_id, skills, max_calls, wrap_up_s, busy_after_miss, outbound, " \
+	"monitor, enabled, created_at, updated_at"
 
 static const struct crud_col agent_cols[] = {
 	{"agent_no", C_TEXT, true, 3, 10, NULL, false, false},
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
 	{"department_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
 	{"extension_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"user_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
 	{"skills", C_ARRAY, false, 0, 50, "[]", false, false},
 	{"max_calls", C_INT, false, 1, 10, "1", false, false},
 	{"wrap_up_s", C_INT, false, 0, 600, "5", false, false},
@@ -162,6 +163,31 @@ static int check_phone(struct db *db, struct api_req *req, const char *ext,
 	return err;
 }
 
+/* One user, one agent: the console user who works as it (the
+   workbench) must be the tenant's and not work as another agent. */
+static int check_user(struct db *db, struct api_req *req, const char *user,
+		      bool creating)
+{
+	json_t *row = NULL;
+	int err = crud_check_ref(db, req, "users", "user_id", user);
+
+	if (err)
+		return err;
+	err = db_query_one(db, &row, "SELECT agent_no FROM agents WHERE "
+			   "tenant_id = ? AND user_id = ? AND id <> ?",
+			   json_pack("[sss]", req->who.tenant_id, user,
+				     creating ? "" : req->id));
+	if (err == ENOENT)
+		return 0;
+	if (!err)
+		err = api_fail(req, 409, "conflict", "field 'user_id': the "
+			       "user works as agent %s",
+			       json_string_value(json_object_get(row,
+								 "agent_no")));
+	json_decref(row);
+	return err;
+}
+
 static int check_agent(struct db *db, struct api_req *req, json_t *row,
 		       bool creating)
 {
@@ -180,6 +206,9 @@ static int check_agent(struct db *db, struct api_req *req, json_t *row,
 				     dep);
 	if (!err && ext)
 		err = check_phone(db, req, ext, creating);
+	if (!err && json_is_string(json_object_get(row, "user_id")))
+		err = check_user(db, req, json_string_value(json_object_get(
+					 row, "user_id")), creating);
 	if (!err)
 		err = check_links(db, req, "skills", json_object_get(row,
 				  "skills"), "skill_id", "skills", "level", 0,
@@ -203,6 +232,7 @@ static const char *const agent_text[] = {"agent_no", "name", NULL};
 static const struct list_filter agent_filters[] = {
 	{"department_id", "department_id", F_STRING, NULL},
 	{"extension_id", "extension_id", F_STRING, NULL},
+	{"user_id", "user_id", F_STRING, NULL},
 	{"enabled", "enabled", F_BOOLEAN, NULL},
 	{NULL, NULL, 0, NULL},
 };

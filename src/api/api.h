@@ -53,6 +53,8 @@ enum route_flags {
 				     to api_server_add_control() for its name */
 	ROUTE_UPLOAD   = 1 << 6,  /* the body is raw bytes of an audio file
 				     (not JSON), up to API_UPLOAD_MAX */
+	ROUTE_UPGRADE  = 1 << 7,  /* a WebSocket handshake (ws.c): its
+				     headers are checked before anything */
 };
 
 /* Bodies of ROUTE_UPLOAD routes: 5 MiB, the seeds' "5M" for audio. */
@@ -94,6 +96,7 @@ struct api_req {
 	char ip[64];
 	char *session_token; /* from cookie or bearer header */
 	char *key_id, *key_ts, *key_sig;
+	struct ws_upgrade *upgrade;  /* a WebSocket handshake (ws.h), or NULL */
 
 	/* set on the store thread */
 	struct principal who;

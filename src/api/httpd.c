@@ -15,7 +15,9 @@
  * DISCARD_MAX) before closing, so a client that sends its whole body
  * before reading gets the answer instead of a reset. A reply may also be
  * streamed: headers first, then the body in pieces as the caller has
- * them, with a callback when libre's send queue has drained.
+ * them, with a callback when libre's send queue has drained. A request
+ * may also take the connection over (a WebSocket upgrade, api/ws.c): after
+ * its 101 answer every byte goes to the new owner, untouched.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -57,6 +59,11 @@ struct httpd_conn {
 	bool close_after;          /* close once the reply is sent */
 	httpd_drained_h *drainedh; /* a streamed reply waits for the queue */
 	void *drained_arg;
+	bool raw;                  /* upgraded: bytes go to rawh */
+	bool raw_closing;          /* ... and its owner let it go */
+	httpd_raw_recv_h *rawh;
+	httpd_raw_close_h *raw_closeh;
+	void *raw_arg;
 };
 
 static void notify_handler(void *arg)
@@ -237,6 +244,11 @@ static void recv_handler(struct mbuf *mb, void *arg)
 	struct httpd_conn *conn = arg;
 	size_t pos;
 
+	if (conn->raw) {
+		if (conn->rawh)
+			conn->rawh(mb, conn->raw_arg);
+		return;
+	}
 	if (conn->discard) {
 		discard_received(conn, mb);
 		return;
@@ -271,8 +283,12 @@ fail:
 static void close_handler(int err, void *arg)
 {
 	struct httpd_conn *conn = arg;
+	httpd_raw_close_h *h = conn->raw_closeh;
 
-	(void)err;
+	conn->raw_closeh = NULL;
+	conn->rawh = NULL;
+	if (h)
+		h(err, conn->raw_arg);
 	conn_close(conn);
 	mem_deref(conn);
 }
@@ -501,4 +517,68 @@ void httpd_stream_end(struct httpd_conn *conn, bool complete)
 	if (!complete)
 		conn->close_after = true;
 	reply_sent(conn);
+}
+
+/* ---- upgraded connections ---- */
+
+/* Bytes that came right after the upgrade request, off the stack. */
+static void raw_leftover(void *arg)
+{
+	struct httpd_conn *conn = arg;
+	struct mbuf *buf = conn->buf;
+
+	conn->buf = NULL;
+	if (buf && mbuf_get_left(buf) && conn->rawh)
+		conn->rawh(buf, conn->raw_arg);
+	mem_deref(buf);
+}
+
+int httpd_upgrade(struct httpd_conn *conn, const char *head,
+		  httpd_raw_recv_h *recvh, httpd_raw_close_h *closeh,
+		  void *arg)
+{
+	struct mbuf mb;
+
+	if (!conn->tc || !conn->busy || conn->raw)
+		return ENOTCONN;
+	mbuf_init(&mb);
+	mb.buf = (uint8_t *)head;
+	mb.size = mb.end = strlen(head);
+	conn->raw = true;
+	conn->rawh = recvh;
+	conn->raw_closeh = closeh;
+	conn->raw_arg = arg;
+	tmr_cancel(&conn->tmr);
+	if (conn->buf && mbuf_get_left(conn->buf))
+		tmr_start(&conn->defer, 0, raw_leftover, conn);
+	return tcp_send(conn->tc, &mb);
+}
+
+int httpd_raw_send(struct httpd_conn *conn, struct mbuf *mb)
+{
+	if (!conn->tc || !conn->raw)
+		return ENOTCONN;
+	return tcp_send(conn->tc, mb);
+}
+
+size_t httpd_raw_queued(const struct httpd_conn *conn)
+{
+	return conn->tc ? tcp_conn_txqsz(conn->tc) : 0;
+}
+
+void httpd_raw_close(struct httpd_conn *conn)
+{
+	conn->rawh = NULL;        /* what still comes is dropped */
+	conn->raw_closeh = NULL;
+	if (!conn->tc || !conn->raw || conn->raw_closing)
+		return;
+	conn->raw_closing = true;
+	conn->busy = false;       /* the server's end may close it now */
+	if (tcp_conn_txqsz(conn->tc)) {
+		tmr_start(&conn->tmr, HEADER_MS, timeout_handler, conn);
+		tcp_set_send(conn->tc, drained_handler);
+		return;
+	}
+	conn_close(conn);
+	mem_deref(conn);
 }

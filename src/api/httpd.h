@@ -12,6 +12,7 @@
 struct httpd;
 struct httpd_conn;   /* libre-allocated: mem_ref it to answer later */
 struct http_msg;
+struct mbuf;
 struct sa;
 
 typedef void (httpd_req_h)(struct httpd_conn *conn,
@@ -53,5 +54,21 @@ void httpd_stream_on_drained(struct httpd_conn *conn, httpd_drained_h *h,
 			     void *arg);
 void httpd_stream_end(struct httpd_conn *conn, bool complete);
 bool httpd_conn_open(const struct httpd_conn *conn);
+
+/* Upgraded connections (WebSocket, api/ws.c). httpd_upgrade answers the
+   request in flight with head (a "101 Switching Protocols" status line,
+   headers and the blank line) and hands the connection over: every byte
+   received from now on goes to recvh (also those already received after
+   the request), the connection's end to closeh; no HTTP timeout applies.
+   httpd_raw_close closes once everything queued is sent, without closeh.
+   The new owner holds a mem_ref on conn. */
+typedef void (httpd_raw_recv_h)(struct mbuf *mb, void *arg);
+typedef void (httpd_raw_close_h)(int err, void *arg);
+int    httpd_upgrade(struct httpd_conn *conn, const char *head,
+		     httpd_raw_recv_h *recvh, httpd_raw_close_h *closeh,
+		     void *arg);
+int    httpd_raw_send(struct httpd_conn *conn, struct mbuf *mb);
+size_t httpd_raw_queued(const struct httpd_conn *conn);
+void   httpd_raw_close(struct httpd_conn *conn);
 
 #endif

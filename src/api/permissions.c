@@ -34,6 +34,7 @@ static const struct perm_def catalogue[] = {
 	{"agents", "acd"},
 	{"queues", "acd"},
 	{"monitor", "acd"},
+	{"workbench", "acd"},
 	{"calls", "records"},
 	{"recordings", "records"},
 	{"voices", "media"},

@@ -199,6 +199,8 @@ static const struct route routes[] = {
 	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/queues/live", "queues.live", "queues",
 	 ROUTE_CONTROL, NULL, NULL},
+	{"GET", "/api/v1/ws", "ws.connect", NULL,
+	 ROUTE_CONTROL | ROUTE_UPGRADE, NULL, NULL},
 	{"GET", "/api/v1/agent-states", "agent_states.list", "agents", 0,
 	 NULL, agent_states_list},
 	{"GET", "/api/v1/agents", "agents.list", "agents", 0, NULL,

@@ -22,6 +22,7 @@
 #include "throttle.h"
 #include "metrics.h"
 #include "static_files.h"
+#include "ws.h"
 #include "../core/log.h"
 
 enum { KEY_TOUCH_SLOTS = 64, KEY_TOUCH_MS = 60 * 1000, MAX_CONTROL = 32 };
@@ -62,6 +63,7 @@ struct pending {
 	int64_t started;
 	bool reloading;      /* waits for the telephony directory */
 	bool deferred;       /* a control function answers later */
+	bool taken;          /* ... or took the connection (WebSocket) */
 	api_handler *resume; /* its store step before the answer */
 };
 
@@ -82,6 +84,7 @@ static const char *reason_phrase(uint16_t status)
 	case 415: return "Unsupported Media Type";
 	case 416: return "Range Not Satisfiable";
 	case 422: return "Unprocessable Entity";
+	case 426: return "Upgrade Required";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default:  return status >= 500 ? "Internal Server Error" : "Error";
@@ -112,6 +115,7 @@ static void pending_free(struct pending *p)
 	free(req->key_ts);
 	free(req->key_sig);
 	free(req->set_cookie);
+	free(req->upgrade);
 	mem_deref(p->conn);
 	free(p);
 }
@@ -274,6 +278,12 @@ static void run_control(struct pending *p)
 	for (unsigned i = 0; i < srv->ncontrols; i++) {
 		if (!strcmp(srv->controls[i].name, p->req.route->name)) {
 			srv->controls[i].fn(&p->req, srv->controls[i].arg);
+			if (p->taken) {
+				metrics_count(srv->metrics,
+					      p->req.route->name, 101);
+				pending_free(p);
+				return;
+			}
 			if (!p->deferred)
 				finish(p);
 			return;
@@ -507,6 +517,32 @@ static struct pending *pending_new(struct api_server *srv,
 	return p;
 }
 
+/* The WebSocket route's handshake headers, checked before the caller's
+   identity: -1 when the request is refused. */
+static int ws_upgrade_check(struct pending *p, const struct http_msg *msg)
+{
+	struct api_req *req = &p->req;
+	const char *code, *message;
+	int status;
+
+	if (!(req->route->flags & ROUTE_UPGRADE))
+		return 0;
+	req->upgrade = calloc(1, sizeof(*req->upgrade));
+	if (!req->upgrade) {
+		api_fail(req, 500, "internal", "out of memory");
+		return -1;
+	}
+	status = ws_upgrade_parse(msg, req->upgrade, &code, &message);
+	if (!status)
+		return 0;
+	api_fail(req, (uint16_t)status, code, "%s", message);
+	if (status == 426)
+		snprintf(req->extra_headers, sizeof(req->extra_headers),
+			 "Upgrade: websocket\r\nSec-WebSocket-Version: 13"
+			 "\r\n");
+	return -1;
+}
+
 static void api_request(struct api_server *srv, struct httpd_conn *conn,
 			const struct http_msg *msg)
 {
@@ -535,7 +571,7 @@ static void api_request(struct api_server *srv, struct httpd_conn *conn,
 			reply_error(p, 404, "not_found", "no such endpoint");
 		return;
 	}
-	if (parse_body(p, msg)) {
+	if (parse_body(p, msg) || ws_upgrade_check(p, msg)) {
 		finish(p);
 		return;
 	}
@@ -672,6 +708,14 @@ static struct pending *pending_of(struct api_req *req)
 {
 	return (struct pending *)(void *)((char *)req -
 					  offsetof(struct pending, req));
+}
+
+struct httpd_conn *api_server_take_conn(struct api_req *req)
+{
+	struct pending *p = pending_of(req);
+
+	p->taken = true;
+	return p->conn;
 }
 
 void api_server_defer(struct api_req *req)

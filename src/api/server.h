@@ -36,6 +36,11 @@ struct db;
 void api_server_defer(struct api_req *req);
 void api_server_resume(struct api_req *req,
 		       int (*work)(struct db *db, struct api_req *req));
+/* A control function that takes the request's connection over (a
+   WebSocket upgrade) calls this instead of answering: the request ends
+   without a reply, and the caller mem_refs the connection it keeps. */
+struct httpd_conn;
+struct httpd_conn *api_server_take_conn(struct api_req *req);
 /* Call after store_close(): late results still reach their requests. */
 void api_server_stop(struct api_server *srv);
 

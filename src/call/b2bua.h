@@ -28,6 +28,7 @@ struct b2bua_deps {
 	struct recordings *recs;    /* call recording, or NULL: off */
 	struct tts *tts;            /* spoken prompts, or NULL: off */
 	struct acd *acd;            /* queues and agents, or NULL: none */
+	struct bus *bus;            /* events (core/bus.h), or NULL */
 };
 
 int  b2bua_alloc(struct b2bua **bp, const struct b2bua_deps *deps);

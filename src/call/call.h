@@ -277,6 +277,12 @@ bool monitor_key(struct leg *leg, char digit);   /* true: taken */
 void monitor_call_ended(struct call *call);
 void monitor_free(struct monitor *m);            /* safe on NULL */
 json_t *monitor_json(const struct call *call);   /* null: none */
+/* callevents.c: a queue call's events for its agent (docs/ws.md) */
+json_t *callevent_describe(void *arg);   /* acd_call_ops.describe */
+void callevent_answered(struct call *call);
+/* The agent's part of a call is over (the call ended, or the agent
+   transferred it: end_status "transferred"); only a call an agent took. */
+void callevent_ended(struct call *call);
 
 /* moh.c: music on hold */
 struct moh;

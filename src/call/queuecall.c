@@ -352,12 +352,14 @@ static void host_connected(void *arg, const char *agent_id,
 	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
 	str_ncpy(call->agent_no, agent_no, sizeof(call->agent_no));
 	log_info("call", "call %s: agent %s takes it", call->id, agent_no);
+	callevent_answered(call);
 	if (call->queue_done)
 		call->queue_done(call, "answered");
 }
 
 static const struct acd_call_ops ops = {
 	host_ring, host_cancel, host_wait, host_leave, host_connected,
+	callevent_describe,
 };
 
 int queuecall_enter(struct call *call, const char *queue_id, int priority,
@@ -528,6 +530,7 @@ void queuecall_agent_released(struct call *call)
 	if (!acd || !call->agent_id[0] || call->agent_released)
 		return;
 	call->agent_released = true;
+	callevent_ended(call);
 	acd_call_handled(acd, call->tenant_id, call->queue_id,
 			 now_ms() - call->agent_ms);
 	acd_agent_call_ended(acd, call->tenant_id, call->agent_id);

@@ -17,6 +17,8 @@
 #include "../api/agents_live.h"
 #include "../acd/acd.h"
 #include "../api/server.h"
+#include "../api/ws.h"
+#include "bus.h"
 #include "../api/tts_api.h"
 #include "../call/b2bua.h"
 #include "../media/media.h"
@@ -41,6 +43,8 @@ struct daemon {
 	struct acd *acd;
 	struct tts *tts;
 	struct recordings *recs;
+	struct bus *bus;
+	struct ws_hub *ws;
 	int exit_code;
 };
 
@@ -118,13 +122,14 @@ static int start_telephony(struct daemon *d)
 	if (err)
 		return err;
 	directory_on_change(d->dir, directory_changed, d);
-	err = acd_alloc(&d->acd, d->dir, d->store);
+	err = acd_alloc(&d->acd, d->dir, d->store, d->bus);
 	if (err)
 		return err;
 	deps = (struct b2bua_deps){d->sip, d->dir, d->reg, d->media,
 				   d->store,
 				   (unsigned)d->cfg.ring_timeout * 1000,
-				   d->cfg.data_dir, d->recs, d->tts, d->acd};
+				   d->cfg.data_dir, d->recs, d->tts, d->acd,
+				   d->bus};
 	err = b2bua_alloc(&d->b2bua, &deps);
 	if (!err)
 		err = sip_stack_finish(d->sip);
@@ -159,8 +164,12 @@ static void serve(struct daemon *d)
 		err = agents_live_register(d->api, d->acd);
 	if (!err)
 		err = tts_api_register(d->api, d->tts);
+	if (!err)
+		err = ws_hub_alloc(&d->ws, d->api, d->store, d->bus, d->acd,
+				   d->dir);
 	if (err) {
-		fail_start(d, "the API routes of live calls and TTS", err);
+		fail_start(d, "the API routes of live calls, TTS and "
+			   "WebSocket", err);
 		return;
 	}
 	log_info("main", "hotlined %s ready: console and API on http://%s/ "
@@ -249,6 +258,12 @@ static int run(struct daemon *d)
 					: strerror(err));
 		return 1;
 	}
+	err = bus_alloc(&d->bus);
+	if (err) {
+		log_error("main", "cannot allocate the event bus");
+		store_close(d->store);
+		return 1;
+	}
 	start_tts(d);
 	start_recordings(d);
 	err = bootstrap_start(d->store, d->cfg.data_dir, d->cfg.demo, booted,
@@ -270,9 +285,11 @@ static int run(struct daemon *d)
 	recordings_free(d->recs); /* files final; rows updated by the store */
 	tts_free(d->tts);         /* previews waiting get 503 */
 	store_close(d->store);
+	ws_hub_free(d->ws);       /* 1001 to every WebSocket client */
 	directory_free(d->dir);   /* answers requests waiting for a reload */
 	api_server_stop(d->api);
 	media_engine_stop(d->media);
+	bus_free(d->bus);
 	log_info("main", "stopped");
 	return d->exit_code;
 }

@@ -99,6 +99,9 @@ json_t *ivr_records(struct ivr_session *s, int64_t now);
 /* A variable of the flow (set by its nodes) into out; "" when unset. */
 void ivr_var(const struct ivr_session *s, const char *name, char *out,
 	     size_t size);
+/* For an agent's screen pop: {"variables": {name: value} (the flow's
+   own), "ivr_path": [node names passed]}. */
+json_t *ivr_screen_pop(const struct ivr_session *s);
 /* Whether the session still runs the call (not handed on or ended). */
 bool ivr_active(const struct ivr_session *s);
 /* The call is ending: timers and requests stop, the open step closes;

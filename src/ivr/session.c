@@ -105,6 +105,24 @@ json_t *ivr_records(struct ivr_session *s, int64_t now)
 	return json_pack("{s:O,s:O}", "steps", s->steps, "events", s->events);
 }
 
+json_t *ivr_screen_pop(const struct ivr_session *s)
+{
+	json_t *vars = json_object(), *path = json_array(), *step;
+	size_t i;
+
+	for (i = 0; i < s->vars.n; i++) {
+		json_t *v = json_string(s->vars.values[i] ? s->vars.values[i]
+							  : "");
+
+		/* a value that is not UTF-8 (an HTTP answer's) shows as "" */
+		json_object_set_new(vars, s->vars.names[i],
+				    v ? v : json_string(""));
+	}
+	json_array_foreach(s->steps, i, step)
+		json_array_append(path, json_array_get(step, 7));
+	return json_pack("{s:o,s:o}", "variables", vars, "ivr_path", path);
+}
+
 void ivr_set_var(struct ivr_session *s, const char *name, const char *value)
 {
 	int err = vars_set(&s->vars, name, value);

@@ -1006,6 +1006,7 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 	copy_str(a->phone, sizeof(a->phone), row, "phone");
 	copy_str(a->department_id, sizeof(a->department_id), row,
 		 "department_id");
+	copy_str(a->user_id, sizeof(a->user_id), row, "user_id");
 	a->skills = parse_array(row, "skills");
 	a->max_calls = (unsigned)row_int(row, "max_calls");
 	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");

@@ -220,6 +220,7 @@ struct dir_agent {
 	/* its department and the ones above it, "id,parent,...", for data
 	   scopes (at most DIR_DEPT_DEPTH levels) */
 	char dept_path[DIR_DEPT_DEPTH * ID_LEN];
+	char user_id[ID_LEN];   /* the console user working as it; "": none */
 	json_t *skills;         /* [{skill_id, level}] */
 	unsigned max_calls, wrap_up_s;
 	bool busy_after_miss, enabled;

@@ -718,6 +718,16 @@ static const char *const m16_queue_waiting[] = {
 	NULL
 };
 
+/* An agent worked by a console user (the workbench, docs/ws.md): one
+   agent per user; the link goes when the user does. */
+static const char *const m17_agent_user[] = {
+	"ALTER TABLE agents ADD COLUMN user_id TEXT REFERENCES users(id) "
+	"ON DELETE SET NULL",
+	"CREATE UNIQUE INDEX agents_user ON agents(user_id)",
+	ADD_PERM("workbench"), ADD_PERM("monitor"),
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -736,6 +746,7 @@ static const struct migration migrations[] = {
 	{14, m14_acd},
 	{15, m15_call_agent},
 	{16, m16_queue_waiting},
+	{17, m17_agent_user},
 };
 
 static long long now_ms(void)

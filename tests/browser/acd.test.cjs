@@ -56,6 +56,8 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     assert.equal((await page.locator(sel('menu-agents')).innerText()).trim(), '坐席管理');
     assert.equal((await page.locator(sel('menu-busy-reasons')).innerText()).trim(), '置忙原因');
     const ext = await newExtension(page);
+    const worker = await apiCall(page, 'POST', '/api/v1/users', { username: `wb${RUN}`, password: `Pw${RUN}x12345678` });
+    assert.equal(worker.status, 201, JSON.stringify(worker.body));
 
     // ---- a skill; the same name again is refused under the name field ----
     const skillName = `sales-${RUN}`;
@@ -112,6 +114,7 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     await pickOption(page, `${sel('agent-skill-row-0')} ${sel('agent-skill-select')}`, skillName);
     await setNumber(page, `${sel('agent-skill-row-0')} ${sel('agent-skill-level')}`, 7);
     await setNumber(page, sel('agent-form-max-calls'), 2);
+    await pickOption(page, sel('agent-form-user'), `wb${RUN}`);   // the workbench's user
     let agent = null;
     for (let attempt = 0; attempt < 5 && !agent; attempt++) {
       await input(page, 'agent-form-no').fill(digits(7));
@@ -123,6 +126,7 @@ test('admin configures skills, busy reasons, agents and queues; refusals are sho
     }
     assert.ok(agent, 'an agent was created');
     assert.equal(agent.extension_id, ext.id);
+    assert.equal(agent.user_id, worker.body.id);
     assert.deepEqual(agent.skills, [{ skill_id: skill.id, level: 7 }]);
     assert.equal(agent.max_calls, 2);
     await input(page, 'agent-search').fill(agent.agent_no);

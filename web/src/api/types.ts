@@ -45,7 +45,7 @@ export type PermissionKey =
   | 'departments' | 'users' | 'roles' | 'api_keys' | 'security' | 'logs'
   | 'extensions' | 'calls' | 'trunks' | 'numbers' | 'routes' | 'time_groups' | 'lists'
   | 'speed_dials'
-  | 'tts' | 'ivr'
+  | 'tts' | 'ivr' | 'workbench'
 /** Menu key → access; a key not present is not granted. */
 export type PermissionMap = Partial<Record<PermissionKey | string, Access>>
 export type DataScope = 'department' | 'department_tree' | 'tenant'
@@ -923,6 +923,8 @@ export interface AgentWrite {
   department_id?: Id | null
   /** The bound phone (a SIP extension); one agent per phone (409). */
   extension_id?: Id | null
+  /** The console user who works as this agent on the workbench; one agent per user (409). */
+  user_id?: Id | null
   skills?: AgentSkill[]
   /** 1-10, default 1. */
   max_calls?: number

@@ -31,6 +31,7 @@ export default {
     tts: 'Text to speech', ivr: 'IVR flows', recordings: 'Recordings', recording_policy: 'Recording policy',
     acd: 'ACD', agents: 'Agents', queues: 'Queues', skills: 'Skills', busy_reasons: 'Busy reasons', acd_board: 'Live board',
     monitor: 'Call monitoring',
+    workbench: 'Agent workbench',
   },
   home: {
     welcome: 'Welcome, {name}', tenant: 'Tenant', timezone: 'Time zone', scope: 'Data scope',
@@ -397,7 +398,7 @@ export default {
     skills: 'Skills', level: 'Level', maxCalls: 'Max calls', wrapUp: 'Wrap-up', busyAfterMiss: 'Busy after a missed call',
     outbound: 'Outbound calls', monitor: 'Monitoring', permissions: 'Permissions', search: 'Agent No. or name',
     createTitle: 'New agent', editTitle: 'Edit agent', addSkill: 'Add skill', noSkills: 'No skills yet (see Skills)',
-    hint: 'A logged-in agent answers queue calls on the bound phone (logging in is through the API for now; the agent workbench comes later).',
+    hint: 'A logged-in agent answers queue calls on the bound phone (logging in is through the API or the WebSocket of the workbench, docs/ws.md).',
     agentNoHint: '3-10 digits, unique in the tenant.',
     phoneHint: 'A SIP extension; one agent per phone. Empty: no phone yet.',
     skillsHint: 'Level 0-9 (9 = best). Queues that require a skill take agents whose level is at least the minimum.',
@@ -407,6 +408,8 @@ export default {
     outboundHint: 'May place outside calls.', monitorHint: 'May listen to, whisper to and barge into others\' calls.',
     invalidNo: 'The agent number must be 3-10 digits', skillMissing: 'Choose a skill in every skill row',
     skillTwice: 'A skill is listed twice', noPhone: 'No phone', sec: '{n} s',
+    user: 'Console user', noUser: 'Nobody',
+    userHint: 'The console user who works as this agent on the workbench (their role needs the Agent workbench menu); one agent per user.',
   },
   queues: {
     title: 'Queues', name: 'Name', number: 'Number', strategy: 'Strategy', members: 'Members', skills: 'Required skills',

@@ -33,6 +33,7 @@ const zh: typeof en = {
     tts: '语音合成', ivr: 'IVR 流程', recordings: '录音记录', recording_policy: '录音策略',
     acd: '坐席与队列', agents: '坐席管理', queues: '队列管理', skills: '技能管理', busy_reasons: '置忙原因', acd_board: '实时监控',
     monitor: '通话监控',
+    workbench: '坐席工作台',
   },
   home: {
     welcome: '欢迎，{name}', tenant: '企业', timezone: '时区', scope: '数据范围',
@@ -390,7 +391,7 @@ const zh: typeof en = {
     skills: '技能', level: '等级', maxCalls: '最大并发', wrapUp: '话后整理', busyAfterMiss: '未接后置忙',
     outbound: '允许外呼', monitor: '允许监控', permissions: '权限', search: '工号或姓名',
     createTitle: '新建坐席', editTitle: '编辑坐席', addSkill: '添加技能', noSkills: '暂无技能（见技能管理）',
-    hint: '坐席签入后在绑定的话机上接听队列来电（目前通过 API 签入，坐席工作台稍后提供）。',
+    hint: '坐席签入后在绑定的话机上接听队列来电（通过 API 或工作台的 WebSocket 签入，见 docs/ws.md）。',
     agentNoHint: '3-10 位数字，租户内唯一。',
     phoneHint: '一个 SIP 分机；一部话机只能绑定一个坐席。为空：暂不绑定。',
     skillsHint: '等级 0-9（9 最高）。要求某技能的队列接纳该技能等级不低于最低等级的坐席。',
@@ -400,6 +401,8 @@ const zh: typeof en = {
     outboundHint: '可以拨打外线。', monitorHint: '可以监听、耳语、强插他人的通话。',
     invalidNo: '工号必须为 3-10 位数字', skillMissing: '每一行技能都要选择技能',
     skillTwice: '同一技能出现了两次', noPhone: '未绑定', sec: '{n} 秒',
+    user: '控制台用户', noUser: '无',
+    userHint: '在坐席工作台上以该坐席身份工作的控制台用户（其角色需要“坐席工作台”菜单）；一个用户只对应一个坐席。',
   },
   queues: {
     title: '队列管理', name: '名称', number: '号码', strategy: '分配策略', members: '成员', skills: '技能要求',
