@@ -40,6 +40,8 @@ struct acd_call_ops {
 	/* An agent answered; the entry is gone when this is called. */
 	void (*connected)(void *arg, const char *agent_id,
 			  const char *agent_no);
+	/* The caller's number, for the queue call log (NULL: none). */
+	const char *(*caller)(void *arg);
 };
 
 int  acd_alloc(struct acd **ap, struct directory *dir, struct store *store);

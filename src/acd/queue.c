@@ -150,6 +150,7 @@ static void leave(struct acd_entry *e, const char *outcome)
 	void *arg = e->arg;
 
 	release_rung(e, true, false);
+	qlog_left(e, outcome);
 	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
 		 outcome);
 	entry_free(e);
@@ -183,6 +184,8 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 		return ENOENT;
 	if (!anyone_logged_in(acd, dq)) {
 		*overflow = "no_agent";
+		qlog_refused(acd, tenant_id, queue_id, call_id, ops, arg,
+			     *overflow);
 		return 0;
 	}
 	q = queue_find(acd, tenant_id, queue_id, true);
@@ -191,6 +194,8 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
 		queue_forget_if_empty(q);
 		*overflow = "full";
+		qlog_refused(acd, tenant_id, queue_id, call_id, ops, arg,
+			     *overflow);
 		return 0;
 	}
 	e = calloc(1, sizeof(*e));
@@ -209,6 +214,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	list_append(&q->waiting, &e->le, e);
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
+	qlog_entered(e);
 	log_info("acd", "call %s waits in queue %s (%u waiting)", call_id,
 		 dq->name, list_count(&q->waiting));
 	ops->wait(arg, dq);
@@ -226,6 +232,7 @@ void acd_abandon(struct acd_entry *e)
 	acd = e->acd;
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	release_rung(e, false, false);
+	qlog_left(e, "abandoned");
 	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
 	entry_free(e);
 	acd_dispatch_tenant(acd, tenant);
@@ -282,6 +289,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		taker->wrap_up_s = dq && dq->wrap_up_s ? dq->wrap_up_s
 				   : da ? da->wrap_up_s : 0;
 		acd_agent_state(taker, AGENT_TALKING, NULL);
+		qlog_answered(e, taker);
 		log_info("acd", "call %s answered by agent %s after %lld ms",
 			 e->call_id, da ? da->agent_no : taker->id,
 			 (long long)(now_ms() - e->entered));

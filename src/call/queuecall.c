@@ -82,8 +82,16 @@ static void host_connected(void *arg, const char *agent_id,
 		call->queue_done(call, "answered");
 }
 
+static const char *host_caller(void *arg)
+{
+	const struct call *call = arg;
+
+	return call->caller;
+}
+
 static const struct acd_call_ops ops = {
 	host_ring, host_cancel, host_wait, host_leave, host_connected,
+	host_caller,
 };
 
 int queuecall_enter(struct call *call, const char *queue_id,
