@@ -119,16 +119,41 @@ static const char *str_of(const json_t *row, const char *name)
 	return s ? s : "";
 }
 
-static long index_of(const json_t *items, const char *key, const char *id)
-{
-	const json_t *it;
-	size_t i;
+/* Items (queues, agents) found by id: their ids sorted, with positions. */
+struct id_index {
+	const char *id;
+	size_t pos;
+};
 
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_index *)a)->id,
+		      ((const struct id_index *)b)->id);
+}
+
+static struct id_index *index_new(const json_t *items, const char *key)
+{
+	size_t n = json_array_size(items), i;
+	struct id_index *x = calloc(n ? n : 1, sizeof(*x));
+	const json_t *it;
+
+	if (!x)
+		return NULL;
 	json_array_foreach(items, i, it) {
-		if (!strcmp(str_of(it, key), id))
-			return (long)i;
+		x[i].id = str_of(it, key);
+		x[i].pos = i;
 	}
-	return -1;
+	qsort(x, n, sizeof(*x), id_cmp);
+	return x;
+}
+
+static long index_find(const struct id_index *x, size_t n, const char *id)
+{
+	struct id_index key = {id, 0};
+	const struct id_index *hit = n ? bsearch(&key, x, n, sizeof(*x),
+						 id_cmp) : NULL;
+
+	return hit ? (long)hit->pos : -1;
 }
 
 /* ---- figures ---- */
@@ -275,16 +300,18 @@ json_t *qstats_queues(const json_t *queues, const json_t *rows,
 {
 	size_t nq = json_array_size(queues), i;
 	struct qfig *figs = calloc((nq ? nq : 1) * (n + 1), sizeof(*figs));
+	struct id_index *ids = index_new(queues, "id");
 	json_t *out = json_array();
 	const json_t *row;
 
-	if (!figs || !out) {
+	if (!figs || !ids || !out) {
 		free(figs);
+		free(ids);
 		json_decref(out);
 		return NULL;
 	}
 	json_array_foreach(rows, i, row) {
-		long q = index_of(queues, "id", str_of(row, "queue_id"));
+		long q = index_find(ids, nq, str_of(row, "queue_id"));
 		long k = interval_of(edges, n, int_of(row, "entered_at"));
 		int64_t sl_ms;
 
@@ -310,6 +337,7 @@ json_t *qstats_queues(const json_t *queues, const json_t *rows,
 			(json_int_t)int_of(q, "service_level_s")),
 			queue_figures(&f[n]), intervals));
 	}
+	free(ids);
 	free(figs);
 	return out;
 }
@@ -426,16 +454,18 @@ json_t *qstats_agents(const json_t *agents, const json_t *states,
 {
 	size_t na = json_array_size(agents), i;
 	struct afig *figs = calloc((na ? na : 1) * (n + 1), sizeof(*figs));
+	struct id_index *ids = index_new(agents, "id");
 	json_t *out = json_array();
 	const json_t *row;
 
-	if (!figs || !out) {
+	if (!figs || !ids || !out) {
 		free(figs);
+		free(ids);
 		json_decref(out);
 		return NULL;
 	}
 	json_array_foreach(states, i, row) {
-		long a = index_of(agents, "id", str_of(row, "agent_id"));
+		long a = index_find(ids, na, str_of(row, "agent_id"));
 
 		if (a >= 0 && strcmp(str_of(row, "state"), "offline"))
 			add_state(&figs[(size_t)a * (n + 1)], edges, n, row, o);
@@ -456,6 +486,7 @@ json_t *qstats_agents(const json_t *agents, const json_t *states,
 			? json_object_get(a, "department_id") : json_null()),
 			agent_figures(&f[n]), intervals));
 	}
+	free(ids);
 	free(figs);
 	return out;
 }
