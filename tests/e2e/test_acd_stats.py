@@ -203,3 +203,53 @@ def test_agent_report_follows_the_data_scope(admin, client):
     row = next(x for x in expect(admin.get(RA, params={"from": t - 1000, "to": t}),
                                  200)["agents"] if x["agent_id"] == outside["id"])
     assert row["total"]["login_ms"] == 0 and row["total"]["utilisation"] is None
+
+
+def test_a_wait_cut_by_a_crash_is_closed_at_the_next_start(make_daemon, tmp_path):
+    from e2e_helpers import ADMIN_PASSWORD, DEMO
+    d = make_daemon()
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    phone = new_extension(admin)
+    ext = expect(admin.get("/api/v1/extensions", params={"q": phone}), 200)["items"][0]
+    a = expect(admin.post(AGENTS, json={"agent_no": agent_no(), "name": "x",
+                                        "extension_id": ext["id"]}), 201)
+    number = "7" + agent_no()[:7]
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
+                                        "members": [{"agent_id": a["id"]}]}), 201)
+    login(admin, a, state="busy", reason="meeting")
+    caller = new_extension(admin)
+    uac = _waiter(tmp_path, d, caller, number)
+    try:
+        rows = []
+        end = time.time() + 10
+        while time.time() < end and not rows:
+            rows = expect(admin.get(QCALLS, params={"queue_id": q["id"]}), 200)["items"]
+            time.sleep(0.2)
+        assert [(r["outcome"], r["left_at"]) for r in rows] == [("waiting", None)]
+        time.sleep(1)
+        report = expect(admin.get(RQ, params={"from": 0, "to": now_ms() + 1,
+                                              "queue_id": q["id"]}), 200)["queues"][0]["total"]
+        assert (report["waiting"], report["queued"]) == (1, 1)
+        assert report["longest_wait_ms"] >= 1000
+        d.proc.kill()                             # no goodbye: SIGKILL
+        d.proc.wait()
+    finally:
+        uac.stop()
+    d.start()                                     # the same database
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    end = time.time() + 10
+    while time.time() < end:
+        rows = expect(admin.get(QCALLS, params={"queue_id": q["id"]}), 200)["items"]
+        if rows[0]["left_at"] is not None:
+            break
+        time.sleep(0.2)
+    r = rows[0]
+    assert r["outcome"] == "interrupted" and r["wait_ms"] == r["left_at"] - r["entered_at"]
+    assert r["wait_ms"] >= 1000
+    # the agent's open state row is closed too (logged out by the crash)
+    st = expect(admin.get("/api/v1/agent-states", params={"agent_id": a["id"]}), 200)["items"]
+    assert st and all(s["ended_at"] is not None for s in st if s["state"] != "offline")
+    report = expect(admin.get(RQ, params={"from": 0, "to": now_ms() + 1, "queue_id": q["id"]}),
+                    200)["queues"][0]["total"]
+    assert (report["queued"], report["waiting"], report["other"], report["abandoned"]) == \
+        (1, 0, 1, 0)
