@@ -249,6 +249,15 @@ export const api = {
     /** Queues with calls waiting now (not paged). */
     live: () => request<T.LiveList<T.LiveQueue>>('GET', `${B}/queues/live`),
   },
+  /** The queue call log: one row per visit of a call to a queue. */
+  queueCalls: {
+    list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.QueueCall>>('GET', `${B}/queue-calls`, { query: q(query) }),
+  },
+  /** Queue and agent statistics of [from, to) per interval of the tenant's time zone. */
+  reports: {
+    queues: (query: T.ReportQuery) => request<T.QueueReport>('GET', `${B}/reports/queues`, { query: q(query) }),
+    agents: (query: T.ReportQuery) => request<T.AgentReport>('GET', `${B}/reports/agents`, { query: q(query) }),
+  },
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
     get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),

@@ -29,7 +29,7 @@ export default {
     speed_dials: 'Speed dial', conferences: 'Conference rooms', voicemail: 'Voicemail',
     media: 'Voice & music', voices: 'Voice library', moh: 'Music on hold',
     tts: 'Text to speech', ivr: 'IVR flows', recordings: 'Recordings', recording_policy: 'Recording policy',
-    acd: 'ACD', agents: 'Agents', queues: 'Queues', skills: 'Skills', busy_reasons: 'Busy reasons', acd_board: 'Live board',
+    acd: 'ACD', agents: 'Agents', queues: 'Queues', skills: 'Skills', busy_reasons: 'Busy reasons', acd_board: 'Live board', acd_reports: 'Statistics',
     monitor: 'Call monitoring',
   },
   home: {
@@ -104,6 +104,19 @@ export default {
     tagDnd: 'DND', tagAlways: 'Always → {n}', tagBusy: 'Busy → {n}', tagNoAnswer: 'No answer → {n}',
     record: 'Recording', recordHint: 'Inherit follows the tenant\'s recording policy; Never wins over Always.',
     tagRecordAlways: 'Recorded', tagRecordNever: 'Not recorded',
+  },
+  reports: {
+    title: 'Queue and agent statistics', queues: 'Queues', agents: 'Agents', total: 'Total',
+    intervals: { none: 'Whole period', '15m': '15 minutes', hour: 'Hour', day: 'Day' },
+    allQueues: 'All queues', shortAbandonHint: 'Short abandon threshold (s): shorter abandons are counted apart',
+    queue: 'Queue', start: 'From', agent: 'Name', agentNo: 'Agent no.',
+    offered: 'Offered', queued: 'Queued', refusedNoAgent: 'No agent', refusedFull: 'Full', answered: 'Answered',
+    abandoned: 'Abandoned', shortAbandoned: 'Short aband.', overflowed: 'Overflowed', inTime: 'In time',
+    serviceLevel: 'Service level', answerRate: 'Answer rate', abandonRate: 'Abandon rate',
+    avgAbandon: 'Avg abandon', longestWait: 'Longest wait', offeredToAgent: 'Offered',
+    times: { login_ms: 'Login', idle_ms: 'Idle', busy_ms: 'Busy', ringing_ms: 'Ringing', talking_ms: 'Talking', wrap_up_ms: 'Wrap-up' },
+    occupancy: 'Occupancy', utilisation: 'Utilisation', workRate: 'Work rate',
+    note: 'Intervals in the tenant time zone {tz}; a call counts in the interval it entered the queue; - : nothing to divide by. Definitions: user guide, "Queue and agent statistics".',
   },
   calls: {
     title: 'Call records', start: 'Start time', direction: 'Direction', caller: 'Caller', callee: 'Callee',

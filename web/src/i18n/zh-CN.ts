@@ -31,7 +31,7 @@ const zh: typeof en = {
     speed_dials: '快速拨号', conferences: '语音会议', voicemail: '语音信箱',
     media: '语音管理', voices: '语音库', moh: '等待音乐',
     tts: '语音合成', ivr: 'IVR 流程', recordings: '录音记录', recording_policy: '录音策略',
-    acd: '坐席与队列', agents: '坐席管理', queues: '队列管理', skills: '技能管理', busy_reasons: '置忙原因', acd_board: '实时监控',
+    acd: '坐席与队列', agents: '坐席管理', queues: '队列管理', skills: '技能管理', busy_reasons: '置忙原因', acd_board: '实时监控', acd_reports: '统计报表',
     monitor: '通话监控',
   },
   home: {
@@ -106,6 +106,19 @@ const zh: typeof en = {
     tagDnd: '免打扰', tagAlways: '无条件 → {n}', tagBusy: '遇忙 → {n}', tagNoAnswer: '无应答 → {n}',
     record: '录音', recordHint: '“继承”按企业录音策略；“从不”优先于“总是”。',
     tagRecordAlways: '录音', tagRecordNever: '不录音',
+  },
+  reports: {
+    title: '队列与坐席统计', queues: '队列', agents: '坐席', total: '合计',
+    intervals: { none: '整个时段', '15m': '15 分钟', hour: '小时', day: '天' },
+    allQueues: '全部队列', shortAbandonHint: '短时放弃阈值（秒）：更短的放弃单独计数',
+    queue: '队列', start: '开始', agent: '姓名', agentNo: '工号',
+    offered: '总排队请求', queued: '成功排队', refusedNoAgent: '无坐席', refusedFull: '队列满', answered: '接听',
+    abandoned: '排队放弃', shortAbandoned: '短时放弃', overflowed: '溢出', inTime: '及时应答',
+    serviceLevel: '服务水平', answerRate: '接听率', abandonRate: '放弃率',
+    avgAbandon: '平均放弃时长', longestWait: '最长等待', offeredToAgent: '来电数',
+    times: { login_ms: '登录', idle_ms: '空闲', busy_ms: '置忙', ringing_ms: '振铃', talking_ms: '通话', wrap_up_ms: '整理' },
+    occupancy: '占用率', utilisation: '利用率', workRate: '工作率',
+    note: '时段按企业时区 {tz} 划分；来电计入其进入队列的时段；- 表示分母为 0。定义见用户指南“队列与坐席统计”。',
   },
   calls: {
     title: '通话记录', start: '开始时间', direction: '方向', caller: '主叫', callee: '被叫',
