@@ -15,8 +15,8 @@
 #include "../route/tz.h"
 
 /* Intervals per report, and interval rows (intervals × queues or
-   agents) per answer. */
-enum { REPORT_INTERVALS_MAX = 3000, REPORT_CELLS_MAX = 200000 };
+   agents, each a JSON object of about 35 figures) per answer. */
+enum { REPORT_INTERVALS_MAX = 3000, REPORT_CELLS_MAX = 20000 };
 
 /* ---- the log ---- */
 
@@ -259,6 +259,11 @@ static int agent_list(struct db *db, struct api_req *req,
 	return db_query(db, agentsp, sql, params);
 }
 
+/* The state rows that overlap the period (offline excluded). */
+#define STATES_SQL "SELECT agent_id, state, reason, started_at, ended_at " \
+	"FROM agent_states WHERE tenant_id = ? AND started_at < ? AND " \
+	"(ended_at IS NULL OR ended_at > ?) AND state <> 'offline'"
+
 static int agent_rows(struct db *db, struct api_req *req,
 		      const struct period *p, const char *agent_id,
 		      json_t **agentsp, json_t **statesp)
@@ -270,12 +275,12 @@ static int agent_rows(struct db *db, struct api_req *req,
 	if (*agent_id && !json_array_size(*agentsp))
 		return api_fail(req, 404, "not_found", "query 'agent_id': no "
 				"such agent in your data scope");
-	return db_query(db, statesp, "SELECT agent_id, state, reason, "
-			"started_at, ended_at FROM agent_states WHERE "
-			"tenant_id = ? AND started_at < ? AND (ended_at IS "
-			"NULL OR ended_at > ?) AND state <> 'offline'",
-			json_pack("[sII]", req->who.tenant_id,
-				  (json_int_t)p->to, (json_int_t)p->from));
+	return db_query(db, statesp, *agent_id
+			? STATES_SQL " AND agent_id = ?"
+			: STATES_SQL " AND agent_id <> ?",
+			json_pack("[sIIs]", req->who.tenant_id,
+				  (json_int_t)p->to, (json_int_t)p->from,
+				  agent_id));
 }
 
 HANDLER(reports_agents)
