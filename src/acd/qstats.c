@@ -48,8 +48,10 @@ static int64_t step_seconds(enum qstats_step step)
 	return step == QSTATS_15M ? 900 : step == QSTATS_HOUR ? 3600 : 86400;
 }
 
-/* The first local quarter, hour or midnight after t (ms). Across a change
-   of offset the edge is the local boundary in the offset after it. */
+/* The first local quarter, hour or midnight after t (ms): the next
+   boundary in t's offset, unless the offset changes before it — then the
+   boundary in the offset after the change (a 23- or 25-hour day; both
+   02:00 of a night when clocks go back are hour edges). */
 static int64_t next_edge(int64_t t_ms, int64_t size, const struct tz *tz)
 {
 	int64_t t = floor_div(t_ms, 1000);
@@ -58,7 +60,9 @@ static int64_t next_edge(int64_t t_ms, int64_t size, const struct tz *tz)
 	int64_t next = local_next - off;
 	int32_t off_after = tz_offset(tz, next);
 
-	if (off_after != off && local_next - off_after > t)
+	if (off_after != off && (next + off_after) % size != 0 &&
+	    local_next - off_after > t &&
+	    tz_offset(tz, local_next - off_after) == off_after)
 		next = local_next - off_after;
 	return next * 1000 > t_ms ? next * 1000 : t_ms + size * 1000;
 }

@@ -396,6 +396,23 @@ static void test_edges(void **state)
 	assert_int_equal(e[1], utc_ms(2026, 3, 28, 23, 0));
 	assert_int_equal(e[2], utc_ms(2026, 3, 29, 22, 0));
 	assert_int_equal(e[2] - e[1], 23 * H);
+	/* and back to winter time (25 October 2026): a 25-hour day */
+	assert_int_equal(qstats_edges(utc_ms(2026, 10, 24, 22, 0),
+				      utc_ms(2026, 10, 26, 23, 0), QSTATS_DAY,
+				      tz, e, 39), 2);
+	assert_int_equal(e[1], utc_ms(2026, 10, 25, 23, 0));
+	assert_int_equal(e[1] - e[0], 25 * H);
+	/* hours across it: 01:00 local comes twice, both are intervals */
+	assert_int_equal(qstats_edges(utc_ms(2026, 10, 24, 23, 0),
+				      utc_ms(2026, 10, 25, 2, 0), QSTATS_HOUR,
+				      tz, e, 39), 3);
+	assert_int_equal(e[1], utc_ms(2026, 10, 25, 0, 0));  /* 02:00 CEST */
+	assert_int_equal(e[2], utc_ms(2026, 10, 25, 1, 0));  /* 02:00 CET */
+	/* spring hours: 02:00 does not exist, 01:00 CET → 03:00 CEST */
+	assert_int_equal(qstats_edges(utc_ms(2026, 3, 29, 0, 0),
+				      utc_ms(2026, 3, 29, 2, 0), QSTATS_HOUR,
+				      tz, e, 39), 2);
+	assert_int_equal(e[1], utc_ms(2026, 3, 29, 1, 0));
 	tz_free(tz);
 }
 
