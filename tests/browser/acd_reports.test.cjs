@@ -1,7 +1,7 @@
 'use strict';
 // Browser test of the console's queue and agent statistics (views/AcdReports.vue), run with
 // `node --test tests/browser/`. Environment and set-up: browser_lib.cjs. A queue and an agent are
-// made through the API; the page shows the queue's row (every rate `-`: nothing to divide by)
+// made through the API; the page shows the call log tab, the queue's row (every rate `-`: nothing to divide by)
 // and its total, the agents tab shows the agent, the figures are the API's, and English
 // shows translated labels.
 
@@ -35,6 +35,8 @@ test('the statistics page shows queue and agent figures, - for empty rates; zh/e
       const arow = visible(page, 'reports-agent-table').locator('tr', { hasText: `Reporter ${RUN}` });
       await arow.last().waitFor();
       assert.match(await arow.last().innerText(), /00:00:00/);   // never logged in
+      await page.getByRole('tab', { name: '排队明细' }).click();
+      await visible(page, 'reports-log-table').waitFor();
       await switchLang(page, 'en');
       await page.getByRole('heading', { name: 'Queue and agent statistics' }).waitFor();
       await page.getByRole('tab', { name: 'Queues' }).click();

@@ -106,6 +106,9 @@ export default {
     tagRecordAlways: 'Recorded', tagRecordNever: 'Not recorded',
   },
   reports: {
+    log: 'Call log', takenBy: 'Agent', entered: 'Entered', caller: 'Caller', outcome: 'Outcome', wait: 'Wait', refused: 'refused',
+    allOutcomes: 'All outcomes',
+    outcomes: { waiting: 'Waiting', answered: 'Answered', abandoned: 'Abandoned', timeout: 'Timeout', no_agent: 'No agent', full: 'Queue full', interrupted: 'Interrupted' },
     title: 'Queue and agent statistics', queues: 'Queues', agents: 'Agents', total: 'Total',
     intervals: { none: 'Whole period', '15m': '15 minutes', hour: 'Hour', day: 'Day' },
     allQueues: 'All queues', shortAbandonHint: 'Short abandon threshold (s): shorter abandons are counted apart',

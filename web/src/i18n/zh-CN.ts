@@ -108,6 +108,9 @@ const zh: typeof en = {
     tagRecordAlways: '录音', tagRecordNever: '不录音',
   },
   reports: {
+    log: '排队明细', takenBy: '坐席', entered: '进入时间', caller: '主叫', outcome: '结果', wait: '等待', refused: '未排队',
+    allOutcomes: '全部结果',
+    outcomes: { waiting: '排队中', answered: '已接听', abandoned: '放弃', timeout: '超时', no_agent: '无坐席', full: '队列满', interrupted: '中断' },
     title: '队列与坐席统计', queues: '队列', agents: '坐席', total: '合计',
     intervals: { none: '整个时段', '15m': '15 分钟', hour: '小时', day: '天' },
     allQueues: '全部队列', shortAbandonHint: '短时放弃阈值（秒）：更短的放弃单独计数',
