@@ -85,6 +85,9 @@ void acd_call_handled(struct acd *acd, const char *tenant_id,
 void acd_rang(struct acd_entry *e, bool answered, const char *phone);
 /* The caller is gone while waiting or ringing (the entry is freed). */
 void acd_abandon(struct acd_entry *e);
+/* The caller chose to leave (the queue's leave key): outcome "voicemail"
+   or "callback" in the queue call log (the entry is freed). */
+void acd_withdraw(struct acd_entry *e, const char *outcome);
 /* A call the agent took is over: wrap-up, then idle. */
 void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 			  const char *agent_id);

@@ -358,6 +358,7 @@ int acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
 		return ENOMEM;
 	if (store_submit(store, STORE_WRITE, close_stale, stale_closed, NULL))
 		log_error("acd", "open agent states not closed");
+	qlog_close_stale(store);
 	acd->dir = dir;
 	acd->store = store;
 	acd->bus = bus;

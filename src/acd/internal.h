@@ -117,4 +117,16 @@ void acd_dispatch_tenant(struct acd *acd, const char *tenant_id);
 /* An agent goes: its ringing offer (if any) is given up. */
 void acd_offer_withdraw(struct acd_agent *a);
 
+/* qlog.c: the queue call log (queue_calls), written on the store's
+   writer. A refused entry, a call that waits, is answered by agent a (at
+   a->since, its talking row's start), or leaves: abandoned, timeout,
+   no_agent. */
+void qlog_refused(struct acd *acd, const struct acd_join *join,
+		  const char *outcome);
+void qlog_entered(const struct acd_entry *e);
+void qlog_answered(const struct acd_entry *e, const struct acd_agent *a);
+void qlog_left(const struct acd_entry *e, const char *outcome);
+/* At start: rows a stopped daemon left waiting end as `interrupted`. */
+void qlog_close_stale(struct store *store);
+
 #endif

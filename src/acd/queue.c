@@ -191,6 +191,7 @@ static void leave(struct acd_entry *e, const char *outcome)
 	void *arg = e->arg;
 
 	release_rung(e, true, false);
+	qlog_left(e, outcome);
 	log_info("acd", "call %s leaves queue %s: %s", e->call_id, e->q->id,
 		 outcome);
 	acd_event_queue(e, "queue.left", outcome);
@@ -367,6 +368,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 		return ENOENT;
 	if (!anyone_logged_in(acd, dq)) {
 		*overflow = "no_agent";
+		qlog_refused(acd, join, *overflow);
 		return 0;
 	}
 	q = queue_find(acd, dq->tenant_id, dq->id, true);
@@ -375,6 +377,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
 		queue_forget_if_empty(q);
 		*overflow = "full";
+		qlog_refused(acd, join, *overflow);
 		return 0;
 	}
 	e = calloc(1, sizeof(*e));
@@ -398,6 +401,7 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	tmr_start(&e->max_tmr, dq->max_wait_s * 1000ULL, max_wait, e);
 	*ep = e;
 	acd_event_queue(e, "queue.joined", NULL);
+	qlog_entered(e);
 	log_info("acd", "call %s waits in queue %s (priority %d, position "
 		 "%u of %u)", e->call_id, dq->name, e->priority,
 		 acd_position(e), list_count(&q->waiting));
@@ -500,7 +504,7 @@ long acd_estimated_wait(const struct acd_entry *e)
 	return (long)((acd_position(e) * sum / h->n + agents - 1) / agents);
 }
 
-void acd_abandon(struct acd_entry *e)
+void acd_withdraw(struct acd_entry *e, const char *outcome)
 {
 	struct acd *acd;
 	char tenant[ID_LEN];
@@ -510,10 +514,17 @@ void acd_abandon(struct acd_entry *e)
 	acd = e->acd;
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	release_rung(e, false, false);
-	log_info("acd", "call %s abandoned queue %s", e->call_id, e->q->id);
-	acd_event_queue(e, "queue.left", "abandoned");
+	qlog_left(e, outcome);
+	log_info("acd", "call %s left queue %s: %s", e->call_id, e->q->id,
+		 outcome);
+	acd_event_queue(e, "queue.left", outcome);
 	entry_free(e);
 	acd_dispatch_tenant(acd, tenant);
+}
+
+void acd_abandon(struct acd_entry *e)
+{
+	acd_withdraw(e, "abandoned");
 }
 
 static void rested(void *arg)
@@ -567,6 +578,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		taker->wrap_up_s = dq && dq->wrap_up_s ? dq->wrap_up_s
 				   : da ? da->wrap_up_s : 0;
 		acd_agent_state(taker, AGENT_TALKING, NULL);
+		qlog_answered(e, taker);
 		log_info("acd", "call %s answered by agent %s after %lld ms",
 			 e->call_id, da ? da->agent_no : taker->id,
 			 (long long)(now_ms() - e->entered));

@@ -136,6 +136,14 @@ bool principal_can(const struct principal *p, const char *perm, bool write);
    (struct dir_agent's). */
 bool principal_scopes(const struct principal *p, const char *dept_id,
 		      const char *dept_path);
+/* The SQL condition on a `department_id` column of the principal's data
+   scope (NULL: none, the whole tenant), its parameters in *paramsp. */
+const char *principal_scope_sql(const struct principal *p,
+				json_t **paramsp);
+/* The ids of a department (the parameter) and of those under it. */
+#define API_DEPT_TREE "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL " \
+	"SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) " \
+	"SELECT id FROM sub"
 
 /* Body validation (validate.c). */
 enum field_type { F_STRING, F_STRING_OR_NULL, F_INTEGER, F_BOOLEAN,
@@ -234,6 +242,7 @@ CRUD_DECL(skills); CRUD_DECL(busyreasons); CRUD_DECL(agents);
 CRUD_DECL(queues);
 HANDLER(agent_states_list);
 HANDLER(callbacks_list); HANDLER(callbacks_get); HANDLER(callbacks_update);
+HANDLER(queue_calls_list); HANDLER(reports_queues); HANDLER(reports_agents);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

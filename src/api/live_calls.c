@@ -8,6 +8,7 @@
  * control thread, which owns the calls.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "api.h"
 #include "live_calls.h"
@@ -201,46 +202,57 @@ static void monitor_stop(struct api_req *req, void *arg)
 		api_ok(req, 204, NULL);
 }
 
-static void agent_action_failed(struct api_req *req, int err,
-				const char *action)
+uint16_t agent_action_error(int err, const char *action, const char **code,
+			    char *msg, size_t size)
 {
+	bool dtmf = !strcmp(action, "dtmf");
+	uint16_t status = 409;
+	const char *text;
+
+	*code = "conflict";
 	switch (err) {
 	case ENOENT:
-		api_fail(req, 409, "no_call", "the agent is on no call");
+		*code = "no_call";
+		text = "the agent is on no call";
 		break;
 	case ENXIO:
-		api_fail(req, 404, "not_found", "no such transfer target");
+		status = 404;
+		*code = "not_found";
+		text = "no such transfer target";
 		break;
 	case EPERM:
-		api_fail(req, 409, "not_talking", "the call is not answered");
+		*code = "not_talking";
+		text = "the call is not answered";
 		break;
 	case EALREADY:
-		api_fail(req, 409, "conflict", "the call is already so "
-			 "(%s)", action);
+		text = "the call is already so";
 		break;
 	case EBUSY:
-		api_fail(req, 409, "conflict", "not while a supervisor is on "
-			 "the call%s", !strcmp(action, "dtmf")
-					? " or it is on hold or muted" : "");
+		text = dtmf ? "not while a supervisor is on the call or it is "
+			      "on hold or muted"
+			    : "not while a supervisor is on the call";
 		break;
 	case ELOOP:
-		api_fail(req, 409, "conflict", "the call is already this "
-			 "agent's");
+		text = "the call is already this agent's";
 		break;
 	case EACCES:
-		api_fail(req, 409, "no_route", "no outbound route of the "
-			 "tenant allows this number");
+		*code = "no_route";
+		text = "no outbound route of the tenant allows this number";
 		break;
 	case EINVAL:
-		api_fail(req, 400, "invalid_field", "'target': %s",
-			 !strcmp(action, "dtmf")
-				 ? "1 to 32 keys of 0-9, *, #, A-D"
-				 : "2 to 32 digits, optionally after +");
+		status = 400;
+		*code = "invalid_field";
+		text = dtmf ? "'target': 1 to 32 keys of 0-9, *, #, A-D"
+			    : "'target': 2 to 32 digits, optionally after +";
 		break;
 	default:
-		api_fail(req, 500, "internal", "%s", strerror(err));
+		status = 500;
+		*code = "internal";
+		text = strerror(err);
 		break;
 	}
+	snprintf(msg, size, "%s", text);
+	return status;
 }
 
 /* POST /api/v1/agents/{id}/call: the agent's call controls. */
@@ -279,9 +291,14 @@ static void agent_call(struct api_req *req, void *arg)
 		return;
 	}
 	err = b2bua_agent_action(arg, req->who.tenant_id, req->id, &act);
-	if (err)
-		agent_action_failed(req, err, action);
-	else
+	if (err) {
+		const char *code;
+		char msg[128];
+		uint16_t status = agent_action_error(err, action, &code, msg,
+						     sizeof(msg));
+
+		api_fail(req, status, code, "%s", msg);
+	} else
 		api_ok(req, 200, json_pack("{ssss}", "agent_id", req->id,
 					   "action", action));
 }

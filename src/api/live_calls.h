@@ -7,6 +7,14 @@
 struct api_server;
 struct b2bua;
 
+#include <stddef.h>
+#include <stdint.h>
+
 int live_calls_register(struct api_server *srv, struct b2bua *b);
+/* How an agent call action's error (b2bua_agent_action) is told: the
+   HTTP status, the error code and its message (the REST route and the
+   WebSocket "call" command answer alike). */
+uint16_t agent_action_error(int err, const char *action, const char **code,
+			    char *msg, size_t size);
 
 #endif

@@ -95,6 +95,20 @@ bool principal_scopes(const struct principal *p, const char *dept_id,
 	return path_has(dept_path, p->department_id);
 }
 
+const char *principal_scope_sql(const struct principal *p,
+				json_t **paramsp)
+{
+	*paramsp = NULL;
+	if (p->scope == SCOPE_TENANT)
+		return NULL;
+	if (!p->department_id[0])
+		return "department_id IS NULL";
+	*paramsp = json_pack("[s]", p->department_id);
+	if (p->scope == SCOPE_DEPARTMENT)
+		return "department_id = ?";
+	return "department_id IN (" API_DEPT_TREE ")";
+}
+
 HANDLER(permissions_list)
 {
 	json_t *items = json_array();

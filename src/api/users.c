@@ -35,25 +35,6 @@ static const struct field_spec fields[] = {
 	{NULL, 0, false, 0, 0},
 };
 
-#define DEPT_TREE "WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL " \
-	"SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) " \
-	"SELECT id FROM sub"
-
-/* The SQL condition of the caller's data scope, with its parameters. */
-static const char *scope_where(const struct api_req *req, json_t **paramsp)
-{
-	const struct principal *p = &req->who;
-
-	*paramsp = NULL;
-	if (p->scope == SCOPE_TENANT)
-		return NULL;
-	if (!p->department_id[0])
-		return "department_id IS NULL";
-	*paramsp = json_pack("[s]", p->department_id);
-	if (p->scope == SCOPE_DEPARTMENT)
-		return "department_id = ?";
-	return "department_id IN (" DEPT_TREE ")";
-}
 
 /* Is this department (NULL: none) inside the caller's scope? */
 static int dept_in_scope(struct db *db, struct api_req *req, const char *dept,
@@ -75,8 +56,8 @@ static int dept_in_scope(struct db *db, struct api_req *req, const char *dept,
 		*ok = !strcmp(dept, p->department_id);
 		return 0;
 	}
-	err = db_query_one(db, &row, "SELECT COUNT(*) AS n FROM (" DEPT_TREE
-			   ") t WHERE id = ?",
+	err = db_query_one(db, &row, "SELECT COUNT(*) AS n FROM ("
+			   API_DEPT_TREE ") t WHERE id = ?",
 			   json_pack("[ss]", p->department_id, dept));
 	if (err)
 		return err;
@@ -138,7 +119,7 @@ HANDLER(users_list)
 		filters, false,
 	};
 	json_t *params, *items, *user;
-	const char *where = scope_where(req, &params);
+	const char *where = principal_scope_sql(&req->who, &params);
 	size_t i;
 	int err = list_run(db, req, &list, where, params, NULL);
 

@@ -676,7 +676,7 @@ static void on_event(const char *tenant_id, const char *type, int64_t at,
 
 int ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
 		 struct store *store, struct bus *bus, struct acd *acd,
-		 const struct directory *dir)
+		 const struct directory *dir, struct b2bua *b2bua)
 {
 	struct ws_hub *hub = calloc(1, sizeof(*hub));
 	int err;
@@ -690,6 +690,7 @@ int ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
 	hub->bus = bus;
 	hub->acd = acd;
 	hub->dir = dir;
+	hub->b2bua = b2bua;
 	err = bus ? bus_subscribe(bus, on_event, hub) : 0;
 	if (!err) {
 		err = api_server_add_control(srv, "ws.connect", ws_connect,

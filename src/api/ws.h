@@ -15,14 +15,16 @@ struct directory;
 struct http_msg;
 struct store;
 struct ws_hub;
+struct b2bua;
 
-/* Serves /api/v1/ws on srv with events from bus; acd and dir may be NULL
-   (no telephony: agent commands answer "unavailable"). The store checks
+/* Serves /api/v1/ws on srv with events from bus; acd, dir and b2bua (the
+   agents' call controls) may be NULL (no telephony: agent commands answer
+   "unavailable"). The store checks
    every WS_CHECK_S that each connection's session or API key is still
    valid (logged out, expired, disabled: closed with 1008). */
 int  ws_hub_alloc(struct ws_hub **hp, struct api_server *srv,
 		  struct store *store, struct bus *bus, struct acd *acd,
-		  const struct directory *dir);
+		  const struct directory *dir, struct b2bua *b2bua);
 /* Closes every connection (1001 going away) and leaves the bus. After
    store_close(): no credential check is then in flight. */
 void ws_hub_free(struct ws_hub *hub);

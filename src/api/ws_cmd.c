@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "ws_internal.h"
+#include "live_calls.h"
 #include "../acd/acd.h"
+#include "../call/b2bua.h"
 #include "../sip/directory.h"
 
 struct reply {
@@ -208,6 +210,36 @@ static int cmd_wrapup_done(struct ws_conn *c, const json_t *msg,
 		return fail(r, "not_in_wrap_up", "the agent is not in "
 			    "wrap-up");
 	return acd_result(c, da, err, "", r);
+}
+
+/* The agent's controls over their call (POST /api/v1/agents/{id}/call
+   alike): {action, target}. */
+static int cmd_call(struct ws_conn *c, const json_t *msg,
+		    const struct dir_agent *da, struct reply *r)
+{
+	const char *action = json_string_value(json_object_get(msg, "action"));
+	struct agent_action act = {.target = json_string_value(
+					   json_object_get(msg, "target"))};
+	const char *code;
+	char text[128];
+	int err;
+
+	if (!c->hub->b2bua)
+		return fail(r, "unavailable", "telephony is off");
+	if (agent_action_parse(action, &act.kind))
+		return fail(r, "invalid_field", "'action': hangup, hold, "
+			    "unhold, mute, unmute, dtmf or transfer_*");
+	if (agent_action_needs_target(act.kind) &&
+	    (!act.target || !*act.target || strlen(act.target) > 64))
+		return fail(r, "invalid_field", "'target': required for %s",
+			    action);
+	err = b2bua_agent_action(c->hub->b2bua, c->tenant_id, da->id, &act);
+	if (err) {
+		agent_action_error(err, action, &code, text, sizeof(text));
+		return fail(r, code, "%s", text);
+	}
+	r->data = json_pack("{s:s,s:s}", "agent_id", da->id, "action", action);
+	return 0;
 }
 
 /* ---- subscriptions ---- */
@@ -448,6 +480,7 @@ static const struct ws_cmd {
 	{"logout", true, cmd_logout},
 	{"state", true, cmd_state},
 	{"wrapup_done", true, cmd_wrapup_done},
+	{"call", true, cmd_call},
 };
 
 static const struct ws_cmd *command_named(const char *name)

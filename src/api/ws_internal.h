@@ -37,6 +37,7 @@ struct ws_hub {
 	struct bus *bus;
 	struct acd *acd;                /* NULL: no telephony */
 	const struct directory *dir;
+	struct b2bua *b2bua;            /* NULL: no call controls */
 };
 
 struct ws_conn {

@@ -460,7 +460,8 @@ bool queuecall_key(struct call *call, char digit)
 	call->queue = NULL;
 	quiet(call);
 	host_cancel(call);                 /* agents ringing for it stop */
-	acd_abandon(e);
+	acd_withdraw(e, strcmp(q->leave_to, "callback") ? "voicemail"
+							: "callback");
 	if (call->ivr)
 		ivr_stop(call->ivr);       /* the flow is over for it */
 	if (!strcmp(q->leave_to, "callback"))

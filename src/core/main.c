@@ -166,7 +166,7 @@ static void serve(struct daemon *d)
 		err = tts_api_register(d->api, d->tts);
 	if (!err)
 		err = ws_hub_alloc(&d->ws, d->api, d->store, d->bus, d->acd,
-				   d->dir);
+				   d->dir, d->b2bua);
 	if (err) {
 		fail_start(d, "the API routes of live calls, TTS and "
 			   "WebSocket", err);

@@ -728,6 +728,29 @@ static const char *const m17_agent_user[] = {
 	NULL
 };
 
+/* The queue call log (src/acd/qlog.c): one row per queue visit, refused
+   entries included (queued 0); left_at NULL while the call waits. */
+static const char *const m18_queue_calls[] = {
+	"CREATE TABLE queue_calls ("
+	" id TEXT PRIMARY KEY,"
+	" tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	" call_id TEXT NOT NULL,"
+	" queue_id TEXT NOT NULL,"
+	" caller TEXT NOT NULL DEFAULT '',"
+	" entered_at BIGINT NOT NULL,"
+	" queued INTEGER NOT NULL,"
+	" outcome TEXT NOT NULL,"
+	" answered_at BIGINT,"
+	" left_at BIGINT,"
+	" agent_id TEXT,"
+	" wait_ms BIGINT)",
+	"CREATE INDEX queue_calls_time ON queue_calls(tenant_id, entered_at)",
+	"CREATE INDEX queue_calls_queue ON queue_calls"
+	"(tenant_id, queue_id, entered_at)",
+	"CREATE INDEX queue_calls_call ON queue_calls(call_id, left_at)",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -747,6 +770,7 @@ static const struct migration migrations[] = {
 	{15, m15_call_agent},
 	{16, m16_queue_waiting},
 	{17, m17_agent_user},
+	{18, m18_queue_calls},
 };
 
 static long long now_ms(void)

@@ -623,3 +623,38 @@ def test_wrapup_done_ends_the_wrap_up_now(daemon, admin, tmp_path):
     assert (e["previous"], e["reason"]) == ("wrap_up", "notes")
     c.ok("logout", agent_id=a["id"])
     c.close()
+
+
+def test_the_agent_controls_the_call_over_the_socket(daemon, admin, tmp_path):
+    """The "call" command: the same controls as POST /agents/{id}/call — hold shows on
+    the live call, hang-up ends it; refusals come back as error replies."""
+    from test_acd_calls import agent_with_phone
+    from test_calls import call_record, new_extension
+    from test_ivr_calls import keys_call
+    import threading
+    a, _, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    number = str(uuid.uuid4().int % 9000000 + 6000000)
+    expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
+                                    "members": [{"agent_id": a["id"]}]}), 201)
+    c = Conn(daemon, token=admin.token)
+    c.ok("subscribe", topics=[f"agent:{a['id']}"])
+    c.ok("login", agent_id=a["id"])
+    c.err("call", "no_call", agent_id=a["id"], action="hold")
+    caller = new_extension(admin)
+    # the caller waits for our BYE: the agent hangs up from the socket
+    t = threading.Thread(target=keys_call, args=(tmp_path, daemon, caller, number, []))
+    t.start()
+    c.event("call.answered", agent_id=a["id"])
+    c.err("call", "invalid_field", agent_id=a["id"], action="park")
+    c.err("call", "invalid_field", agent_id=a["id"], action="dtmf")
+    assert c.ok("call", agent_id=a["id"], action="hold")["action"] == "hold"
+    calls = expect(admin.get("/api/v1/calls/live"), 200)["items"]
+    assert next(x for x in calls if x["agent_id"] == a["id"])["on_hold"] is True
+    c.err("call", "conflict", agent_id=a["id"], action="hold")
+    c.ok("call", agent_id=a["id"], action="hangup")
+    t.join(30)
+    assert phone.wait(20) == 0, phone.errors()
+    assert c.event("call.ended", agent_id=a["id"])["data"]["hangup_side"] == "callee"
+    assert call_record(admin, caller)["agent_id"] == a["id"]
+    c.ok("logout", agent_id=a["id"])
+    c.close()

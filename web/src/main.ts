@@ -5,7 +5,7 @@ import {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
   Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Lightning,
   Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message, Operation, ArrowLeft,
-  UserFilled, List, Medal, Coffee, Monitor,
+  UserFilled, List, Medal, Coffee, Monitor, DataAnalysis,
 } from '@element-plus/icons-vue'
 import App from './App.vue'
 import { i18n } from './i18n'
@@ -26,7 +26,7 @@ const icons = {
   ArrowDown, Avatar, Document, HomeFilled, Key, Lock, OfficeBuilding, Plus, Refresh, School, Search, User, Setting,
   Phone, PhoneFilled, Iphone, Tickets, Connection, Calendar, Postcard, Share, CircleCheck, Headset, Lightning,
   Microphone, Mic, Service, Upload, Download, VideoPlay, ChatDotRound, Message, Operation, ArrowLeft,
-  UserFilled, List, Medal, Coffee, Monitor,
+  UserFilled, List, Medal, Coffee, Monitor, DataAnalysis,
 }
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(ElementPlus).use(i18n).use(router).mount('#app')

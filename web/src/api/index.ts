@@ -256,6 +256,15 @@ export const api = {
     update: (id: T.Id, body: { status?: T.CallbackStatus; note?: string; agent_id?: T.Id | null }) =>
       request<T.CallbackRequest>('PATCH', `${B}/callback-requests/${id}`, { body }),
   },
+  /** The queue call log: one row per visit of a call to a queue. */
+  queueCalls: {
+    list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.QueueCall>>('GET', `${B}/queue-calls`, { query: q(query) }),
+  },
+  /** Queue and agent statistics of [from, to) per interval of the tenant's time zone. */
+  reports: {
+    queues: (query: T.ReportQuery) => request<T.QueueReport>('GET', `${B}/reports/queues`, { query: q(query) }),
+    agents: (query: T.ReportQuery) => request<T.AgentReport>('GET', `${B}/reports/agents`, { query: q(query) }),
+  },
   ivrFlows: {
     list: (query?: T.ListQuery | T.FilterQuery) => request<T.List<T.IvrFlow>>('GET', `${B}/ivr-flows`, { query: q(query) }),
     get: (id: T.Id) => request<T.IvrFlow>('GET', `${B}/ivr-flows/${id}`),

@@ -1068,3 +1068,99 @@ export interface MonitorRequest {
   mode: MonitorMode
   phone: string
 }
+
+/** GET /api/v1/queue-calls: one visit of a call to a queue (docs/api.md). */
+export interface QueueCall {
+  id: Id
+  call_id: Id
+  queue_id: Id
+  caller: string
+  entered_at: number
+  /** false: refused at entry (no_agent / full) */
+  queued: boolean
+  outcome: 'waiting' | 'answered' | 'abandoned' | 'timeout' | 'no_agent' | 'full' | 'interrupted'
+  answered_at: number | null
+  left_at: number | null
+  agent_id: Id | null
+  wait_ms: number | null
+}
+export type ReportInterval = 'none' | '15m' | 'hour' | 'day'
+export interface ReportQuery {
+  from: number
+  to: number
+  interval?: ReportInterval
+  queue_id?: Id
+  agent_id?: Id
+  short_abandon_s?: number
+}
+/** A percentage with two decimals; null when its denominator is 0 (shown as `-`). */
+export type Rate = number | null
+/** Queue figures of a period or interval (docs/guide.md "Queue and agent statistics"). */
+export interface QueueFigures {
+  start?: number
+  end?: number
+  offered: number
+  queued: number
+  refused_no_agent: number
+  refused_full: number
+  answered: number
+  abandoned: number
+  short_abandoned: number
+  overflowed: number
+  overflowed_timeout: number
+  overflowed_no_agent: number
+  other: number
+  waiting: number
+  answered_in_time: number
+  abandoned_in_time: number
+  handled: number
+  wait_answered_ms: number
+  wait_abandoned_ms: number
+  talk_ms: number
+  hold_ms: number
+  wrap_up_ms: number
+  longest_wait_ms: number
+  longest_wait_s: number
+  service_level: Rate
+  sl: Rate
+  sl2: Rate
+  answer_rate: Rate
+  abandon_rate: Rate
+  asa_s: number | null
+  avg_abandon_s: number | null
+  aht_s: number | null
+}
+export interface QueueReport {
+  from: number
+  to: number
+  interval: ReportInterval
+  timezone: string
+  short_abandon_s: number
+  queues: { queue_id: Id; name: string; service_level_s: number; total: QueueFigures; intervals: QueueFigures[] }[]
+}
+export interface AgentFigures {
+  start?: number
+  end?: number
+  offered: number
+  answered: number
+  login_ms: number
+  idle_ms: number
+  busy_ms: number
+  busy_reasons: Record<string, number>
+  ringing_ms: number
+  talking_ms: number
+  hold_ms: number
+  wrap_up_ms: number
+  other_ms: number
+  answer_rate: Rate
+  occupancy: Rate
+  utilisation: Rate
+  work_rate: Rate
+}
+export interface AgentReport {
+  from: number
+  to: number
+  interval: ReportInterval
+  timezone: string
+  agents: { agent_id: Id; agent_no: string; name: string; department_id: Id | null; total: AgentFigures; intervals: AgentFigures[] }[]
+}
