@@ -25,6 +25,13 @@
 #       the flow's anchor count (the calls that took the menu's key).
 # CONCURRENT="250 500 1000 1500" HOLD_SECS=17 MEDIA_THREADS=1
 # IVR_CONCURRENT="250 500 1000" (empty: skip)
+#   (d) calls per second through IVR -> queue -> agent: the UAC dials a flow
+#       whose start goes to a queue of ACD_AGENTS agents (longest idle, each
+#       taking up to ACD_MAX_CALLS calls at once), whose phones are one sipp
+#       UAS registered as every agent's extension; ACD_CALL_MS ms calls at
+#       increasing rates, each step on a fresh daemon; the calls the queue log
+#       shows answered by an agent, hotlined's CPU.
+# ACD_RATES="25 50 100 150" (empty: skip) ACD_AGENTS=40 ACD_MAX_CALLS=10 ACD_CALL_MS=2000
 # KEEP=1 keeps the work directory (sipp logs, hotlined log).
 # Needs build/hotlined (make build/hotlined) and sipp (Debian: sip-tester).
 set -euo pipefail
@@ -38,6 +45,10 @@ CONCURRENT=${CONCURRENT-250 500 1000 1500}
 HOLD_SECS=${HOLD_SECS:-17}
 IVR_CONCURRENT=${IVR_CONCURRENT-250 500 1000}
 DRIFT=${DRIFT-150}
+ACD_RATES=${ACD_RATES-25 50 100 150}
+ACD_AGENTS=${ACD_AGENTS:-40}
+ACD_MAX_CALLS=${ACD_MAX_CALLS:-10}
+ACD_CALL_MS=${ACD_CALL_MS:-2000}
 DRIFT_SECS=${DRIFT_SECS:-6}
 MEDIA_THREADS=${MEDIA_THREADS:-1}
 PY=/usr/bin/python3
@@ -253,6 +264,63 @@ w=$t1-$t0; cpu=100*($c1-$c0)/$HZ/w; n=$n
 print('%8d %8s %12.1f%% %9.3f%% %9d %13.1f %10s' % (n, '$ok', cpu, cpu/n, $rss1//1024, ($rss1-$rss0)/n, '$took'))"
   done
   echo "('took key 1': the flow's anchor count so far, over all steps: the calls whose key reached the menu)"
+fi
+acd_setup() {  # agents on one registered sipp UAS, a queue, a flow 4100 -> queue
+  local i ext agents="" qid flow vid
+  AGENT_PORT=$(free_port)
+  for i in $(seq "$ACD_AGENTS"); do
+    ext=$((8100 + i))
+    api /api/v1/extensions "{\"number\":\"$ext\",\"password\":\"$EXT_PW\",\"auth_algorithms\":[\"MD5\"]}" |
+      $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])' >"ext-$i.id"
+  done
+  sleep 1
+  for i in $(seq "$ACD_AGENTS"); do
+    ext=$((8100 + i))
+    sipp "${SIPP_COMMON[@]}" -sf register.xml -p "$AGENT_PORT" -m 1 -au "$ext" -ap "$EXT_PW" \
+      -s "$ext" -timeout 10s 127.0.0.1:$SIP >"reg-$ext.log" 2>&1 || { echo "acd: register $ext failed"; return 1; }
+    id=$(api /api/v1/agents "{\"agent_no\":\"$((500 + i))\",\"name\":\"bench $i\",\"extension_id\":\"$(cat "ext-$i.id")\",\"max_calls\":$ACD_MAX_CALLS,\"wrap_up_s\":0}" |
+      $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    agents="$agents${agents:+,}{\"agent_id\":\"$id\"}"
+    echo "$id" >>agents.ids
+  done
+  qid=$(api /api/v1/queues "{\"name\":\"bench\",\"strategy\":\"longest_idle\",\"retry_delay_s\":0,\"ring_timeout_s\":10,\"max_wait_s\":60,\"members\":[$agents]}" |
+    $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  flow=$(api /api/v1/ivr-flows '{"name":"bench queue","number":"4100"}')
+  vid=$(echo "$flow" | $PY -c 'import json,sys; print(json.load(sys.stdin)["draft_version_id"])')
+  curl -fsS -XPATCH "http://127.0.0.1:$HTTP/api/v1/ivr-versions/$vid" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" -d "{\"graph\": {\"nodes\": [
+      {\"id\": \"start\", \"type\": \"start\", \"exits\": {\"next\": \"q\"}},
+      {\"id\": \"q\", \"type\": \"queue\", \"params\": {\"queue_id\": \"$qid\"},
+       \"exits\": {\"no_agent\": null, \"full\": null, \"timeout\": null}}]}}" >/dev/null
+  api "/api/v1/ivr-versions/$vid/publish" '{}' >/dev/null
+  while read -r id; do api "/api/v1/agents/$id/login" '{}' >/dev/null; done <agents.ids
+  rm -f agents.ids
+  sleep 1
+  sipp "${SIPP_COMMON[@]}" -sf uas.xml -p "$AGENT_PORT" -aa -bg 127.0.0.1:$SIP >agents.log 2>&1 || true
+  UAS=$(grep -o 'PID=\[[0-9]*' agents.log | tr -dc 0-9)
+}
+if [ -n "$ACD_RATES" ]; then
+  echo
+  echo "(d) calls/s through IVR -> queue -> agent: flow start -> queue node, $ACD_AGENTS agents (longest idle, up to $ACD_MAX_CALLS calls each, one sipp UAS as every agent's phone), $((ACD_CALL_MS / 1000)) s calls, ${RATE_SECS} s per step"
+  printf '%8s %8s %8s %8s %13s %9s %10s\n' "cps" "ok" "failed" "fail %" "hotlined CPU" "ms/call" "by agent"
+  for r in $ACD_RATES; do
+    stop_daemon; start_daemon
+    acd_setup || break
+    n=$((r * RATE_SECS)); c0=$(cpu_ticks); t0=$(date +%s.%N)
+    sipp "${SIPP_COMMON[@]}" -sf uac.xml -p "$UAC_PORT" -mp "$UAC_MEDIA" -r "$r" -m "$n" -d "$ACD_CALL_MS" \
+      -au 7001 -ap "$EXT_PW" -s 7001 -key callee 4100 -timeout $((n / r + ACD_CALL_MS / 1000 + 30))s \
+      -trace_screen -screen_file "acd-$r.screen" 127.0.0.1:$SIP >"acd-$r.log" 2>&1 || true
+    c1=$(cpu_ticks); t1=$(date +%s.%N)
+    alive; settle; stop_uas
+    ok=$(stat_of "acd-$r.screen" "Successful call"); ok=${ok:-0}
+    took=$(curl -fs "http://127.0.0.1:$HTTP/api/v1/queue-calls?outcome=answered&page_size=1" \
+      -H "Authorization: Bearer $TOKEN" | $PY -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+    $PY -c "
+w=$t1-$t0; n=$n; ok=$ok
+print('%8d %8d %8d %8.2f %12.0f%% %9.2f %10s' % ($r, ok, n-ok, 100*(n-ok)/n, 100*($c1-$c0)/$HZ/w, 1000*($c1-$c0)/$HZ/n, '$took'))"
+    [ $(( (n - ok) * 1000 )) -lt "$n" ] || break
+  done
+  echo "(by agent: queue log rows answered by an agent; ms/call: hotlined CPU time per call, 100% = one core)"
 fi
 echo "hotlined at the end: $(live_calls) calls up, RSS $(( $(rss_kib) / 1024 )) MiB"
 if grep -qiE 'error|assert|fatal' "$WORK/hotlined.err"; then

@@ -11,7 +11,7 @@ import uuid
 from e2e_helpers import assert_error, expect, make_tenant
 from peers import UAS_ANSWER, UAS_RING, Sipp, write_scenario
 from test_calls import DOMAIN, PASSWORD, call_record, new_extension, register_with_sipp
-from test_ivr_calls import keys_call, node, path, publish, start, tts
+from test_ivr_calls import keys_call, node, path, publish, start
 
 AGENTS, QUEUES = "/api/v1/agents", "/api/v1/queues"
 

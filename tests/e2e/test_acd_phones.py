@@ -6,7 +6,7 @@ one ring timeout, then the next agent answers."""
 import time
 
 from e2e_helpers import expect
-from peers import UAS_ANSWER, Sipp, _recv, _respond, _scenario, write_scenario
+from peers import UAS_ANSWER, _recv, _respond, _scenario
 from test_acd_calls import AGENTS, QUEUES, agent_no, agent_with_phone, login, queue_flow, \
     states, uniq
 from test_calls import call_record, new_extension

@@ -601,17 +601,24 @@ def test_a_queued_call_pushes_offered_answered_ended(daemon, admin, tmp_path):
     agent.close()
 
 
-def test_wrapup_done_ends_the_wrap_up_now(daemon, admin, tmp_path):
+def logged_in_on_a_queue(daemon, admin, tmp_path, **agent_kw):
+    """An agent with a phone (sipp), alone in a queue with a number, logged in over a
+    socket that follows it. Answers (agent, phone, queue number, connection)."""
     from test_acd_calls import agent_with_phone
-    from test_calls import new_extension
-    from test_ivr_calls import keys_call
-    a, _, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=600)
+    a, _, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), **agent_kw)
     number = str(uuid.uuid4().int % 9000000 + 6000000)
     expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
                                     "members": [{"agent_id": a["id"]}]}), 201)
     c = Conn(daemon, token=admin.token)
     c.ok("subscribe", topics=[f"agent:{a['id']}"])
     c.ok("login", agent_id=a["id"])
+    return a, phone, number, c
+
+
+def test_wrapup_done_ends_the_wrap_up_now(daemon, admin, tmp_path):
+    from test_calls import new_extension
+    from test_ivr_calls import keys_call
+    a, phone, number, c = logged_in_on_a_queue(daemon, admin, tmp_path, wrap_up_s=600)
     keys_call(tmp_path, daemon, new_extension(admin), number, [], hangs_up=False,
               hold_ms=1000)
     assert phone.wait(20) == 0, phone.errors()
@@ -628,17 +635,10 @@ def test_wrapup_done_ends_the_wrap_up_now(daemon, admin, tmp_path):
 def test_the_agent_controls_the_call_over_the_socket(daemon, admin, tmp_path):
     """The "call" command: the same controls as POST /agents/{id}/call — hold shows on
     the live call, hang-up ends it; refusals come back as error replies."""
-    from test_acd_calls import agent_with_phone
     from test_calls import call_record, new_extension
     from test_ivr_calls import keys_call
     import threading
-    a, _, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
-    number = str(uuid.uuid4().int % 9000000 + 6000000)
-    expect(admin.post(QUEUES, json={"name": uniq("q-"), "number": number,
-                                    "members": [{"agent_id": a["id"]}]}), 201)
-    c = Conn(daemon, token=admin.token)
-    c.ok("subscribe", topics=[f"agent:{a['id']}"])
-    c.ok("login", agent_id=a["id"])
+    a, phone, number, c = logged_in_on_a_queue(daemon, admin, tmp_path, wrap_up_s=0)
     c.err("call", "no_call", agent_id=a["id"], action="hold")
     caller = new_extension(admin)
     # the caller waits for our BYE: the agent hangs up from the socket
