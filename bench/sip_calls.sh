@@ -31,7 +31,7 @@
 #       UAS registered as every agent's extension; ACD_CALL_MS ms calls at
 #       increasing rates, each step on a fresh daemon; the calls the queue log
 #       shows answered by an agent, hotlined's CPU.
-# ACD_RATES="25 50 100 150" (empty: skip) ACD_AGENTS=40 ACD_MAX_CALLS=10 ACD_CALL_MS=2000
+# ACD_RATES="50 100 150" (empty: skip) ACD_AGENTS=300 ACD_MAX_CALLS=1 ACD_CALL_MS=1500
 # KEEP=1 keeps the work directory (sipp logs, hotlined log).
 # Needs build/hotlined (make build/hotlined) and sipp (Debian: sip-tester).
 set -euo pipefail
@@ -45,10 +45,10 @@ CONCURRENT=${CONCURRENT-250 500 1000 1500}
 HOLD_SECS=${HOLD_SECS:-17}
 IVR_CONCURRENT=${IVR_CONCURRENT-250 500 1000}
 DRIFT=${DRIFT-150}
-ACD_RATES=${ACD_RATES-25 50 100 150}
-ACD_AGENTS=${ACD_AGENTS:-40}
-ACD_MAX_CALLS=${ACD_MAX_CALLS:-10}
-ACD_CALL_MS=${ACD_CALL_MS:-2000}
+ACD_RATES=${ACD_RATES-50 100 150}
+ACD_AGENTS=${ACD_AGENTS:-300}
+ACD_MAX_CALLS=${ACD_MAX_CALLS:-1}
+ACD_CALL_MS=${ACD_CALL_MS:-1500}
 DRIFT_SECS=${DRIFT_SECS:-6}
 MEDIA_THREADS=${MEDIA_THREADS:-1}
 PY=/usr/bin/python3
