@@ -40,13 +40,13 @@ ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=print_stacktrace=1 \
   "$BIN" -max_total_time="$SECS" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ \
-  build/fuzz/corpus 2>&1 | grep -v 'msg decode err' >"$LOG"
+  build/fuzz/corpus 2>&1 | grep -a -v 'msg decode err' >"$LOG"
 rc=${PIPESTATUS[0]}   # libre logs every undecodable datagram: dropped above
 took=$(( $(date +%s) - start ))
 execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$LOG")
 rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$LOG")
-cov=$(grep -oE 'cov: [0-9]+' "$LOG" | tail -1)
-artifact=$(grep -oE "Test unit written to [^ ]+" "$LOG" | tail -1 | sed 's/Test unit written to //')
+cov=$(grep -aoE 'cov: [0-9]+' "$LOG" | tail -1)
+artifact=$(grep -aoE "Test unit written to [^ ]+" "$LOG" | tail -1 | sed 's/Test unit written to //')
 if [ $rc -eq 0 ] && [ "$(ls build/fuzz/artifacts | wc -l)" -eq "$before" ]; then
   echo "fuzz: fuzz_sip ran ${took}s: ${execs:-?} inputs, ${rate:-?} exec/s, ${cov:-cov ?}, no crash"
   junit "" "$took"
