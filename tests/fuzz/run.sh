@@ -52,9 +52,9 @@ if [ $rc -eq 0 ] && [ "$(ls build/fuzz/artifacts | wc -l)" -eq "$before" ]; then
   junit "" "$took"
   exit 0
 fi
-kind=$(grep -oE '(ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^$]*|runtime error:.*|==[0-9]+== ERROR: .*)' "$LOG" | head -1)
+kind=$(grep -aoE '(ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^$]*|runtime error:.*|==[0-9]+== ERROR: .*)' "$LOG" | head -1)
 msg="fuzz_sip failed (exit $rc): ${kind:-see $LOG}; input: ${artifact:-none saved}; reproduce: $BIN ${artifact:-FILE}"
 echo "fuzz: $msg"
-grep -A25 -E 'ERROR: |runtime error:' "$LOG" | head -40
+grep -a -A25 -E 'ERROR: |runtime error:' "$LOG" | head -40
 junit "$msg" "$took"
 exit 1
