@@ -24,8 +24,6 @@
 #include "call.h"
 #include "../core/log.h"
 
-enum { MONITOR_RING_MS = 30 * 1000 };
-
 struct monitor {
 	struct call *call;
 	struct list legs;          /* the supervisor's phones rung */
@@ -273,7 +271,8 @@ int monitor_start(struct call *call, enum monitor_mode mode,
 		monitor_free(m);
 		return ENODEV;
 	}
-	tmr_start(&m->ring_tmr, MONITOR_RING_MS, ring_timeout, m);
+	tmr_start(&m->ring_tmr, b2bua_deps(call->b2bua)->ring_timeout_ms,
+		  ring_timeout, m);
 	log_info("call", "call %s: %s asks to %s from %s", call->id, m->by,
 		 monitor_mode_name(mode), phone);
 	return 0;

@@ -179,3 +179,41 @@ def test_a_refusing_desk_brings_the_agent_back(daemon, admin, tmp_path):
     c = heard(customer.received_audio(), 2.5, tmp_path, "customer")
     g = heard(agent.received_audio(), 2.5, tmp_path, "agent")
     assert c[AGENT] > 0.05 and g[CUSTOMER] > 0.05, (c, g)
+
+
+def test_phones_ringing_out_leave_the_call_as_it_was(make_daemon, tmp_path):
+    """A supervisor's phone and a consulted phone that ring without answering stop after the
+    daemon's ring timeout (2 s here); agent and customer go on talking."""
+    from e2e_helpers import ADMIN_PASSWORD
+    from test_calls import DOMAIN
+    from peers import UAS_RING
+    daemon = make_daemon(extra_args=["--ring-timeout", "2"])
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=22)
+    sup_no, desk_no = new_extension(admin), new_extension(admin)
+    sup = device(tmp_path, daemon, sup_no, "sup", UAS_RING)
+    desk = device(tmp_path, daemon, desk_no, "desk", UAS_RING)
+    customer = phone(tmp_path, daemon, "customer", new_extension(admin), CUSTOMER,
+                     seconds=16, dial=q["number"])
+    try:
+        call = talking_call(admin, a["id"])
+        expect(admin.post(f"{LIVE}/{call['id']}/monitor",
+                          json={"mode": "listen", "phone": sup_no}), 200)
+        assert sup.wait(10) == 0, sup.errors()          # rung, then CANCEL
+        end = time.time() + 5
+        while live_call(admin, call["id"])["monitor"] is not None and time.time() < end:
+            time.sleep(0.2)
+        assert live_call(admin, call["id"])["monitor"] is None
+        expect(act(admin, a, "consult_extension", desk_no), 200)
+        assert wait_consult(admin, call["id"], "ringing")["on_hold"] is True
+        assert desk.wait(10) == 0, desk.errors()        # rung, then CANCEL
+        assert wait_consult(admin, call["id"], None)["on_hold"] is False
+        customer.proc.wait(25)
+    finally:
+        for p in (customer, agent):
+            p.stop()
+        sup.stop()
+        desk.stop()
+    c = heard(customer.received_audio(), 2.5, tmp_path, "customer")
+    g = heard(agent.received_audio(), 2.5, tmp_path, "agent")
+    assert c[AGENT] > 0.05 and g[CUSTOMER] > 0.05, (c, g)
