@@ -74,7 +74,7 @@ def test_consult_then_three_way_then_return(daemon, admin, tmp_path):
         assert_error(act(admin, a, "dtmf", "1"), 409, "conflict")
         monitor = admin.post(f"{LIVE}/{call['id']}/monitor",
                              json={"mode": "listen", "phone": desk_no})
-        assert_error(monitor, 409, "conflict")
+        assert_error(monitor, 409, "conflict", mention="consulting")
         time.sleep(3)
         expect(act(admin, a, "consult_threeway"), 200)
         t_three = time.time()
