@@ -483,7 +483,8 @@ export default {
     memberCount: '{n} agents', atLeast: '≥ {n}', days: 'days', unlimited: 'Unlimited',
   },
   board: {
-    title: 'Live board', liveHint: 'Refreshed every 2 s', paused: 'Paused while the tab is hidden',
+    title: 'Live board', paused: 'Paused while the tab is hidden',
+    feed: { live: 'Live: changes are pushed', polling: 'Refreshed every 2 s (no live connection)', connecting: 'Connecting…' },
     queues: 'Queues', agents: 'Agents', allQueues: 'All queues', allDepartments: 'All departments',
     hideOffline: 'Hide offline agents', noQueues: 'No queues yet', noAgents: 'No agents', disabled: 'Disabled',
     waiting: 'Waiting', longestWait: 'Longest wait', loggedIn: 'Logged in', onCall: 'On a call',

@@ -476,7 +476,8 @@ const zh: typeof en = {
     memberCount: '{n} 个坐席', atLeast: '≥ {n}', days: '天', unlimited: '不限',
   },
   board: {
-    title: '实时监控', liveHint: '每 2 秒刷新', paused: '标签页隐藏时暂停刷新',
+    title: '实时监控', paused: '标签页隐藏时暂停刷新',
+    feed: { live: '实时推送', polling: '每 2 秒刷新（实时连接不可用）', connecting: '连接中…' },
     queues: '队列', agents: '坐席', allQueues: '全部队列', allDepartments: '全部部门',
     hideOffline: '隐藏离线坐席', noQueues: '还没有队列', noAgents: '没有坐席', disabled: '已停用',
     waiting: '排队数', longestWait: '最长等待', loggedIn: '签入', onCall: '通话中',
