@@ -6,11 +6,11 @@
 // to callback and a busy agent (so the caller waits), a peer trunk, a number and a route are made
 // through the API; the page lists the request (caller, queue, pending), the queue filter keeps
 // it, "done" marks it, the status filter finds it again, the edit dialog sets the agent and a
-// note, and English shows translated labels.
+// note, English shows translated labels, and a read-only user sees no buttons.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { skip: noBrowser, RUN, withPage, sel, visible, textarea, loginAdmin, switchLang, apiCall } = require('./browser_lib.cjs');
+const { skip: noBrowser, RUN, TENANT, BASE, withPage, sel, visible, input, textarea, loginAdmin, switchLang, apiCall } = require('./browser_lib.cjs');
 const { sipSkip, freeSipPort, Baresip } = require('./sip_peer.cjs');
 
 const skip = noBrowser || sipSkip;
@@ -119,6 +119,29 @@ test('the callback requests page lists a caller\'s request; done, filters and ed
       assert.equal((await page.locator(sel(`callback-status-${cb.id}`)).innerText()).trim(), 'Done');
       assert.equal((await page.locator(sel('menu-callback-requests')).innerText()).trim(), 'Callback requests');
       await switchLang(page, 'zh-CN');
+
+      // ---- a read-only user (queues read-only) sees the request, no buttons ----
+      const role = made(await create(page, '/api/v1/roles', () => ({
+        name: `cb-ro-${RUN}`, permissions: { queues: 'ro' }, data_scope: 'tenant',
+      })), '/api/v1/roles');
+      const password = `Ro-${RUN}-pass-123`;
+      const user = await create(page, '/api/v1/users', () => ({ username: `cbro${RUN}`, password, role_ids: [role.id] }));
+      undo.unshift(`/api/v1/users/${user.id}`);
+      const ro = await page.context().browser().newContext({ viewport: { width: 1440, height: 900 } });
+      try {
+        const p2 = await ro.newPage();
+        await p2.goto(`${BASE}/#/login`);
+        await input(p2, 'login-tenant').fill(TENANT);
+        await input(p2, 'login-username').fill(user.username);
+        await input(p2, 'login-password').fill(password);
+        await p2.locator(sel('login-submit')).click();
+        await p2.locator(sel('menu-callback-requests')).click();
+        await pick(p2, 'callbacks-status', '已完成');
+        await p2.locator(sel(`callback-caller-${cb.id}`)).waitFor();
+        assert.equal(await p2.locator(`${sel(`callback-edit-${cb.id}`)}, [data-test^="callback-done-"]`).count(), 0, 'no actions');
+      } finally {
+        await ro.close();
+      }
     } finally {
       if (phone) await phone.stop();
       for (const url of undo) {
