@@ -169,10 +169,10 @@ void acd_agent_answered(struct acd_agent *a, unsigned wrap_up_s)
 	a->active++;
 	a->wrap_up_s = wrap_up_s;
 	tmr_cancel(&a->wrap_tmr);    /* answered while wrapping up */
-	if (a->state != AGENT_TALKING)
-		acd_agent_state(a, AGENT_TALKING, NULL);
-	else
-		acd_agent_sync(a);
+	/* a talking row per call answered, during another call too: the
+	   rows count the calls, and each call's answered_at in the queue
+	   log is a row's start (decision 53) */
+	acd_agent_state(a, AGENT_TALKING, NULL);
 }
 
 /* ---- what agents do ---- */

@@ -158,8 +158,8 @@ void acd_offer_withdraw(struct acd_agent *a);
 
 /* qlog.c: the queue call log (queue_calls), written on the store's
    writer. A refused entry, a call that waits, is answered by agent a (at
-   a->since, its talking row's start; now for a call taken while another
-   is up), or leaves: abandoned, timeout, no_agent. */
+   a->since, its talking row's start), or leaves: abandoned, timeout,
+   no_agent. */
 void qlog_refused(struct acd *acd, const struct acd_join *join,
 		  const char *outcome);
 void qlog_entered(const struct acd_entry *e);

@@ -144,9 +144,7 @@ void qlog_answered(const struct acd_entry *e, const struct acd_agent *a)
 
 	if (j) {
 		str_ncpy(j->agent_id, a->id, sizeof(j->agent_id));
-		/* its talking row's start, or now for a call taken while
-		   another is up (the row started with that one) */
-		j->at = a->active > 1 ? now_ms() : a->since;
+		j->at = a->since;          /* its talking row's start */
 		j->wait_ms = j->at - e->entered;
 	}
 	job_submit(e->acd, j);

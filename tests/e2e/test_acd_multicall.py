@@ -2,7 +2,8 @@
 max_calls 2 is offered a second call while talking (call waiting on their
 phone) and a third caller waits until one of the two ends; an agent with
 max_calls 1 is never offered a second call. The agent stays `talking` while
-any call is up (one state row), and agents/live counts the calls."""
+any call is up (a talking row per call answered), and agents/live counts the
+calls."""
 import time
 
 from e2e_helpers import expect
@@ -94,10 +95,16 @@ def test_an_agent_with_two_lines_takes_two_calls_and_a_third_waits(daemon, admin
     # the third was answered only once the first call was over
     assert visits[2]["answered_at"] >= call_record(admin, first)["end_at"]
     assert call_record(admin, third)["answered_by"] == phone_no
-    # one talking row through the calls: a second call does not ring the state
+    # talking all along, a row per call answered (offers while talking ring no
+    # state), idle after the last call
     assert until(lambda: live(admin, a)["active_calls"] == 0)
-    assert [s for s, _ in states(admin, a)] == ["idle", "ringing", "talking", "idle"]
+    assert [s for s, _ in states(admin, a)] == ["idle", "ringing", "talking", "talking",
+                                                "talking", "idle"]
     assert live(admin, a)["answered_today"] == 3
+    # each visit's answer is a talking row's start (the queue report joins them)
+    rows = expect(admin.get("/api/v1/agent-states", params={"agent_id": a["id"],
+                                                            "state": "talking"}), 200)["items"]
+    assert sorted(v["answered_at"] for v in visits) == sorted(r["started_at"] for r in rows)
 
 
 def test_an_agent_with_one_line_is_never_offered_a_second_call(daemon, admin, tmp_path):
