@@ -3,7 +3,8 @@ max_calls 2 is offered a second call while talking (call waiting on their
 phone) and a third caller waits until one of the two ends; an agent with
 max_calls 1 is never offered a second call. The agent stays `talking` while
 any call is up (a talking row per call answered), and agents/live counts the
-calls."""
+calls. And the ACD's run-time picture (the routing pool, decision 46) follows
+the configuration while agents stay logged in."""
 import time
 
 from e2e_helpers import expect
@@ -11,6 +12,7 @@ from peers import UAS_ANSWER, Sipp, _answered, _in_dialog, _pause, _recv, _scena
     write_scenario
 from test_acd_calls import AGENTS, QUEUES, agent_no, live, login, queue_flow, states, uniq
 from test_calls import DOMAIN, PASSWORD, call_record, new_extension, register_with_sipp
+from test_ivr_calls import keys_call
 
 
 def agent_taking(admin, tmp_path, daemon, calls, **kw):
@@ -127,3 +129,33 @@ def test_an_agent_with_one_line_is_never_offered_a_second_call(daemon, admin, tm
     assert v2["answered_at"] >= call_record(admin, first)["end_at"]
     assert [s for s, _ in states(admin, a)] == ["idle", "ringing", "talking", "idle",
                                                 "ringing", "talking", "idle"]
+
+
+def test_members_follow_the_configuration_while_agents_are_logged_in(daemon, admin, tmp_path):
+    sk = expect(admin.post("/api/v1/skills", json={"name": uniq("sk-")}), 201)
+    a, _, a_phone = agent_taking(admin, tmp_path, daemon, 2,
+                                 skills=[{"skill_id": sk["id"], "level": 5}])
+    b, _, b_phone = agent_taking(admin, tmp_path, daemon, 1)
+    q, number = queue_of(admin, a)
+    login(admin, a)
+    login(admin, b)
+
+    def taken_by():
+        ext, uac = caller(admin, tmp_path, daemon, number, 1000)
+        assert uac.wait(30) == 0, uac.errors()
+        return queue_visit(admin, ext)["agent_id"]
+
+    assert taken_by() == a["id"]              # the queue is in use (and in the pool)
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"members": [{"agent_id": b["id"]}]}),
+           200)
+    assert taken_by() == b["id"]              # b joined and a left, both logged in
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={
+        "members": [], "skills": [{"skill_id": sk["id"], "min_level": 5}]}), 200)
+    assert taken_by() == a["id"]              # a by skill
+    expect(admin.patch(f"{AGENTS}/{a['id']}", json={"skills": [
+        {"skill_id": sk["id"], "level": 4}]}), 200)
+    ext = new_extension(admin)                # nobody qualifies now
+    keys_call(tmp_path, daemon, ext, number, [])
+    assert queue_visit(admin, ext)["outcome"] == "no_agent"
+    assert a_phone.wait(20) == 0, a_phone.errors()
+    assert b_phone.wait(20) == 0, b_phone.errors()
