@@ -7,6 +7,10 @@
  * work log are derived from it exactly. A row left open by a daemon that
  * stopped without logging its agents out is closed when it starts again.
  * An agent logged out is not kept here: no run-time agent means offline.
+ * An agent with max_calls above 1 stays talking while any call is up, is
+ * offered the next one meanwhile (one ringing at a time), gets a talking
+ * row per call answered and wraps up after the last (decision 54). Every
+ * change reaches the routing pool (members.c, acd_agent_sync).
  */
 #include <errno.h>
 #include <stdio.h>
