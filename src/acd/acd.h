@@ -92,6 +92,10 @@ void acd_withdraw(struct acd_entry *e, const char *outcome);
 void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 			  const char *agent_id);
 
+/* The directory was reloaded: queue memberships, call limits and
+   readiness follow it, and calls waiting are offered again. */
+void acd_directory_changed(struct acd *acd);
+
 /* Agent control. ENOENT: no such agent; EINVAL: disabled or no bound
    phone (login); EALREADY: already so; EBUSY: on a call (logout);
    EPERM: offline (state). */
