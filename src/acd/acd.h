@@ -23,7 +23,7 @@ struct store;
 
 enum acd_agent_state {
 	AGENT_OFFLINE, AGENT_IDLE, AGENT_BUSY, AGENT_RINGING, AGENT_TALKING,
-	AGENT_WRAPUP,
+	AGENT_WRAPUP, AGENT_HELD,
 };
 
 /* What the ACD asks of a call waiting in a queue. */
@@ -107,6 +107,13 @@ int  acd_agent_logout(struct acd *acd, const char *tenant_id,
    (idle ends a wrap-up now). */
 int  acd_agent_set(struct acd *acd, const char *tenant_id,
 		   const char *agent_id, bool busy, const char *reason);
+
+/* The agent put one of their calls on hold (on) or resumed it: the
+   agent is in state hold while every call they have is on hold, talking
+   again (reason "resumed") when one is not. ENOENT: no such agent or
+   not logged in; EPERM: on no call. */
+int  acd_agent_hold(struct acd *acd, const char *tenant_id,
+		    const char *agent_id, bool on);
 
 /* Ends the agent's wrap-up now: busy if asked during the call, else
    idle. ENOENT: no such agent; EPERM: not in wrap-up. */

@@ -26,11 +26,12 @@ static const char *const state_names[] = {
 	[AGENT_OFFLINE] = "offline", [AGENT_IDLE] = "idle",
 	[AGENT_BUSY] = "busy", [AGENT_RINGING] = "ringing",
 	[AGENT_TALKING] = "talking", [AGENT_WRAPUP] = "wrap_up",
+	[AGENT_HELD] = "hold",
 };
 
 const char *acd_state_name(enum acd_agent_state s)
 {
-	return s <= AGENT_WRAPUP ? state_names[s] : "?";
+	return s <= AGENT_HELD ? state_names[s] : "?";
 }
 
 /* ---- the state log ---- */
@@ -272,6 +273,7 @@ int acd_agent_set(struct acd *acd, const char *tenant_id,
 	switch (a->state) {
 	case AGENT_RINGING:
 	case AGENT_TALKING:
+	case AGENT_HELD:
 		a->busy_after = busy;        /* after the call */
 		str_ncpy(a->busy_reason, reason ? reason : "",
 			 sizeof(a->busy_reason));
@@ -315,6 +317,35 @@ int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
 	return 0;
 }
 
+/* Hold while every call in hand is on hold, else talking. */
+static void hold_sync(struct acd_agent *a)
+{
+	enum acd_agent_state want = a->held >= a->active ? AGENT_HELD
+							 : AGENT_TALKING;
+
+	if (a->state == want ||
+	    (a->state != AGENT_TALKING && a->state != AGENT_HELD))
+		return;
+	acd_agent_state(a, want, want == AGENT_TALKING ? "resumed" : NULL);
+}
+
+int acd_agent_hold(struct acd *acd, const char *tenant_id,
+		   const char *agent_id, bool on)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return ENOENT;
+	if (!a->active)
+		return EPERM;
+	if (on && a->held < a->active)
+		a->held++;
+	else if (!on && a->held)
+		a->held--;
+	hold_sync(a);
+	return 0;
+}
+
 void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 			  const char *agent_id)
 {
@@ -324,10 +355,14 @@ void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 		return;
 	(void)acd_pool_call_ended(acd->pool, a->pool, now_ms());
 	if (--a->active) {         /* still talking on another call */
+		if (a->held > a->active)
+			a->held = a->active;
+		hold_sync(a);
 		acd_agent_sync(a);
 		acd_dispatch_tenant(acd, tenant_id);
 		return;
 	}
+	a->held = 0;
 	a->idle_since = now_ms();
 	if (!a->wrap_up_s) {
 		wrapped_up(a);

@@ -30,6 +30,7 @@ struct acd_agent {
 	int64_t idle_since;        /* login or the end of the last call */
 	unsigned answered_today;
 	int day;                   /* the day answered_today counts */
+	unsigned held;             /* of those, on hold */
 	unsigned active;           /* calls taken and not over (up to
 				      max_calls, with the offer ringing) */
 	unsigned wrap_up_s;        /* after the call being taken */

@@ -311,7 +311,8 @@ static bool ready(const struct acd_agent *a)
 
 	return da && da->enabled && da->phone[0] && !a->offer &&
 	       !a->busy_after && a->unreachable_until <= now_ms() &&
-	       (a->state == AGENT_IDLE || a->state == AGENT_TALKING);
+	       (a->state == AGENT_IDLE || a->state == AGENT_TALKING ||
+		a->state == AGENT_HELD);
 }
 
 void acd_agent_sync(struct acd_agent *a)

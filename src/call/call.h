@@ -271,6 +271,8 @@ struct agent_action;
 int  agentcall_action(struct call *call, const struct agent_action *act);
 /* What customer and agent hear after agent_hold or agent_mute changed. */
 void agentcall_apply(struct call *call);
+/* The ACD's agent state follows the agent's hold (hold / talking). */
+void agentcall_tell_hold(struct call *call, bool on);
 
 /* consult.c: the agent consults a third party while the customer holds */
 struct consult;
