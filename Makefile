@@ -13,6 +13,10 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H \
 	    -Wall -Wextra -Werror -g -MMD -MP -DHOTLINE_VERSION=\"$(VERSION)\" \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# src/sip/ws_subprotocol.c stands in for two libre functions (libre calls
+# them through its PLT): the executable must export them.
+LDLIBS   += -Wl,--export-dynamic-symbol=websock_accept \
+	    -Wl,--export-dynamic-symbol=http_reply
 OPT      ?= -O2
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined

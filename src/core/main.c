@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dirs.h"
 #include "log.h"
+#include "selfsigned.h"
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
 #include "../api/agents_live.h"
@@ -101,7 +102,7 @@ static int wss_certificate(const struct config *cfg, char *path, size_t size)
 		return 0;
 	}
 	snprintf(path, size, "%s/sip-wss-selfsigned.pem", cfg->data_dir);
-	err = sip_selfsigned_ensure(path);
+	err = selfsigned_ensure(path);
 	if (err)
 		log_error("sip", "cannot write a self-signed certificate to "
 			  "%s: %s", path, strerror(err));

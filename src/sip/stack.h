@@ -20,9 +20,6 @@ struct sip_stack_config {
 	const char *wss_cert;    /* PEM with key and cert for wss */
 };
 
-/* Writes a self-signed certificate and its key (PEM) to path unless a
-   file is there already (blocking: at start only). */
-int  sip_selfsigned_ensure(const char *path);
 int  sip_stack_start(struct sip_stack **ssp,
 		     const struct sip_stack_config *cfg);
 /* Installs the fallback listener; call after the other modules'. */

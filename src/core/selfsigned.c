@@ -1,9 +1,9 @@
 /*
- * selfsigned.c — the certificate SIP over secure WebSocket uses when no
- * --sip-tls-cert is given: an ECDSA P-256 key and a self-signed certificate
- * (CN "hotline", ten years), written once as one PEM file in the data dir
- * and reused on every start, so a browser that accepted it once keeps
- * accepting it.
+ * selfsigned.c — self-signed certificates: ECDSA P-256, CN "hotline", ten
+ * years. SIP over secure WebSocket without --sip-tls-cert writes one once
+ * as a PEM file in the data dir and reuses it on every start, so a browser
+ * that accepted it once keeps accepting it; the media engine makes one in
+ * memory for WebRTC's DTLS (its fingerprint is what the SDP names).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include "stack.h"
+#include "selfsigned.h"
 
 enum { TEN_YEARS = 10 * 365 * 24 * 3600 };
 
@@ -66,7 +66,21 @@ static int write_pem(const char *path, EVP_PKEY *key, X509 *x)
 	return err;
 }
 
-int sip_selfsigned_ensure(const char *path)
+int selfsigned_make(EVP_PKEY **keyp, X509 **xp)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = key ? certificate_of(key) : NULL;
+
+	if (!x) {
+		EVP_PKEY_free(key);
+		return ENOMEM;
+	}
+	*keyp = key;
+	*xp = x;
+	return 0;
+}
+
+int selfsigned_ensure(const char *path)
 {
 	struct stat st;
 	EVP_PKEY *key;
@@ -75,11 +89,10 @@ int sip_selfsigned_ensure(const char *path)
 
 	if (!stat(path, &st))
 		return 0;
-	key = EVP_EC_gen("P-256");
-	if (!key)
-		return ENOMEM;
-	x = certificate_of(key);
-	err = x ? write_pem(path, key, x) : ENOMEM;
+	err = selfsigned_make(&key, &x);
+	if (err)
+		return err;
+	err = write_pem(path, key, x);
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return err;
