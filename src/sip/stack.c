@@ -37,6 +37,7 @@ static void stack_destructor(void *arg)
 	ss->sip = mem_deref(ss->sip);
 	ss->dnsc = mem_deref(ss->dnsc);
 	ss->tls = mem_deref(ss->tls);
+	sip_ws_compat_close();
 }
 
 static bool is_handled_elsewhere(const struct pl *met)

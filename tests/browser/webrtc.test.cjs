@@ -221,9 +221,9 @@ test('a browser registers over WebSocket and calls a SIP phone, audio both ways 
   assert.ok(r.packets > 20, `the browser receives RTP (${r.packets} packets)`);
   assert.ok(r.rms > 0.01, `the browser hears the phone (WebAudio RMS ${r.rms})`);
   await sleep(1500);    // the phone records the browser's tone meanwhile
-  const ended = count(phone.log, 'terminated');
+  const ended = count(phone.log, 'session closed');
   await page.evaluate(() => window.phone.hangup());
-  assert.ok(await phoneSees('terminated', ended, 5000), 'the phone hangs up');
+  assert.ok(await phoneSees('session closed', ended, 5000), 'the phone hangs up');
   await sleep(300);
   const wav = heardWav(phone);
   assert.ok(wav, 'the phone recorded what it heard');
@@ -233,7 +233,7 @@ test('a browser registers over WebSocket and calls a SIP phone, audio both ways 
 
 test('a SIP phone calls the browser, which answers with WebRTC media', { skip, timeout: 30000 }, async () => {
   await page.evaluate(() => { window.phone.autoAnswer = true; window.phone.events = []; });
-  const ended = count(phone.log, 'terminated');
+  const ended = count(phone.log, 'session closed');
   await phone.command('dial', extBrowser.number);
   const res = await page.evaluate(() => window.phone.until(['confirmed', 'failed'], 15000));
   assert.equal(res.ev, 'confirmed', `the browser answered (${JSON.stringify(res)})`);
@@ -245,7 +245,7 @@ test('a SIP phone calls the browser, which answers with WebRTC media', { skip, t
   assert.ok(r.packets > 20 && r.rms > 0.01, `the browser hears the phone (${JSON.stringify(r)})`);
   await page.evaluate(() => window.phone.hangup());
   await page.evaluate(() => { window.phone.autoAnswer = false; });
-  assert.ok(await phoneSees('terminated', ended, 5000), 'the phone sees the hangup');
+  assert.ok(await phoneSees('session closed', ended, 5000), 'the phone sees the hangup');
 });
 
 test('an offer without a common codec gets 488', { skip, timeout: 20000 }, async () => {
