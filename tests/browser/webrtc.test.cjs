@@ -275,7 +275,16 @@ test('a browser whose DTLS certificate is not the one its SDP names is hung up',
   const end = await page.evaluate(() => window.phone.until(['ended', 'failed'], 8000));
   assert.equal(end.ev, 'ended', 'hotlined ends the call once the certificate does not match');
   const r = await received();
-  assert.ok(r.packets === 0, `no media reached the browser (${r.packets} packets)`);
+  assert.equal(r.rms, 0, 'no audio reached the browser');
   const health = await fetch(`${BASE}/api/v1/health`);
   assert.equal(health.status, 200, 'the daemon is alive');
+});
+
+test('the browser hears what hotlined plays itself (a feature code\'s confirmation tone)', { skip, timeout: 20000 }, async () => {
+  const res = await page.evaluate((t) => window.phone.call(t), `sip:*81@${TENANT}`);
+  assert.equal(res.ev, 'confirmed', `the feature code answers (${JSON.stringify(res)})`);
+  const end = await page.evaluate(() => window.phone.until(['ended', 'failed'], 10000));
+  assert.equal(end.ev, 'ended', 'hotlined hangs up after the tone');
+  const r = await received();   // the connection is closed: only the WebAudio measure is left
+  assert.ok(r.rms > 0.01, `the browser heard the beeps (WebAudio RMS ${r.rms})`);
 });
