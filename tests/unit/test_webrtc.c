@@ -32,7 +32,7 @@
 #include "media/media.h"
 #include "loop_env.h"
 
-enum { PORT_LO = 41200, PORT_HI = 41259 };
+enum { PORT_LO = 41400, PORT_HI = 41459 };
 
 static struct media_engine *engine;
 static unsigned security_failures;
