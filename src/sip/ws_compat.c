@@ -212,29 +212,32 @@ int http_reply(struct http_conn *conn, uint16_t scode, const char *reason,
 	       const char *fmt, ...)
 {
 	static reply_fn *real;
-	char *hdrs = NULL;
+	struct mbuf *mb;
 	size_t len;
 	va_list ap;
-	int err;
+	int err = 0;
 
 	if (!real)
 		real = (reply_fn *)dlsym(RTLD_NEXT, "http_reply");
 	if (!real)
 		return ENOSYS;
-	va_start(ap, fmt);
-	err = re_vsdprintf(&hdrs, fmt ? fmt : "", ap);
-	va_end(ap);
-	if (err)
-		return err;
-	len = strlen(hdrs);
+	mb = mbuf_alloc(256);
+	if (!mb)
+		return ENOMEM;
+	if (fmt) {              /* into a buffer: a body may hold NUL bytes */
+		va_start(ap, fmt);
+		err = mbuf_vprintf(mb, fmt, ap);
+		va_end(ap);
+	}
+	len = mb->end;
 	/* Headers then the empty line: the header goes before that line. */
-	if (answering_sip && scode == 101 && len >= 2 &&
-	    !strcmp(hdrs + len - 2, "\r\n"))
+	if (!err && answering_sip && scode == 101 && len >= 2 &&
+	    !memcmp(mb->buf + len - 2, "\r\n", 2))
 		err = real(conn, scode, reason,
-			   "%bSec-WebSocket-Protocol: sip\r\n\r\n", hdrs,
+			   "%bSec-WebSocket-Protocol: sip\r\n\r\n", mb->buf,
 			   len - 2);
-	else
-		err = real(conn, scode, reason, "%s", hdrs);
-	mem_deref(hdrs);
+	else if (!err)
+		err = real(conn, scode, reason, "%b", mb->buf, len);
+	mem_deref(mb);
 	return err;
 }
