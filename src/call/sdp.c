@@ -187,6 +187,7 @@ static int set_local_attrs(struct leg_sdp *ls,
 	if (!err)
 		err = sdp_media_set_lattr(ls->audio, true,
 					  "end-of-candidates", NULL);
+	ls->webrtc_attrs = !err;
 	return err;
 }
 
@@ -209,6 +210,7 @@ int leg_sdp_webrtc(struct leg_sdp *ls, struct media_endpoint *ep,
 	if (!fp || strncasecmp(fp, "sha-256 ", 8))
 		return EPROTO;
 	client = setup && !strcasecmp(setup, "passive");
+	ls->dtls_active = client;
 	err = media_webrtc_enable(ep, &l);
 	if (!err)
 		err = set_local_attrs(ls, &l, client ? "active" : "passive");
@@ -226,9 +228,17 @@ int leg_sdp_decode(struct leg_sdp *ls, struct mbuf *mb, bool offer)
 	return err;
 }
 
+/* A WebRTC offer says actpass, new or not (RFC 8842 5.5: the answer keeps
+   or changes the roles); an answer, the role we took. */
 int leg_sdp_encode(struct leg_sdp *ls, struct mbuf **mbp, bool offer)
 {
-	return sdp_encode(mbp, ls->sess, offer);
+	int err = 0;
+
+	if (ls->webrtc_attrs)
+		err = sdp_media_set_lattr(ls->audio, true, "setup", "%s",
+					  offer ? "actpass" : ls->dtls_active
+					  ? "active" : "passive");
+	return err ? err : sdp_encode(mbp, ls->sess, offer);
 }
 
 /* A format's encoding name; static payload types may come without an

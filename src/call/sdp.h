@@ -21,6 +21,8 @@ struct leg_sdp {
 	struct sdp_media *audio;
 	struct sa *laddr;       /* our media address and port (candidate) */
 	uint16_t port;
+	bool webrtc_attrs;      /* our ICE-lite and DTLS attributes are set */
+	bool dtls_active;       /* WebRTC: we are the DTLS client */
 };
 
 /* allow: the codecs this leg may use, comma-separated in preference

@@ -220,7 +220,16 @@ test('a browser registers over WebSocket and calls a SIP phone, audio both ways 
   assert.equal(r.dtls, 'connected', 'DTLS is up');
   assert.ok(r.packets > 20, `the browser receives RTP (${r.packets} packets)`);
   assert.ok(r.rms > 0.01, `the browser hears the phone (WebAudio RMS ${r.rms})`);
+  // hold and resume: re-INVITEs from the browser, answered on the same DTLS association
+  const { held, resumed } = await page.evaluate(() => window.phone.holdResume());
+  assert.match(held || '', /a=recvonly/, 'the hold is answered (recvonly)');
+  assert.match(resumed || '', /a=sendrecv/, 'the resume is answered (sendrecv)');
+  assert.match(resumed, /a=setup:passive/, 'the same DTLS roles');
+  const before = (await received()).packets;
   await sleep(1500);    // the phone records the browser's tone meanwhile
+  const after = await received();
+  assert.equal(after.dtls, 'connected');
+  assert.ok(after.packets > before + 20, `audio goes on after the resume (${before} -> ${after.packets} packets)`);
   const ended = count(phone.log, 'session closed');
   await page.evaluate(() => window.phone.hangup());
   assert.ok(await phoneSees('session closed', ended, 5000), 'the phone hangs up');
