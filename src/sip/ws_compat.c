@@ -17,7 +17,9 @@
  *     fail. Like PJSIP's rewrite_contact, the host of a .invalid Contact
  *     is replaced by the connection's source address before libre reads
  *     the message: the registrar stores, and dialogs target, an address
- *     that the connection lookup finds.
+ *     that the connection lookup finds. Over wss its transport=ws
+ *     parameter (browsers write ws for both) becomes wss, or libre would
+ *     look for a plain WebSocket and send the ACK nowhere.
  *
  * hotlined interposes libre's websock_accept() and http_reply() (libre
  * calls them through its PLT; the Makefile exports ours from the
@@ -56,6 +58,7 @@ struct ws_flow {
 	websock_close_h *closeh;
 	void *arg;
 	struct sa peer;
+	bool secure;            /* wss */
 };
 
 static bool answering_sip;      /* inside websock_accept for a SIP socket */
@@ -91,10 +94,26 @@ static bool invalid_host(const char *line, size_t len, size_t *hs,
 	return true;
 }
 
-/* The message with .invalid Contact hosts replaced by the peer, or NULL
-   (nothing to rewrite, or no memory). */
+/* Where ";transport=ws" ends in a Contact line from `from` (secure
+   sockets: browsers write ws there over wss too), or 0. */
+static size_t plain_ws_param(const char *line, size_t from, size_t len)
+{
+	static const char param[] = ";transport=ws";
+	const size_t n = sizeof(param) - 1;
+
+	for (size_t i = from; i + n <= len; i++) {
+		if (!strncasecmp(line + i, param, n) &&
+		    (i + n == len || !strchr("sS", line[i + n])))
+			return i + n;
+	}
+	return 0;
+}
+
+/* The message with .invalid Contact hosts replaced by the peer (and, on a
+   secure socket, transport=ws by wss), or NULL (nothing to rewrite, or no
+   memory). */
 static struct mbuf *rewrite_contacts(const struct mbuf *in,
-				     const struct sa *peer)
+				     const struct ws_flow *f)
 {
 	const char *p = (const char *)mbuf_buf(in);
 	size_t left = mbuf_get_left(in), copied = 0;
@@ -104,7 +123,7 @@ static struct mbuf *rewrite_contacts(const struct mbuf *in,
 	while (pos < left) {
 		const char *eol = memchr(p + pos, '\n', left - pos);
 		size_t len = eol ? (size_t)(eol - (p + pos)) + 1 : left - pos;
-		size_t hs, he;
+		size_t hs, he, ws;
 
 		if (len <= 2)           /* the empty line: the body follows */
 			break;
@@ -114,8 +133,15 @@ static struct mbuf *rewrite_contacts(const struct mbuf *in,
 				return NULL;
 			(void)mbuf_write_mem(out, (const uint8_t *)p + copied,
 					     pos + hs - copied);
-			(void)mbuf_printf(out, "%J", peer);
+			(void)mbuf_printf(out, "%J", &f->peer);
 			copied = pos + he;
+			ws = f->secure ? plain_ws_param(p + pos, he, len) : 0;
+			if (ws) {
+				(void)mbuf_write_mem(out, (const uint8_t *)p +
+						     copied, pos + ws - copied);
+				(void)mbuf_write_u8(out, 's');
+				copied = pos + ws;
+			}
 		}
 		pos += len;
 	}
@@ -130,7 +156,7 @@ static void flow_recv(const struct websock_hdr *hdr, struct mbuf *mb,
 		      void *arg)
 {
 	struct ws_flow *f = arg;
-	struct mbuf *fixed = rewrite_contacts(mb, &f->peer);
+	struct mbuf *fixed = rewrite_contacts(mb, f);
 
 	f->recvh(hdr, fixed ? fixed : mb, f->arg);
 	mem_deref(fixed);
@@ -147,14 +173,16 @@ static void flow_close(int err, void *arg)
 	closeh(err, carg);
 }
 
-/* Marks libre's accepted connection established, if it looks like one. */
-static void set_established(struct websock_conn **connp)
+/* Marks libre's accepted connection established, if it looks like one;
+   notes whether it is secure. */
+static void set_established(struct ws_flow *f, struct websock_conn **connp)
 {
 	struct sip_conn_tail *t = (struct sip_conn_tail *)(void *)
 		((char *)connp - offsetof(struct sip_conn_tail, websock_conn));
 
 	if (*connp && (t->tp == SIP_TRANSP_WS || t->tp == SIP_TRANSP_WSS)) {
 		t->established = true;
+		f->secure = t->tp == SIP_TRANSP_WSS;
 		return;
 	}
 	if (!layout_warned)
@@ -199,7 +227,7 @@ int websock_accept(struct websock_conn **connp, struct websock *sock,
 		return err;
 	}
 	list_append(&flows, &f->le, f);
-	set_established(connp);
+	set_established(f, connp);
 	return 0;
 }
 

@@ -5,7 +5,9 @@
 // certificate is not the one its SDP names is hung up. Run with `node --test tests/browser/`:
 //   HOTLINE_URL, HOTLINE_ADMIN_PASSWORD   as for the other browser tests
 //   HOTLINE_SIP=127.0.0.1:5060            the daemon's SIP (UDP) address, for baresip
-//   HOTLINE_SIP_WS=127.0.0.1:5066         its --sip-ws address, for the browser
+//   HOTLINE_SIP_WS=127.0.0.1:5066         its --sip-ws address, for the browser (or a URL:
+//                                         wss://127.0.0.1:5067 for --sip-wss; the test's
+//                                         Chromium accepts the self-signed certificate)
 // The test page (webrtc_phone.html) and a JsSIP bundle (esbuild, from web/node_modules/jssip)
 // are served by the test's own HTTP server on loopback; Chromium gets a fake microphone that
 // plays a 1000 Hz tone file, and the phone sends 440 Hz.
@@ -22,6 +24,7 @@ const BASE = (process.env.HOTLINE_URL || '').replace(/\/+$/, '');
 const ADMIN_PASSWORD = process.env.HOTLINE_ADMIN_PASSWORD || '';
 const TENANT = process.env.HOTLINE_TENANT || 'demo';
 const WS = process.env.HOTLINE_SIP_WS || '';
+const WS_URL = /^wss?:\/\//.test(WS) ? WS : `ws://${WS}`;
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const WEB_MODULES = path.join(__dirname, '../../web/node_modules');
 const PASSWORD = 'webrtc-Pass-1234';
@@ -149,7 +152,8 @@ before(async () => {
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required'],
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required',
+      '--ignore-certificate-errors'],
   });
   const context = await browser.newContext();
   await context.grantPermissions(['microphone']);
@@ -199,9 +203,10 @@ async function waitAudio(ms = 8000) {
 
 test('a browser registers over WebSocket and calls a SIP phone, audio both ways (DTLS-SRTP)', { skip, timeout: 40000 }, async () => {
   await page.evaluate(([ws, uri, password]) => window.phone.start({ ws, uri, password }),
-    [`ws://${WS}`, `sip:${extBrowser.number}@${TENANT}`, PASSWORD]);
-  const reg = await waitRegistered(extBrowser.number, 'ws');
-  assert.ok(reg, 'the browser\'s contact shows in /api/v1/registrations with transport ws');
+    [WS_URL, `sip:${extBrowser.number}@${TENANT}`, PASSWORD]);
+  const transport = WS_URL.startsWith('wss:') ? 'wss' : 'ws';
+  const reg = await waitRegistered(extBrowser.number, transport);
+  assert.ok(reg, `the browser's contact shows in /api/v1/registrations with transport ${transport}`);
   assert.ok(await waitRegistered(extPhone.number), 'the SIP phone registered');
 
   const rings = count(phone.log, 'Incoming call');
