@@ -20,6 +20,11 @@
  * with the timestamp mapped to its clock. Each digit's end is reported
  * once, keyed on the event's timestamp. RTCP is forwarded as is between the
  * RTCP sockets (RTT is not computed).
+ *
+ * A WebRTC endpoint (webrtc.c) sees every packet first through webrtc_rx()
+ * (STUN and DTLS taken there, SRTP decrypted in place; only ICE moves its
+ * latch) and sends through webrtc_send() (SRTP, RTCP muxed on the RTP
+ * port); its RTCP port stays silent.
  */
 #include <errno.h>
 #include <pthread.h>
