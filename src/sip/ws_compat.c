@@ -24,7 +24,10 @@
  * hotlined interposes libre's websock_accept() and http_reply() (libre
  * calls them through its PLT; the Makefile exports ours from the
  * executable) and calls the real ones (dlsym RTLD_NEXT). Control thread
- * only.
+ * only. A connection's record (struct ws_flow, about 80 bytes) is freed
+ * when libre reports the socket closed; libre does not report a
+ * connection it drops itself (its idle timer), so those records stay
+ * until shutdown.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
