@@ -203,6 +203,9 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 		on_key(leg, digit, false);
 	} else if (ev == MEDIA_PLAY_DONE) {
 		call_played(call);
+	} else if (ev == MEDIA_SECURITY_FAILED && !call->ended) {
+		call_end(call, "system_error", "system", 0,
+			 "WebRTC DTLS failed");
 	}
 }
 
@@ -217,8 +220,10 @@ static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
 		log_warn("call", "no media port: %s", strerror(err));
 		return err;
 	}
-	return leg_sdp_init(&leg->sdp, sip_stack_media_addr(b->deps.stack),
-			    media_endpoint_port(leg->ep), prefer, allow);
+	return leg_sdp_init_proto(&leg->sdp,
+				  sip_stack_media_addr(b->deps.stack),
+				  media_endpoint_port(leg->ep), prefer, allow,
+				  leg->webrtc);
 }
 
 /* Takes the far end's address and format from its SDP into the media
@@ -226,8 +231,10 @@ static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
 static int leg_apply_remote(struct leg *leg)
 {
 	struct sa rtp;
-	int err = leg_sdp_remote(&leg->sdp, &rtp, &leg->fmt);
+	int err = leg_sdp_webrtc(&leg->sdp, leg->ep, true);
 
+	if (!err)
+		err = leg_sdp_remote(&leg->sdp, &rtp, &leg->fmt);
 	if (err)
 		return err;
 	leg->has_fmt = true;
@@ -526,6 +533,8 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
 							  : NULL, t->codecs);
 	if (!err)
+		err = leg_sdp_webrtc(&leg->sdp, leg->ep, false);
+	if (!err)
 		err = leg_sdp_encode(&leg->sdp, &offer, true);
 	if (err)
 		goto out;
@@ -560,6 +569,7 @@ static int connect_contact(struct b2bua *b, struct call *call,
 		    sip_stack_contact_addr(b->deps.stack));
 	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
 		    sip_transp_param(c->tp));
+	leg->webrtc = c->tp == SIP_TRANSP_WS || c->tp == SIP_TRANSP_WSS;
 	return connect_leg(b, call, leg, &t);
 }
 

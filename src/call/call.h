@@ -61,6 +61,8 @@ struct leg {
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
 	enum leg_role role;
+	bool webrtc;               /* we offer it WebRTC media (a device
+				      registered over WebSocket) */
 	bool moh;                  /* hears music on hold (moh.c) */
 	bool moh_waiting;          /* ... once it is loaded */
 	struct le moh_le;
