@@ -522,12 +522,25 @@ struct leg_target {
 	const char *codecs;      /* allowed, "PCMU,PCMA"; NULL: all */
 };
 
+/* Asks the phone to answer by itself, in the two ways phones know:
+   Call-Info answer-after (RFC 5373's predecessor, Snom, Cisco, Linphone,
+   Grandstream) and Alert-Info info=alert-autoanswer (Yealink, Polycom). */
+static void auto_answer_headers(char *hdrs, size_t size)
+{
+	size_t len = strlen(hdrs);
+
+	re_snprintf(hdrs + len, size - len,
+		    "Call-Info: <sip:hotline.invalid>;answer-after=0\r\n"
+		    "Alert-Info: <http://hotline.invalid/>;"
+		    "info=alert-autoanswer;delay=0\r\n");
+}
+
 static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 		       const struct leg_target *t)
 {
 	const char *routev[1] = {t->route};
 	struct mbuf *offer = NULL;
-	char hdrs[256];
+	char hdrs[512];
 	int err;
 
 	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
@@ -539,6 +552,8 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 	if (err)
 		goto out;
 	stimer_offer_headers(hdrs, sizeof(hdrs));
+	if (call->auto_answer)
+		auto_answer_headers(hdrs, sizeof(hdrs));
 	str_ncpy(leg->uri, t->uri, sizeof(leg->uri));
 	err = sipsess_connect(&leg->sess, b->sock, t->uri, t->from_name,
 			      t->from_uri, "hotline", routev, t->route ? 1 : 0,

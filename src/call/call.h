@@ -120,6 +120,7 @@ struct call {
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
+	bool auto_answer;          /* the phones rung now answer by themselves */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	struct consult *consult;   /* the agent consulting, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */

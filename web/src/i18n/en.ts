@@ -421,6 +421,8 @@ export default {
     maxCallsHint: 'Calls the agent may have at once (1-10).',
     wrapUpHint: 'Seconds after a call before the next one is offered (0-600).',
     busyAfterMissHint: 'When a queue call rings out on the agent, set the agent busy.',
+    autoAnswer: 'Auto-answer',
+    autoAnswerHint: 'Queue calls ask the phone to answer by itself (Call-Info answer-after / Alert-Info auto-answer; the phone must allow it).',
     outboundHint: 'May place outside calls.', monitorHint: 'May listen to, whisper to and barge into others\' calls.',
     invalidNo: 'The agent number must be 3-10 digits', skillMissing: 'Choose a skill in every skill row',
     skillTwice: 'A skill is listed twice', noPhone: 'No phone', sec: '{n} s',

@@ -414,6 +414,8 @@ const zh: typeof en = {
     maxCallsHint: '坐席同时可处理的通话数（1-10）。',
     wrapUpHint: '通话结束后多少秒再分配下一通（0-600）。',
     busyAfterMissHint: '队列来电在该坐席振铃超时未接时，将其置为忙碌。',
+    autoAnswer: '自动应答',
+    autoAnswerHint: '队列来电请求话机自动接听（Call-Info answer-after / Alert-Info 自动应答，需话机允许）。',
     outboundHint: '可以拨打外线。', monitorHint: '可以监听、耳语、强插他人的通话。',
     invalidNo: '工号必须为 3-10 位数字', skillMissing: '每一行技能都要选择技能',
     skillTwice: '同一技能出现了两次', noPhone: '未绑定', sec: '{n} 秒',
