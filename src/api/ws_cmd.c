@@ -231,8 +231,9 @@ static int cmd_call(struct ws_conn *c, const json_t *msg,
 		    const struct dir_agent *da, struct reply *r)
 {
 	const char *action = json_string_value(json_object_get(msg, "action"));
-	struct agent_action act = {.target = json_string_value(
-					   json_object_get(msg, "target"))};
+	struct agent_action act = {
+		.target = json_string_value(json_object_get(msg, "target")),
+		.call_id = json_string_value(json_object_get(msg, "call_id"))};
 	const char *code;
 	char text[128];
 	int err;

@@ -1379,17 +1379,22 @@ int b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
 int b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 		       const char *agent_id, const struct agent_action *act)
 {
+	struct call *found = NULL;
 	struct le *le;
 
 	LIST_FOREACH(&b->calls, le) {
 		struct call *call = le->data;
 
-		if (!call->ended && !call->agent_released &&
-		    !strcmp(call->agent_id, agent_id) &&
-		    !strcmp(call->tenant_id, tenant_id))
-			return agentcall_action(call, act);
+		if (call->ended || call->agent_released ||
+		    strcmp(call->agent_id, agent_id) ||
+		    strcmp(call->tenant_id, tenant_id) ||
+		    (act->call_id && strcmp(call->id, act->call_id)))
+			continue;
+		if (found)
+			return ETOOMANYREFS;   /* several: say which */
+		found = call;
 	}
-	return ENOENT;
+	return found ? agentcall_action(found, act) : ENOENT;
 }
 
 int b2bua_monitor_stop(struct b2bua *b, const char *tenant_id,
