@@ -26,11 +26,15 @@ enum acd_agent_state {
 	AGENT_WRAPUP, AGENT_HELD,
 };
 
-/* An agent's phone to ring: an extension number, and whether the agent
-   wants their phone to answer by itself (auto-answer). */
+/* An agent's phone to ring: an extension number, whether the agent
+   wants their phone to answer by itself (auto-answer); or an outside
+   number (external) to ring through the tenant's outbound routes, showing
+   caller_id ("": the route's). At most one external phone per ring. */
 struct acd_phone {
 	const char *number;
 	bool auto_answer;
+	bool external;
+	const char *caller_id;
 };
 
 /* What the ACD asks of a call waiting in a queue. */

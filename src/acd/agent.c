@@ -191,32 +191,55 @@ static void free_agent(struct acd_agent *a)
 	free(a);
 }
 
-const char *acd_agent_phone(const struct acd_agent *a,
-			    const struct dir_agent *da)
+const char *acd_agent_phone(const struct acd_agent *a)
 {
-	return a->phone[0] ? a->phone : da ? da->phone : "";
+	return a->phone;
 }
 
-/* The phone chosen at login: 0, ENODEV (no enabled extension) or
-   EADDRINUSE (another agent of the tenant works on it). */
-static int phone_free(struct acd *acd, const char *tenant_id,
-		      const char *agent_id, const char *phone)
+bool acd_agent_external(const struct acd_agent *a)
+{
+	return a->external;
+}
+
+/* The phone the agent works on this session: the one asked for (an
+   extension number, or "external": their outside number), else their
+   bound extension, else their outside number. EINVAL: none; ENODEV: no
+   enabled extension of that number. */
+static int session_phone(struct acd *acd, const struct dir_agent *da,
+			 const char *asked, char phone[33], bool *external)
 {
 	const struct dir_extension *ext;
 	struct pl num;
-	struct le *le;
 
-	pl_set_str(&num, phone);
-	ext = directory_extension(acd->dir, tenant_id, &num);
+	*external = (asked && !strcmp(asked, "external")) ||
+		    ((!asked || !*asked) && !da->phone[0]);
+	if (*external) {
+		str_ncpy(phone, da->external, 33);
+		return phone[0] ? 0 : EINVAL;
+	}
+	if (!asked || !*asked) {
+		str_ncpy(phone, da->phone, 33);
+		return 0;
+	}
+	pl_set_str(&num, asked);
+	ext = directory_extension(acd->dir, da->tenant_id, &num);
 	if (!ext || !ext->enabled)
 		return ENODEV;
+	str_ncpy(phone, asked, 33);
+	return 0;
+}
+
+/* EADDRINUSE when another agent of the tenant works on the phone. */
+static int phone_free(struct acd *acd, const char *tenant_id,
+		      const char *agent_id, const char *phone)
+{
+	struct le *le;
+
 	LIST_FOREACH(&acd->agents, le) {
 		const struct acd_agent *o = le->data;
 
 		if (!strcmp(o->tenant_id, tenant_id) &&
-		    strcmp(o->id, agent_id) &&
-		    !strcmp(acd_agent_phone(o, directory_agent(acd->dir,
-					     tenant_id, o->id)), phone))
+		    strcmp(o->id, agent_id) && !strcmp(o->phone, phone))
 			return EADDRINUSE;
 	}
 	return 0;
@@ -229,16 +252,19 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	const struct dir_agent *da = directory_agent(acd->dir, tenant_id,
 						     agent_id);
 	struct acd_agent *a;
-	bool chosen = phone && *phone;
+	char number[33];
+	bool external;
 	int err;
 
 	if (!da)
 		return ENOENT;
-	if (!da->enabled || (!da->phone[0] && !chosen))
+	if (!da->enabled)
 		return EINVAL;
 	if (acd_agent_find(acd, tenant_id, agent_id))
 		return EALREADY;
-	err = phone_free(acd, tenant_id, agent_id, chosen ? phone : da->phone);
+	err = session_phone(acd, da, phone, number, &external);
+	if (!err)
+		err = phone_free(acd, tenant_id, agent_id, number);
 	if (err)
 		return err;
 	a = calloc(1, sizeof(*a));
@@ -248,7 +274,8 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	str_ncpy(a->id, agent_id, sizeof(a->id));
 	str_ncpy(a->tenant_id, tenant_id, sizeof(a->tenant_id));
 	a->state = AGENT_OFFLINE;
-	str_ncpy(a->phone, chosen ? phone : "", sizeof(a->phone));
+	str_ncpy(a->phone, number, sizeof(a->phone));
+	a->external = external;
 	a->day = today();
 	tmr_init(&a->wrap_tmr);
 	tmr_init(&a->reach_tmr);
@@ -417,7 +444,7 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i}",
 			 "id", da->id, "agent_no", da->agent_no, "name",
 			 da->name, "phone",
-			 a ? acd_agent_phone(a, da) : da->phone,
+			 a ? a->phone : da->phone[0] ? da->phone : da->external,
 			 "state", acd_state_name(a ? a->state : AGENT_OFFLINE),
 			 "reason", a ? a->reason : "", "since",
 			 a ? json_integer(a->since) : json_null(),

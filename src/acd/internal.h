@@ -27,7 +27,8 @@ struct acd_agent {
 	char id[ID_LEN];
 	char tenant_id[ID_LEN];
 	enum acd_agent_state state;
-	char phone[33];            /* chosen at login; "": the bound one */
+	char phone[33];            /* the number it works on (login) */
+	bool external;             /* ... an outside number, not an extension */
 	char reason[33];
 	int64_t since;             /* in this state since */
 	int64_t idle_since;        /* login or the end of the last call */
@@ -172,9 +173,9 @@ void qlog_left(const struct acd_entry *e, const char *outcome);
 /* At start: rows a stopped daemon left waiting end as `interrupted`. */
 void qlog_close_stale(struct store *store);
 
-/* The extension the agent works on now: the one chosen at login, else
-   their bound phone ("" when none). */
-const char *acd_agent_phone(const struct acd_agent *a,
-			    const struct dir_agent *da);
+/* The number the agent works on (chosen at login): an extension, or an
+   outside number (external: rung through the tenant's outbound routes). */
+const char *acd_agent_phone(const struct acd_agent *a);
+bool acd_agent_external(const struct acd_agent *a);
 
 #endif

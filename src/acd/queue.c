@@ -425,10 +425,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 
 	str_ncpy(tenant, e->q->tenant_id, sizeof(tenant));
 	for (size_t i = 0; answered && phone && i < e->nrung; i++) {
-		const struct dir_agent *da = directory_agent(
-			acd->dir, tenant, e->rung[i]->id);
-
-		if (!strcmp(acd_agent_phone(e->rung[i], da), phone)) {
+		if (!strcmp(acd_agent_phone(e->rung[i]), phone)) {
 			taker = e->rung[i];
 			e->rung[i] = e->rung[--e->nrung];
 			break;
@@ -560,28 +557,48 @@ static size_t ring_order(struct acd *acd, struct acd_entry *e,
 	return ring > ACD_RING_MAX ? ACD_RING_MAX : ring;
 }
 
+/* An agent on an outside number rings alone (one outbound route per
+   call at a time): with several to ring at once, those on extensions
+   ring; when all are outside numbers, the first. */
+static size_t ring_alone(struct acd *acd, size_t ring, bool *skip_outside)
+{
+	size_t outside = 0;
+
+	for (size_t i = 0; i < ring; i++) {
+		const struct acd_agent *a = acd->by_pool[acd->order[i]];
+
+		outside += a && acd_agent_external(a);
+	}
+	*skip_outside = ring > 1 && outside < ring;
+	return ring > 1 && outside == ring ? 1 : ring;
+}
+
 /* Offers e to the queue's eligible members: true when something rings. */
 static bool offer(struct acd *acd, struct acd_entry *e,
 		  const struct dir_queue *dq)
 {
 	struct acd_phone phones[ACD_RING_MAX];
 	size_t n = candidates(acd, e), ring, k = 0;
+	bool skip_outside;
 
 	if (!n && e->nmissed) {    /* everyone free let it ring: again */
 		e->nmissed = 0;
 		n = candidates(acd, e);
 	}
-	ring = ring_order(acd, e, dq, n);
+	ring = ring_alone(acd, ring_order(acd, e, dq, n), &skip_outside);
 	for (size_t i = 0; i < ring; i++) {
 		struct acd_agent *a = acd->by_pool[acd->order[i]];
 		const struct dir_agent *da;
 
-		if (!a || acd_agent_offered(a, e))
-			continue;          /* cannot happen: candidates are */
+		if (!a || (skip_outside && acd_agent_external(a)) ||
+		    acd_agent_offered(a, e))
+			continue;          /* offered: cannot fail here */
 		da = directory_agent(acd->dir, dq->tenant_id, a->id);
 		e->rung[k] = a;
-		phones[k++] = (struct acd_phone){acd_agent_phone(a, da),
-						 da && da->auto_answer};
+		phones[k++] = (struct acd_phone){
+			acd_agent_phone(a), da && da->auto_answer,
+			acd_agent_external(a),
+			da ? da->external_caller_id : ""};
 	}
 	e->nrung = k;
 	if (!k)

@@ -120,8 +120,9 @@ CRUD_HANDLERS(busyreasons, reason_spec, reason_list)
 /* ---- agents ---- */
 
 #define AGENT_SELECT "id, agent_no, name, department_id, extension_id, " \
-	"user_id, skills, max_calls, wrap_up_s, busy_after_miss, auto_answer, " \
-	"outbound, monitor, enabled, created_at, updated_at"
+	"user_id, external_number, external_caller_id, skills, max_calls, " \
+	"wrap_up_s, busy_after_miss, auto_answer, outbound, monitor, enabled, " \
+	"created_at, updated_at"
 
 static const struct crud_col agent_cols[] = {
 	{"agent_no", C_TEXT, true, 3, 10, NULL, false, false},
@@ -129,6 +130,8 @@ static const struct crud_col agent_cols[] = {
 	{"department_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
 	{"extension_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
 	{"user_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
+	{"external_number", C_TEXT, false, 0, 32, "\"\"", false, false},
+	{"external_caller_id", C_TEXT, false, 0, 32, "\"\"", false, false},
 	{"skills", C_ARRAY, false, 0, 50, "[]", false, false},
 	{"max_calls", C_INT, false, 1, 10, "1", false, false},
 	{"wrap_up_s", C_INT, false, 0, 600, "5", false, false},
@@ -189,6 +192,21 @@ static int check_user(struct db *db, struct api_req *req, const char *user,
 	return err;
 }
 
+/* "" (none), or a number to dial out: 2-32 digits after an optional +. */
+static bool outside_number(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+
+	if (!v || (s && !n))
+		return true;
+	if (!s || n > 32)
+		return false;
+	if (*s == '+')
+		s++, n--;
+	return n >= 2 && strspn(s, "0123456789") == n;
+}
+
 static int check_agent(struct db *db, struct api_req *req, json_t *row,
 		       bool creating)
 {
@@ -202,6 +220,14 @@ static int check_agent(struct db *db, struct api_req *req, json_t *row,
 	if (!crud_digits(no, 3, 10))
 		return api_fail(req, 400, "invalid_field", "field 'agent_no': "
 				"3-10 digits");
+	if (!outside_number(json_object_get(row, "external_number")))
+		return api_fail(req, 400, "invalid_field", "field "
+				"'external_number': 2-32 digits, optionally "
+				"after +, or \"\"");
+	if (!outside_number(json_object_get(row, "external_caller_id")))
+		return api_fail(req, 400, "invalid_field", "field "
+				"'external_caller_id': 2-32 digits, optionally "
+				"after +, or \"\"");
 	if (dep)
 		err = crud_check_ref(db, req, "departments", "department_id",
 				     dep);

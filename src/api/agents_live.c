@@ -57,6 +57,13 @@ static bool state_of(struct api_req *req, bool *busy, const char **reason,
 	return true;
 }
 
+bool agent_phone_valid(const char *phone)
+{
+	return phone && (!strcmp(phone, "external") ||
+			 (*phone && strlen(phone) <= 32 &&
+			  strspn(phone, "0123456789") == strlen(phone)));
+}
+
 uint16_t agent_control_error(int err, const char *agent_id,
 			     const char *already, const char **code,
 			     char *msg, size_t size)
@@ -71,8 +78,9 @@ uint16_t agent_control_error(int err, const char *agent_id,
 		break;
 	case EINVAL:
 		*code = "cannot_login";
-		snprintf(msg, size, "the agent is disabled or has no bound "
-			 "phone (choose one with 'phone')");
+		snprintf(msg, size, "the agent is disabled or has no such "
+			 "phone (no bound extension or outside number: choose "
+			 "one with 'phone')");
 		break;
 	case ENODEV:
 		status = 400;
@@ -134,12 +142,11 @@ static bool phone_of(struct api_req *req, const char **phone)
 	json_t *p = json_object_get(req->body, "phone");
 
 	*phone = json_string_value(p);
-	if (!p || json_is_null(p) ||
-	    (*phone && strlen(*phone) <= 32 &&
-	     strspn(*phone, "0123456789") == strlen(*phone)))
+	if (!p || json_is_null(p) || agent_phone_valid(*phone))
 		return true;
-	api_fail(req, 400, "invalid_field", "'phone': an extension number "
-		 "(digits), or absent for the agent's bound phone");
+	api_fail(req, 400, "invalid_field", "'phone': an extension number, "
+		 "\"external\" (the agent's outside number), or absent for "
+		 "the agent's bound phone");
 	return false;
 }
 

@@ -4,6 +4,7 @@
 #ifndef HOTLINE_API_AGENTS_LIVE_H
 #define HOTLINE_API_AGENTS_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,8 @@ struct api_server;
 struct acd;
 
 int agents_live_register(struct api_server *srv, struct acd *acd);
+/* A login's `phone`: an extension number or "external". */
+bool agent_phone_valid(const char *phone);
 /* An agent control's error (acd.h's codes) as an HTTP status, an error
    code and a message (the REST routes and the WebSocket commands). */
 uint16_t agent_control_error(int err, const char *agent_id,

@@ -181,11 +181,10 @@ static int cmd_login(struct ws_conn *c, const json_t *msg,
 
 	if (state_of(msg, false, &busy, &reason, r))
 		return -1;
-	if (phone && !json_is_null(phone) &&
-	    (!number || strlen(number) > 32 ||
-	     strspn(number, "0123456789") != strlen(number)))
-		return fail(r, "invalid_field", "'phone': an extension number "
-			    "(digits), or absent for the agent's bound phone");
+	if (phone && !json_is_null(phone) && !agent_phone_valid(number))
+		return fail(r, "invalid_field", "'phone': an extension number, "
+			    "\"external\" (the agent's outside number), or "
+			    "absent for the agent's bound phone");
 	return acd_result(c, da, acd_agent_login(c->hub->acd, c->tenant_id,
 						 da->id, busy, reason, number),
 			  "logged in", r);

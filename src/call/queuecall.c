@@ -278,6 +278,24 @@ static void ring_timeout(void *arg)
 		acd_rang(e, false, NULL);
 }
 
+/* An agent on an outside number: out through the tenant's routes. The
+   call keeps the trunk it came in on as its own. */
+static unsigned ring_outside(struct call *call, const struct acd_phone *p)
+{
+	char trunk_id[sizeof(call->trunk_id)];
+	int err;
+
+	str_ncpy(trunk_id, call->trunk_id, sizeof(trunk_id));
+	err = call_dial_external(call, p->number, p->caller_id);
+	if (trunk_id[0])
+		str_ncpy(call->trunk_id, trunk_id, sizeof(call->trunk_id));
+	if (err)
+		log_info("call", "call %s: cannot ring agent phone %s: %s",
+			 call->id, p->number, err == EACCES ? "no route"
+							    : "no trunk");
+	return err ? 0 : 1;
+}
+
 static int host_ring(void *arg, const struct acd_phone *phones, size_t n,
 		     unsigned ring_s)
 {
@@ -293,6 +311,10 @@ static int host_ring(void *arg, const struct acd_phone *phones, size_t n,
 		re_snprintf(call->caller_name, sizeof(call->caller_name),
 			    "%s: %s", q->name, *name ? name : call->caller);
 	for (size_t i = 0; i < n; i++) {
+		if (phones[i].external) {
+			rung += ring_outside(call, &phones[i]);
+			continue;
+		}
 		call->auto_answer = phones[i].auto_answer;
 		rung += call_ring_number(call, phones[i].number);
 	}

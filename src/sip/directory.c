@@ -1012,6 +1012,9 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");
 	a->busy_after_miss = row_int(row, "busy_after_miss");
 	a->auto_answer = row_int(row, "auto_answer");
+	copy_str(a->external, sizeof(a->external), row, "external_number");
+	copy_str(a->external_caller_id, sizeof(a->external_caller_id), row,
+		 "external_caller_id");
 	a->enabled = row_int(row, "enabled");
 }
 

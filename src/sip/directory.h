@@ -216,6 +216,8 @@ struct dir_agent {
 	char agent_no[12];
 	char name[65];
 	char phone[33];         /* the bound extension's number; "": none */
+	char external[33];      /* an outside number to ring instead; "" */
+	char external_caller_id[33];    /* shown to it; "": the route's */
 	char department_id[ID_LEN];     /* "": none */
 	/* its department and the ones above it, "id,parent,...", for data
 	   scopes (at most DIR_DEPT_DEPTH levels) */

@@ -758,6 +758,16 @@ static const char *const m20_agent_auto_answer[] = {
 	NULL
 };
 
+/* An agent whose phone is an outside number (a mobile), rung through the
+   tenant's outbound routes, showing external_caller_id ("": the route's). */
+static const char *const m21_agent_external[] = {
+	"ALTER TABLE agents ADD COLUMN external_number TEXT NOT NULL "
+	"DEFAULT ''",
+	"ALTER TABLE agents ADD COLUMN external_caller_id TEXT NOT NULL "
+	"DEFAULT ''",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -779,6 +789,7 @@ static const struct migration migrations[] = {
 	{17, m17_agent_user},
 	{18, m18_queue_calls},
 	{20, m20_agent_auto_answer},
+	{21, m21_agent_external},
 };
 
 static long long now_ms(void)

@@ -137,3 +137,46 @@ def test_an_agent_logs_in_on_another_phone(daemon, admin, tmp_path):
         p.stop()
     for x in (a, b):
         expect(admin.post(f"{AGENTS}/{x['id']}/logout", json={}), 200)
+
+
+def test_an_agent_on_an_outside_number(make_daemon, tmp_path):
+    """An agent whose phone is a mobile: a queue call goes out through the tenant's
+    outbound route to the carrier, the number dialled is the agent's. A daemon of its own:
+    the outbound route would catch other tests' calls."""
+    from e2e_helpers import ADMIN_PASSWORD, free_sip_port
+    from peers import uas_answer_checking
+    from test_calls import DOMAIN
+    daemon = make_daemon()
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    port = free_sip_port()
+    trunk = expect(admin.post("/api/v1/trunks", json={
+        "name": f"carrier-{port}", "type": "peer", "host": "127.0.0.1", "port": port,
+        "peer_cidrs": ["127.0.0.1/32"]}), 201)
+    expect(admin.post("/api/v1/outbound-routes", json={
+        "name": "out", "patterns": ["0X."], "trunk_ids": [trunk["id"]],
+        "dial_permission": "local"}), 201)
+    for bad in ("12a4", "1", "+" + "1" * 33):
+        assert_error(admin.post(AGENTS, json={"agent_no": agent_no(), "name": uniq("x-"),
+                                              "external_number": bad}),
+                     400, "invalid_field", mention="external_number")
+    mobile = "013800138000"
+    a = expect(admin.post(AGENTS, json={"agent_no": agent_no(), "name": uniq("mobile-"),
+                                        "external_number": mobile,
+                                        "external_caller_id": "057100000"}), 201)
+    desk_only = expect(admin.post(AGENTS, json={"agent_no": agent_no(),
+                                                "name": uniq("d-")}), 201)
+    assert_error(admin.post(f"{AGENTS}/{desk_only['id']}/login", json={"phone": "external"}),
+                 409, "cannot_login")
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"),
+                                        "members": [{"agent_id": a["id"]}]}), 201)
+    _, _, flow_no = queue_flow(admin, q["id"])
+    row = login(admin, a)                               # no extension: the outside number
+    assert row["phone"] == mobile
+    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking(mobile)),
+                   daemon.sip_port, port=port).start()
+    caller = new_extension(admin)
+    keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
+    assert carrier.wait(20) == 0, carrier.errors()
+    rec = call_record(admin, caller)
+    assert (rec["agent_id"], rec["answered_by"]) == (a["id"], trunk["name"]), rec
+    assert [s for s, _ in states(admin, a)][-3:] == ["ringing", "talking", "wrap_up"]

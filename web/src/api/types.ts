@@ -934,6 +934,10 @@ export interface AgentWrite {
   busy_after_miss?: boolean
   /** Queue calls ask the agent's phone to answer by itself. */
   auto_answer?: boolean
+  /** An outside number (mobile) the agent may work on; "" none. */
+  external_number?: string
+  /** The caller ID shown to the outside number; "" the route's. */
+  external_caller_id?: string
   outbound?: boolean
   monitor?: boolean
   enabled?: boolean
@@ -1068,7 +1072,7 @@ export interface LiveQueue {
 export interface AgentStateChange {
   state?: 'idle' | 'busy'
   reason?: string
-  /** Login only: the extension to work on this session (default: the bound phone). */
+  /** Login only: the extension to work on this session, or "external" (default: the bound phone). */
   phone?: string
 }
 export type MonitorMode = 'listen' | 'whisper' | 'barge' | 'intercept'
