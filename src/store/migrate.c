@@ -751,6 +751,13 @@ static const char *const m18_queue_calls[] = {
 	NULL
 };
 
+/* The workbench's screen pop (docs/guide.md, "The agent workbench"): a
+   URL template per queue, filled in by the agent's browser. */
+static const char *const m19_screen_pop[] = {
+	"ALTER TABLE queues ADD COLUMN screen_pop_url TEXT NOT NULL DEFAULT ''",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -771,6 +778,7 @@ static const struct migration migrations[] = {
 	{16, m16_queue_waiting},
 	{17, m17_agent_user},
 	{18, m18_queue_calls},
+	{19, m19_screen_pop},
 };
 
 static long long now_ms(void)
