@@ -471,6 +471,8 @@ export default {
     toAgent: 'What the agent gets', whisper: 'Whisper', whisperText: 'e.g. the queue\'s name',
     whisperHint: 'Played to the agent alone after answering; the caller is connected at its end (and hears the music until then).',
     displayQueue: 'Show the queue', displayQueueHint: 'The agent\'s phone shows "queue name: caller" instead of the caller alone (the number is always the caller\'s).',
+    screenPop: 'Screen pop URL',
+    screenPopHint: 'Shown to the agent on the workbench when a call of this queue rings, in a sandboxed frame. http:// or https:// only; {vars} and the IVR\'s variables (by their names) are filled in, URL-encoded. Empty: none.',
     overflow: 'Overflow', overflowHint: 'For calls that came straight to the queue (an inbound route, its number); calls from an IVR take the queue node\'s exits. At most 3 overflows per call.',
     reason: { no_agent: 'Nobody logged in', full: 'Queue full', timeout: 'Max wait reached' },
     dest: { end: 'End the call', queue: 'Another queue', ivr: 'IVR flow', voicemail: 'Voicemail box', external: 'Outside number', hangup: 'Hang up with a prompt' },

@@ -464,6 +464,8 @@ const zh: typeof en = {
     toAgent: '坐席侧', whisper: '耳语提示', whisperText: '例如队列名称',
     whisperHint: '坐席接听后只对坐席播放，播完再接通来电（来电在此之前继续听等待音乐）。',
     displayQueue: '显示队列名', displayQueueHint: '坐席话机显示“队列名: 来电”而不只是来电（号码始终是来电号码）。',
+    screenPop: '弹屏地址',
+    screenPopHint: '此队列的来电振铃时，在坐席工作台的沙箱框架中打开。仅限 http:// 或 https://；{vars} 及 IVR 变量（按变量名）会按 URL 编码替换。留空：不弹屏。',
     overflow: '溢出', overflowHint: '用于直接进入队列的来电（呼入路由、队列号码）；来自 IVR 的来电走队列节点的出口。每通来电最多溢出 3 次。',
     reason: { no_agent: '无坐席签入', full: '队列已满', timeout: '超过最长等待' },
     dest: { end: '结束通话', queue: '其他队列', ivr: 'IVR 流程', voicemail: '语音信箱', external: '外部号码', hangup: '播放提示后挂机' },
