@@ -206,6 +206,7 @@ uint16_t agent_action_error(int err, const char *action, const char **code,
 			    char *msg, size_t size)
 {
 	bool dtmf = !strcmp(action, "dtmf");
+	bool consult = !strncmp(action, "consult_", 8);
 	uint16_t status = 409;
 	const char *text;
 
@@ -218,22 +219,32 @@ uint16_t agent_action_error(int err, const char *action, const char **code,
 	case ENXIO:
 		status = 404;
 		*code = "not_found";
-		text = "no such transfer target";
+		text = consult ? "no such extension or agent, or no phone of "
+				 "theirs is registered"
+			       : "no such transfer target";
+		break;
+	case ESRCH:
+		*code = "no_consultation";
+		text = "the agent is consulting nobody";
 		break;
 	case EPERM:
 		*code = "not_talking";
-		text = "the call is not answered";
+		text = consult ? "the consulted party has not answered (or "
+				 "the call is not answered)"
+			       : "the call is not answered";
 		break;
 	case EALREADY:
 		text = "the call is already so";
 		break;
 	case EBUSY:
-		text = dtmf ? "not while a supervisor is on the call or it is "
-			      "on hold or muted"
-			    : "not while a supervisor is on the call";
+		text = dtmf ? "not while a supervisor is on the call, while "
+			      "consulting, or on hold or muted"
+			    : "not while a supervisor is on the call or while "
+			      "consulting (hang up or end the consultation)";
 		break;
 	case ELOOP:
-		text = "the call is already this agent's";
+		text = consult ? "the agent cannot consult their own phone"
+			       : "the call is already this agent's";
 		break;
 	case EACCES:
 		*code = "no_route";
@@ -280,8 +291,10 @@ static void agent_call(struct api_req *req, void *arg)
 	if (agent_action_parse(action, &act.kind)) {
 		api_fail(req, 400, "invalid_field", "'action': hangup, hold, "
 			 "unhold, mute, unmute, dtmf, transfer_extension, "
-			 "transfer_agent, transfer_queue, transfer_ivr or "
-			 "transfer_external");
+			 "transfer_agent, transfer_queue, transfer_ivr, "
+			 "transfer_external, consult_extension, consult_agent, "
+			 "consult_transfer, consult_threeway or "
+			 "consult_cancel");
 		return;
 	}
 	if (agent_action_needs_target(act.kind) &&

@@ -228,7 +228,7 @@ static int cmd_call(struct ws_conn *c, const json_t *msg,
 		return fail(r, "unavailable", "telephony is off");
 	if (agent_action_parse(action, &act.kind))
 		return fail(r, "invalid_field", "'action': hangup, hold, "
-			    "unhold, mute, unmute, dtmf or transfer_*");
+			    "unhold, mute, unmute, dtmf, transfer_* or consult_*");
 	if (agent_action_needs_target(act.kind) &&
 	    (!act.target || !*act.target || strlen(act.target) > 64))
 		return fail(r, "invalid_field", "'target': required for %s",

@@ -8,6 +8,8 @@
  * queue, an IVR flow (also the satisfaction survey) or an external
  * number. A transfer ends the agent's part: their leg is hung up and
  * their wrap-up starts; the call's record keeps the agent who took it.
+ * Consulting a third party first (then transfer, three-way or return)
+ * is consult.c's.
  */
 #include <errno.h>
 #include <math.h>
@@ -101,7 +103,7 @@ static void play_silence(struct leg *leg)
 
 /* On hold, the customer hears the music on hold (silence without a
    class) and the agent silence; muted, the customer hears silence. */
-static void apply_hold_and_mute(struct call *call)
+void agentcall_apply(struct call *call)
 {
 	struct leg *agent = call->winner;
 
@@ -123,10 +125,10 @@ static int set_flag(struct call *call, bool *flag, bool on)
 {
 	if (*flag == on)
 		return EALREADY;
-	if (call->mon && on)
+	if ((call->mon && on) || consult_busy(call))
 		return EBUSY;        /* not while a supervisor is mixed in */
 	*flag = on;
-	apply_hold_and_mute(call);
+	agentcall_apply(call);
 	return 0;
 }
 
@@ -164,17 +166,26 @@ static int to_extension(struct call *call, const char *number)
 	return 0;
 }
 
-/* Another agent: their bound phone, when they are logged in and free. */
-static int to_agent(struct call *call, const char *agent_id)
+/* The number of another agent's bound phone, or NULL (ENXIO: no such
+   agent or no phone; ELOOP: the agent on this call). */
+static const char *agent_phone(struct call *call, const char *agent_id,
+			       int *err)
 {
 	const struct dir_agent *ag = directory_agent(
 		b2bua_deps(call->b2bua)->dir, call->tenant_id, agent_id);
 
-	if (!ag || !ag->phone[0])
-		return ENXIO;
-	if (!strcmp(ag->id, call->agent_id))
-		return ELOOP;
-	return to_extension(call, ag->phone);
+	*err = !ag || !ag->phone[0] ? ENXIO
+	     : !strcmp(ag->id, call->agent_id) ? ELOOP : 0;
+	return *err ? NULL : ag->phone;
+}
+
+/* Another agent: their bound phone. */
+static int to_agent(struct call *call, const char *agent_id)
+{
+	int err;
+	const char *phone = agent_phone(call, agent_id, &err);
+
+	return phone ? to_extension(call, phone) : err;
 }
 
 static int to_queue(struct call *call, const char *queue_id)
@@ -221,10 +232,27 @@ static int to_external(struct call *call, const char *number)
 	return 0;
 }
 
+static int consult_number(struct call *call, const char *number)
+{
+	int err = consult_start(call, number);
+
+	return err == ENODEV ? ENXIO : err;
+}
+
+static int consult_agent(struct call *call, const char *agent_id)
+{
+	int err;
+	const char *phone = agent_phone(call, agent_id, &err);
+
+	return phone ? consult_number(call, phone) : err;
+}
+
 static const char *const action_names[] = {
 	"hangup", "hold", "unhold", "mute", "unmute", "dtmf",
 	"transfer_extension", "transfer_agent", "transfer_queue",
-	"transfer_ivr", "transfer_external",
+	"transfer_ivr", "transfer_external", "consult_extension",
+	"consult_agent", "consult_transfer", "consult_threeway",
+	"consult_cancel",
 };
 
 int agent_action_parse(const char *name, enum agent_action_kind *kind)
@@ -241,13 +269,21 @@ int agent_action_parse(const char *name, enum agent_action_kind *kind)
 
 bool agent_action_needs_target(enum agent_action_kind kind)
 {
-	return kind >= AGENT_DTMF;
+	return kind >= AGENT_DTMF && kind <= AGENT_CONSULT_AGENT;
+}
+
+/* While consulting: hang up, or end the consultation one way or other. */
+static bool allowed_in_consultation(enum agent_action_kind kind)
+{
+	return kind == AGENT_HANGUP || kind >= AGENT_CONSULT_TRANSFER;
 }
 
 int agentcall_action(struct call *call, const struct agent_action *act)
 {
 	if (!call->winner || !call->answer_ms || call->ended)
 		return EPERM;
+	if (consult_busy(call) && !allowed_in_consultation(act->kind))
+		return EBUSY;
 	switch (act->kind) {
 	case AGENT_HANGUP:
 		call_end(call, "normal_end", "callee", 0, NULL);
@@ -274,6 +310,16 @@ int agentcall_action(struct call *call, const struct agent_action *act)
 		return to_flow(call, act->target);
 	case AGENT_TO_EXTERNAL:
 		return to_external(call, act->target);
+	case AGENT_CONSULT_EXTENSION:
+		return consult_number(call, act->target);
+	case AGENT_CONSULT_AGENT:
+		return consult_agent(call, act->target);
+	case AGENT_CONSULT_TRANSFER:
+		return consult_transfer(call);
+	case AGENT_CONSULT_THREEWAY:
+		return consult_threeway(call);
+	case AGENT_CONSULT_CANCEL:
+		return consult_cancel(call);
 	}
 	return EINVAL;
 }

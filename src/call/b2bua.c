@@ -177,6 +177,8 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);
+	if (leg->role == LEG_CONSULT)
+		return;            /* the agent's to hear */
 	if (monitor_key(leg, digit) || voicemail_key(call, digit) ||
 	    conference_key(call, digit))
 		return;
@@ -354,7 +356,7 @@ static void b_progress(const struct sip_msg *msg, void *arg)
 	struct leg *b = arg;
 	struct call *call = b->call;
 
-	if (call->ended || msg->scode < 180 || b->monitor)
+	if (call->ended || msg->scode < 180 || b->role != LEG_PARTY)
 		return;
 	if (!b->ring_ms)
 		b->ring_ms = now_ms();
@@ -415,10 +417,13 @@ static void b_established(const struct sip_msg *msg, void *arg)
 		b->sess = mem_deref(b->sess);
 		return;
 	}
-	if (b->monitor) {
+	if (b->role != LEG_PARTY) {
 		stimer_response(b, msg);
 		stimer_start(b);
-		monitor_answered(b);
+		if (b->role == LEG_MONITOR)
+			monitor_answered(b);
+		else
+			consult_answered(b);
 		return;
 	}
 	b->state = LEG_ANSWERED;
@@ -465,11 +470,15 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 		pl_strcpy(&msg->reason, reason, sizeof(reason));
 	if (!code)
 		code = err == ETIMEDOUT ? 408 : 500;
-	if (b->monitor) {
+	if (b->role == LEG_MONITOR) {
 		monitor_leg_closed(b, code);
 		return;
 	}
-	if (party_closed(b))
+	if (b->role == LEG_CONSULT) {
+		consult_leg_closed(b, code);
+		return;
+	}
+	if (consult_agent_left(b) || party_closed(b))
 		return;
 	leg_stop(b, code, reason[0] ? reason : strerror(err));
 	if (call->ended || any_leg_left(call) || call->winner)
@@ -557,7 +566,8 @@ static int connect_contact(struct b2bua *b, struct call *call,
 struct fork_ctx {
 	struct b2bua *b;
 	struct call *call;
-	struct list *aside;      /* monitor legs go there; NULL: b legs */
+	struct list *aside;      /* aside legs go there; NULL: b legs */
+	enum leg_role role;      /* theirs */
 	const char *number;
 	char codecs[64];         /* the extension's */
 	unsigned started;
@@ -572,7 +582,7 @@ static void fork_to_contact(const struct reg_contact *c, void *arg)
 	if (!leg)
 		return;
 	if (fc->aside) {
-		leg->monitor = true;
+		leg->role = fc->role;
 		list_append(fc->aside, &leg->le, leg);
 	}
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
@@ -664,8 +674,8 @@ struct leg *call_other_leg(const struct leg *leg)
 {
 	struct call *call = leg->call;
 
-	if (leg->monitor)
-		return NULL;       /* it only listens in */
+	if (leg->role != LEG_PARTY)
+		return NULL;       /* it listens in, or talks to the agent */
 	return leg == call->a ? call->winner : call->a;
 }
 
@@ -871,10 +881,10 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 
 static unsigned ring_extension(struct call *call,
 			       const struct dir_extension *ext,
-			       struct list *aside)
+			       struct list *aside, enum leg_role role)
 {
 	struct fork_ctx fc = {.b = call->b2bua, .call = call, .aside = aside,
-			      .number = ext->number};
+			      .role = role, .number = ext->number};
 
 	if (!aside)
 		lastcaller_note(call->b2bua->last_callers, call->tenant_id,
@@ -889,7 +899,7 @@ static unsigned ring_extension(struct call *call,
 unsigned call_ring_extension(struct call *call,
 			     const struct dir_extension *ext)
 {
-	return ring_extension(call, ext, NULL);
+	return ring_extension(call, ext, NULL, LEG_PARTY);
 }
 
 static const struct dir_extension *extension_numbered(struct call *call,
@@ -912,11 +922,12 @@ unsigned call_ring_number(struct call *call, const char *number)
 }
 
 unsigned call_ring_aside(struct call *call, const char *number,
-			 struct list *into)
+			 struct list *into, enum leg_role role)
 {
 	const struct dir_extension *ext = extension_numbered(call, number);
 
-	return ext && ext->enabled ? ring_extension(call, ext, into) : 0;
+	return ext && ext->enabled ? ring_extension(call, ext, into, role)
+				   : 0;
 }
 
 /* The tenant's outbound routing for this number, as the tenant itself
@@ -1260,6 +1271,7 @@ static json_t *live_call(const struct call *call)
 			    ? json_string(call->agent_no) : json_null());
 	json_object_set_new(o, "waiting", json_boolean(call->queue != NULL));
 	json_object_set_new(o, "monitor", monitor_json(call));
+	json_object_set_new(o, "consult", consult_json(call));
 	json_object_set_new(o, "on_hold", json_boolean(call->agent_hold));
 	json_object_set_new(o, "muted", json_boolean(call->agent_mute));
 	return o;

@@ -77,7 +77,9 @@ json_t *b2bua_live_call(struct b2bua *b, const char *tenant_id,
 enum agent_action_kind {
 	AGENT_HANGUP, AGENT_HOLD, AGENT_UNHOLD, AGENT_MUTE, AGENT_UNMUTE,
 	AGENT_DTMF, AGENT_TO_EXTENSION, AGENT_TO_AGENT, AGENT_TO_QUEUE,
-	AGENT_TO_FLOW, AGENT_TO_EXTERNAL,
+	AGENT_TO_FLOW, AGENT_TO_EXTERNAL, AGENT_CONSULT_EXTENSION,
+	AGENT_CONSULT_AGENT, AGENT_CONSULT_TRANSFER, AGENT_CONSULT_THREEWAY,
+	AGENT_CONSULT_CANCEL,
 };
 struct agent_action {
 	enum agent_action_kind kind;
@@ -85,13 +87,19 @@ struct agent_action {
 };
 /* "hangup", "hold", "unhold", "mute", "unmute", "dtmf",
    "transfer_extension", "transfer_agent", "transfer_queue",
-   "transfer_ivr", "transfer_external"; EINVAL: none of those. */
+   "transfer_ivr", "transfer_external", "consult_extension",
+   "consult_agent" (these with a target), "consult_transfer",
+   "consult_threeway", "consult_cancel"; EINVAL: none of those. */
 int  agent_action_parse(const char *name, enum agent_action_kind *kind);
 bool agent_action_needs_target(enum agent_action_kind kind);
-/* ENOENT: the agent is on no call (or the target does not exist:
-   ENXIO); EPERM: not answered yet; EALREADY: already so; EBUSY: hold or
-   mute while a supervisor is on the call, DTMF on hold or muted; ELOOP: transfer to oneself;
-   EINVAL: bad keys or number. */
+/* ENOENT: the agent is on no call; ESRCH: no consultation to end; ENXIO: the
+   target does not exist (or has no phone registered, for a
+   consultation); EPERM: not answered yet (the call, or the consulted
+   party); EALREADY: already so; EBUSY: hold or mute while a supervisor is
+   on the call, DTMF on hold or muted, anything but hang up and ending
+   the consultation while consulting, consulting with a supervisor on the
+   call; ELOOP: transfer to or consult oneself; EINVAL: bad keys or
+   number. */
 int  b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 			const char *agent_id, const struct agent_action *act);
 /* Ends a call of the tenant now; ENOENT if there is none. */

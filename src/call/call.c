@@ -57,6 +57,43 @@ struct leg *leg_new_aside(struct call *call)
 	return leg;
 }
 
+void legs_aside_free(struct list *legs)
+{
+	struct le *le;
+
+	while ((le = list_head(legs))) {
+		list_unlink(le);
+		leg_free(le->data);
+	}
+}
+
+void legs_aside_stop(struct list *legs, const struct leg *keep,
+		     bool release)
+{
+	struct le *le;
+
+	LIST_FOREACH(legs, le) {
+		struct leg *leg = le->data;
+
+		if (leg == keep)
+			continue;
+		leg_stop(leg, 487, "Request Terminated");
+		if (release)
+			leg->sess = mem_deref(leg->sess);
+	}
+}
+
+bool legs_aside_over(const struct list *legs)
+{
+	struct le *le;
+
+	LIST_FOREACH(legs, le) {
+		if (((struct leg *)le->data)->state != LEG_ENDED)
+			return false;
+	}
+	return true;
+}
+
 /* Stops a leg now: a final answer or BYE/CANCEL goes out when its session
    is released (in cleanup), the media stops, the figures are kept. */
 void leg_stop(struct leg *leg, uint16_t code, const char *reason)
@@ -111,6 +148,7 @@ void call_free(struct call *call)
 	tmr_cancel(&call->cleanup_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	monitor_free(call->mon);
+	consult_free(call->consult);
 	while ((le = list_head(&call->blegs))) {
 		list_unlink(le);
 		leg_free(le->data);
@@ -170,6 +208,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	callrec_stop(call);
 	ivr_stop(call->ivr);
 	monitor_call_ended(call);
+	consult_call_ended(call);
 	queuecall_ended(call);
 	conference_leave(call);
 	voicemail_stop(call);

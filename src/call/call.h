@@ -22,6 +22,11 @@ struct recording;
 
 enum leg_state { LEG_TRYING, LEG_RINGING, LEG_ANSWERED, LEG_ENDED };
 
+/* What an outgoing leg is to its call: a party (a b leg, in call->blegs),
+   or a leg aside in a list of its own: a supervisor's phone (monitor.c)
+   or the third party an agent consults (consult.c). */
+enum leg_role { LEG_PARTY, LEG_MONITOR, LEG_CONSULT };
+
 /* RFC 4028 session timer of a leg (stimer.c). */
 struct leg_timer {
 	uint32_t interval;         /* s; 0: not in use */
@@ -55,7 +60,7 @@ struct leg {
 	struct key_seen last_key;  /* the last DTMF key (b2bua.c) */
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
-	bool monitor;              /* a supervisor's phone (monitor.c) */
+	enum leg_role role;
 	bool moh;                  /* hears music on hold (moh.c) */
 	bool moh_waiting;          /* ... once it is loaded */
 	struct le moh_le;
@@ -114,6 +119,7 @@ struct call {
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
+	struct consult *consult;   /* the agent consulting, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };
@@ -124,6 +130,13 @@ struct leg *leg_new(struct call *call, bool outgoing);
 /* An outgoing leg in no list of the call's (the caller keeps it). */
 struct leg *leg_new_aside(struct call *call);
 void leg_free(struct leg *leg);        /* safe on NULL */
+/* Legs aside (monitor.c, consult.c): free them all; stop every one but
+   `keep` (CANCEL or BYE now when `release`, else when freed); whether
+   every one has ended. */
+void legs_aside_free(struct list *legs);
+void legs_aside_stop(struct list *legs, const struct leg *keep,
+		     bool release);
+bool legs_aside_over(const struct list *legs);
 void call_end(struct call *call, const char *status, const char *side,
 	      uint16_t code, const char *reason);
 void leg_stop(struct leg *leg, uint16_t code, const char *reason);
@@ -256,6 +269,28 @@ bool queuecall_dial(struct b2bua *b, const struct sip_msg *msg,
 /* agentcall.c: the agent's controls (b2bua.h's agent_action) */
 struct agent_action;
 int  agentcall_action(struct call *call, const struct agent_action *act);
+/* What customer and agent hear after agent_hold or agent_mute changed. */
+void agentcall_apply(struct call *call);
+
+/* consult.c: the agent consults a third party while the customer holds */
+struct consult;
+/* Rings the number (an extension) aside; the customer holds. EBUSY: a
+   consultation or a supervisor is on the call; ELOOP: the agent's own
+   phone; ENODEV: no device of that extension registered. */
+int  consult_start(struct call *call, const char *number);
+/* ESRCH: no consultation; EPERM: not answered yet; EALREADY. */
+int  consult_transfer(struct call *call);
+int  consult_threeway(struct call *call);
+int  consult_cancel(struct call *call);        /* ESRCH: none */
+void consult_answered(struct leg *leg);
+void consult_leg_closed(struct leg *leg, uint16_t code);
+/* The agent's leg hung up: true when that completed the transfer (the
+   third party had answered), the call goes on. */
+bool consult_agent_left(struct leg *leg);
+void consult_call_ended(struct call *call);
+void consult_free(struct consult *c);            /* safe on NULL */
+bool consult_busy(const struct call *call);
+json_t *consult_json(const struct call *call);   /* null: none */
 
 /* monitor.c: a supervisor listens, whispers, barges in, intercepts */
 enum monitor_mode { MONITOR_LISTEN, MONITOR_WHISPER, MONITOR_BARGE,
@@ -342,10 +377,10 @@ unsigned call_ring_extension(struct call *call,
 /* The same for the tenant's enabled extension with this number (0: no
    such extension, or no device registered). */
 unsigned call_ring_number(struct call *call, const char *number);
-/* The same, with legs that are not the call's b legs (monitor.c): they
-   go into `into`, flagged as monitor legs. */
+/* The same, with legs that are not the call's b legs (monitor.c,
+   consult.c): they go into `into`, with this role. */
 unsigned call_ring_aside(struct call *call, const char *number,
-			 struct list *into);
+			 struct list *into, enum leg_role role);
 /* Out through the tenant's outbound routes, as the tenant itself (any
    route the number matches), with this caller ID ("": the route's):
    EACCES no route allows it, EAGAIN no trunk took it. The caller starts

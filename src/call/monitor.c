@@ -24,8 +24,6 @@
 #include "call.h"
 #include "../core/log.h"
 
-enum { MONITOR_RING_MS = 30 * 1000 };
-
 struct monitor {
 	struct call *call;
 	struct list legs;          /* the supervisor's phones rung */
@@ -62,16 +60,11 @@ int monitor_mode_parse(const char *name, enum monitor_mode *mode)
    Never from a handler of one of its own sessions. */
 void monitor_free(struct monitor *m)
 {
-	struct le *le;
-
 	if (!m)
 		return;
 	tmr_cancel(&m->ring_tmr);
 	tmr_cancel(&m->free_tmr);
-	while ((le = list_head(&m->legs))) {
-		list_unlink(le);
-		leg_free(le->data);
-	}
+	legs_aside_free(&m->legs);
 	media_conf_release(m->mix);
 	if (m->call->mon == m)
 		m->call->mon = NULL;
@@ -106,19 +99,6 @@ static void unmix(struct monitor *m, bool bridge_back)
 		moh_start(b2bua_moh(call->b2bua), call->winner);
 }
 
-static void stop_legs(struct monitor *m, bool release)
-{
-	struct le *le;
-
-	LIST_FOREACH(&m->legs, le) {
-		struct leg *leg = le->data;
-
-		leg_stop(leg, 487, "Request Terminated");
-		if (release)
-			leg->sess = mem_deref(leg->sess);
-	}
-}
-
 /* The monitoring is over: the call goes on without the supervisor. */
 static void finish(struct monitor *m, const char *why)
 {
@@ -127,7 +107,7 @@ static void finish(struct monitor *m, const char *why)
 	m->over = true;
 	tmr_cancel(&m->ring_tmr);
 	unmix(m, true);
-	stop_legs(m, false);
+	legs_aside_stop(&m->legs, NULL, false);
 	log_info("call", "call %s: monitoring by %s ends (%s)", m->call->id,
 		 m->phone, why);
 	tmr_start(&m->free_tmr, 0, free_later, m);
@@ -137,7 +117,7 @@ static void ring_timeout(void *arg)
 {
 	struct monitor *m = arg;
 
-	stop_legs(m, true);
+	legs_aside_stop(&m->legs, NULL, true);
 	finish(m, "no answer");
 }
 
@@ -159,7 +139,7 @@ static void take_over(struct monitor *m)
 
 	unmix(m, false);
 	list_unlink(&sup->le);
-	sup->monitor = false;
+	sup->role = LEG_PARTY;
 	list_append(&call->blegs, &sup->le, sup);
 	m->leg = NULL;
 	call->winner = sup;
@@ -205,7 +185,6 @@ void monitor_answered(struct leg *leg)
 {
 	struct call *call = leg->call;
 	struct monitor *m = call->mon;
-	struct le *le;
 
 	if (!m || m->over || m->leg || call->ended || !call->winner) {
 		leg_stop(leg, 0, NULL);
@@ -215,14 +194,7 @@ void monitor_answered(struct leg *leg)
 	leg->state = LEG_ANSWERED;
 	leg->answer_ms = now_ms();
 	m->leg = leg;
-	LIST_FOREACH(&m->legs, le) {           /* its other phones stop */
-		struct leg *other = le->data;
-
-		if (other != leg && other->state != LEG_ENDED) {
-			leg_stop(other, 487, "Request Terminated");
-			other->sess = mem_deref(other->sess);
-		}
-	}
+	legs_aside_stop(&m->legs, leg, true);    /* its other phones */
 	log_info("call", "call %s: %s monitors it (%s)", call->id, m->phone,
 		 monitor_mode_name(m->mode));
 	join(m);
@@ -231,7 +203,6 @@ void monitor_answered(struct leg *leg)
 void monitor_leg_closed(struct leg *leg, uint16_t code)
 {
 	struct monitor *m = leg->call->mon;
-	struct le *le;
 
 	leg_stop(leg, code, NULL);
 	if (!m || m->over)
@@ -240,10 +211,8 @@ void monitor_leg_closed(struct leg *leg, uint16_t code)
 		finish(m, "the supervisor hung up");
 		return;
 	}
-	LIST_FOREACH(&m->legs, le) {
-		if (((struct leg *)le->data)->state != LEG_ENDED)
-			return;
-	}
+	if (!legs_aside_over(&m->legs))
+		return;
 	finish(m, "the supervisor's phone did not answer");
 }
 
@@ -252,7 +221,7 @@ bool monitor_key(struct leg *leg, char digit)
 	struct monitor *m = leg->call->mon;
 	enum monitor_mode mode;
 
-	if (!leg->monitor)
+	if (leg->role != LEG_MONITOR)
 		return false;
 	if (!m || m->over || leg != m->leg || digit < '1' || digit > '4')
 		return true;
@@ -282,6 +251,8 @@ int monitor_start(struct call *call, enum monitor_mode mode,
 
 	if (call->mon && call->mon->over)
 		monitor_free(call->mon);     /* the last one, not freed yet */
+	if (!call->mon && consult_busy(call))
+		return EBUSY;
 	if (call->mon)
 		return strcmp(call->mon->phone, phone)
 			       ? EBUSY : monitor_set_mode(call->mon, mode);
@@ -296,11 +267,12 @@ int monitor_start(struct call *call, enum monitor_mode mode,
 	tmr_init(&m->ring_tmr);
 	tmr_init(&m->free_tmr);
 	call->mon = m;
-	if (!call_ring_aside(call, phone, &m->legs)) {
+	if (!call_ring_aside(call, phone, &m->legs, LEG_MONITOR)) {
 		monitor_free(m);
 		return ENODEV;
 	}
-	tmr_start(&m->ring_tmr, MONITOR_RING_MS, ring_timeout, m);
+	tmr_start(&m->ring_tmr, b2bua_deps(call->b2bua)->ring_timeout_ms,
+		  ring_timeout, m);
 	log_info("call", "call %s: %s asks to %s from %s", call->id, m->by,
 		 monitor_mode_name(mode), phone);
 	return 0;
@@ -312,7 +284,7 @@ int monitor_stop(struct call *call)
 
 	if (!m || m->over)
 		return ENOENT;
-	stop_legs(m, true);
+	legs_aside_stop(&m->legs, NULL, true);
 	finish(m, "stopped");
 	return 0;
 }
@@ -327,7 +299,8 @@ void monitor_call_ended(struct call *call)
 	m->over = true;
 	tmr_cancel(&m->ring_tmr);
 	unmix(m, false);
-	stop_legs(m, false);      /* BYE/CANCEL when the call is freed */
+	/* BYE/CANCEL when the call is freed */
+	legs_aside_stop(&m->legs, NULL, false);
 }
 
 json_t *monitor_json(const struct call *call)

@@ -119,7 +119,7 @@ STORE_INDEPENDENT = {
 }
 ON_POSTGRES = {
     "test_ivr_calls", "test_acd_monitor", "test_acd_agentcall", "test_acd_phones",
-    "test_acd_erlang",
+    "test_acd_erlang", "test_acd_consult",
 }
 
 

@@ -58,6 +58,7 @@ def test_hold_mute_and_dtmf(daemon, admin, tmp_path):
         time.sleep(2.5)
         expect(act(admin, a, "mute"), 200)
         t_mute = time.time()
+        assert_error(act(admin, a, "dtmf", "1"), 409, "conflict", mention="muted")
         time.sleep(3)
         expect(act(admin, a, "unmute"), 200)
         t_unmute = time.time()
@@ -93,19 +94,19 @@ def test_hold_mute_and_dtmf(daemon, admin, tmp_path):
 
 
 def test_transfer_to_another_queue_goes_to_its_agent(daemon, admin, tmp_path):
-    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=20)
+    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=23)
     b_ext = new_extension(admin)
     b_phone_ext = expect(admin.get("/api/v1/extensions", params={"q": b_ext}), 200)["items"][0]
     b = expect(admin.post(AGENTS, json={"agent_no": agent_no(), "name": uniq("ag-"),
                                         "extension_id": b_phone_ext["id"],
                                         "wrap_up_s": 0}), 201)
-    b_phone = phone(tmp_path, daemon, "agent-b", b_ext, OTHER, seconds=20)
+    b_phone = phone(tmp_path, daemon, "agent-b", b_ext, OTHER, seconds=23)
     assert wait_registered(admin, b_ext)
     q2 = expect(admin.post(QUEUES, json={"name": uniq("q2-"),
                                          "members": [{"agent_id": b["id"]}]}), 201)
     login(admin, b)
     cust_no = new_extension(admin)
-    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=12,
+    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=15,
                      dial=q["number"])
     try:
         talking_call(admin, a["id"])
