@@ -104,7 +104,7 @@ HANDLER(workbench_get)
 			       "enabled = 1 ORDER BY agent_no");
 	if (!err)
 		err = add_rows(db, req, body, "queues", "SELECT id, name, "
-			       "screen_pop_url FROM queues WHERE tenant_id = ? "
+			       "wrap_up_s, screen_pop_url FROM queues WHERE tenant_id = ? "
 			       "ORDER BY name");
 	if (!err)
 		err = add_rows(db, req, body, "ivr_flows", "SELECT id, name "

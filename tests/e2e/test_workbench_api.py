@@ -58,7 +58,7 @@ def test_workbench_answers_the_own_agent_and_the_targets(client, admin):
                            "phone": ext["number"]}
     assert wb["may_work_as_others"] is False
     assert {"id": reason["id"], "name": reason["name"]} in wb["busy_reasons"]
-    assert {"id": q["id"], "name": q["name"], "screen_pop_url": url} in wb["queues"]
+    assert {"id": q["id"], "name": q["name"], "wrap_up_s": 0, "screen_pop_url": url} in wb["queues"]
     entry = next(a for a in wb["agents"] if a["id"] == other["id"])
     assert entry == {"id": other["id"], "agent_no": other["agent_no"], "name": other["name"]}
     flows = {f["id"] for f in wb["ivr_flows"]}

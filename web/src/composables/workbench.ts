@@ -1,0 +1,281 @@
+// The agent workbench's state (views/Workbench.vue): the agent the user works as, its live state from
+// the WebSocket's agent.state events, the call offered or answered (call.offered is the screen pop),
+// the consultation (call.consult), the agent's own day (GET /api/v1/workbench/summary), and the
+// commands (login, state, wrapup_done, logout, call actions) whose refusals come back as ApiErrors
+// with the server's message. Which actions are valid now is decided here, once, for the buttons.
+import { computed, onBeforeUnmount, reactive, ref } from 'vue'
+import { request } from '../api'
+import { fillScreenPop } from '../utils/screenpop'
+import { workbenchSocket, type Hello, type WsEvent } from './workbenchSocket'
+import { usePhone } from './usePhone'
+
+export interface WbAgent {
+  id: string
+  agent_no: string
+  name: string
+  department_id: string | null
+  wrap_up_s: number
+  enabled: boolean
+  phone: string
+}
+export interface WbTarget { id: string; name: string; agent_no?: string; screen_pop_url?: string; wrap_up_s?: number }
+export interface WorkbenchData {
+  agent: WbAgent | null
+  may_work_as_others: boolean
+  busy_reasons: WbTarget[]
+  agents: WbTarget[]
+  queues: WbTarget[]
+  ivr_flows: WbTarget[]
+}
+export interface RecentCall {
+  id: string; direction: string; caller: string; caller_name: string; callee: string
+  start_at: number; answer_at: number | null; end_at: number; talk_time: number; end_status: string
+}
+export interface Summary {
+  agent_id: string
+  today: { from: number; to: number; timezone: string; figures: Record<string, number> & { busy_reasons: Record<string, number> } }
+  recent_calls: RecentCall[]
+}
+export type ConsultState = 'ringing' | 'talking' | 'threeway'
+export interface WbCall {
+  call_id: string
+  caller: string
+  caller_name: string
+  callee: string
+  queue_id: string
+  queue_name: string
+  waited_ms: number
+  ivr_path: string[]
+  variables: Record<string, string>
+  offeredAt: number
+  answeredAt: number | null
+  hold: boolean
+  muted: boolean
+  consult: { target: string; state: ConsultState } | null
+  screenPop: string
+}
+export type CallAction =
+  | 'hangup' | 'hold' | 'unhold' | 'mute' | 'unmute' | 'dtmf'
+  | 'transfer_extension' | 'transfer_agent' | 'transfer_queue' | 'transfer_ivr' | 'transfer_external'
+  | 'consult_extension' | 'consult_agent' | 'consult_transfer' | 'consult_threeway' | 'consult_cancel'
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+
+export function useWorkbench() {
+  const data = ref<WorkbenchData | null>(null)
+  const loadError = ref('')
+  const hello = ref<Hello | null>(null)
+  const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null })
+  const call = ref<WbCall | null>(null)
+  /** The queue of the last call: its wrap-up time wins over the agent's. */
+  const lastQueueId = ref('')
+  /** The state asked for after the current call ('' : as before). */
+  const after = ref('')
+  const summary = ref<Summary | null>(null)
+  const busy = ref(false)
+  const now = ref(Date.now())
+  const ticker = setInterval(() => { now.value = Date.now() }, 500)
+  let summaryTimer: ReturnType<typeof setInterval> | undefined
+
+  const agent = computed(() => data.value?.agent ?? null)
+  const phone = usePhone(() => agent.value)
+  const own = computed(() => !!agent.value && hello.value?.agent?.id === agent.value.id)
+  const agentQuery = () => (agent.value && !own.value ? { agent_id: agent.value.id } : {})
+
+  const socket = workbenchSocket({ onOpen, onEvent })
+
+  async function load(agentId?: string) {
+    loadError.value = ''
+    try {
+      data.value = await request<WorkbenchData>('GET', '/api/v1/workbench', { query: { agent_id: agentId } })
+    } catch (e) {
+      loadError.value = (e as Error).message
+      throw e
+    }
+    call.value = null
+    live.known = false
+    if (socket.status.state === 'open') await subscribe()
+    void loadSummary()
+  }
+
+  async function loadSummary() {
+    if (!agent.value) return
+    try {
+      summary.value = await request<Summary>('GET', '/api/v1/workbench/summary', { query: agentQuery() })
+    } catch {
+      /* shown as missing figures; the next refresh tries again */
+    }
+  }
+
+  let topics: string[] = []
+  async function subscribe() {
+    if (!agent.value) return
+    if (topics.length) await socket.command('unsubscribe', { topics }).catch(() => {})
+    topics = [own.value ? 'agent' : `agent:${agent.value.id}`]
+    const r = await socket.command<{ agents: Array<Record<string, unknown>> }>('subscribe', { topics })
+    const row = r.agents.find((a) => a.id === agent.value?.id)
+    if (row) setLive(row)
+  }
+
+  function setLive(row: Record<string, unknown>) {
+    live.known = true
+    live.state = str(row.state)
+    live.reason = str(row.reason)
+    live.since = (row.since as number | null) ?? Date.now()
+    if (!['ringing', 'talking'].includes(live.state) && call.value) call.value = null
+    if (!['ringing', 'talking', 'wrap_up'].includes(live.state)) after.value = ''
+  }
+
+  function onOpen(h: Hello) {
+    hello.value = h
+    if (!data.value) return
+    // a new connection: the state is read again (events were missed while away)
+    subscribe().catch(() => {})
+    void loadSummary()
+  }
+
+  function mine(e: WsEvent) {
+    return !!agent.value && e.data.agent_id === agent.value.id
+  }
+
+  function offered(d: Record<string, unknown>, at: number): WbCall {
+    const queue = data.value?.queues.find((q) => q.id === d.queue_id)
+    const variables = (d.variables ?? {}) as Record<string, string>
+    const values = {
+      ...variables, caller: d.caller, caller_name: d.caller_name, callee: d.callee, call_id: d.call_id,
+      queue_id: d.queue_id, queue_name: d.queue_name ?? queue?.name, agent_no: d.agent_no,
+    }
+    return {
+      call_id: str(d.call_id), caller: str(d.caller), caller_name: str(d.caller_name), callee: str(d.callee),
+      queue_id: str(d.queue_id), queue_name: str(d.queue_name ?? queue?.name), waited_ms: Number(d.waited_ms ?? 0),
+      ivr_path: (d.ivr_path ?? []) as string[], variables, offeredAt: at, answeredAt: null,
+      hold: false, muted: false, consult: null, screenPop: fillScreenPop(queue?.screen_pop_url ?? '', values),
+    }
+  }
+
+  function onEvent(e: WsEvent) {
+    if (!mine(e)) return
+    const d = e.data
+    switch (e.event) {
+      case 'agent.state':
+        setLive({ ...d, since: d.at ?? e.at })
+        break
+      case 'call.offered':
+        call.value = offered(d, e.at)
+        lastQueueId.value = str(d.queue_id)
+        break
+      case 'call.answered':
+        if (!call.value || call.value.call_id !== d.call_id) call.value = offered(d, e.at)
+        call.value.answeredAt = e.at
+        break
+      case 'call.ended':
+        if (call.value?.call_id === d.call_id) call.value = null
+        setTimeout(loadSummary, 1000) // the call record is written as the call ends
+        break
+      case 'call.consult':
+        if (!call.value) break
+        if (['ringing', 'talking', 'threeway'].includes(str(d.state))) {
+          call.value.consult = { target: str(d.target), state: d.state as ConsultState }
+          if (d.state !== 'threeway') call.value.hold = false
+        } else {
+          call.value.consult = null
+        }
+        break
+    }
+  }
+
+  async function run<T>(fn: () => Promise<T>): Promise<T> {
+    busy.value = true
+    try {
+      return await fn()
+    } finally {
+      busy.value = false
+    }
+  }
+  const agentField = () => (agent.value && !own.value ? { agent_id: agent.value.id } : {})
+
+  async function login(state: 'idle' | 'busy', reason: string) {
+    await phone.value?.start()
+    const fields: Record<string, unknown> = { ...agentField(), state }
+    if (state === 'busy' && reason) fields.reason = reason
+    if (phone.value?.loginPhone) fields.phone = phone.value.loginPhone
+    setLive(await run(() => socket.command('login', fields)))
+  }
+  async function logout() {
+    setLive(await run(() => socket.command('logout', agentField())))
+    phone.value?.stop()
+  }
+  async function setState(state: 'idle' | 'busy', reason = '') {
+    const fields: Record<string, unknown> = { ...agentField(), state }
+    if (state === 'busy' && reason) fields.reason = reason
+    const onCall = ['ringing', 'talking', 'wrap_up'].includes(live.state)
+    const row = await run(() => socket.command<Record<string, unknown>>('state', fields))
+    if (onCall && live.state !== 'wrap_up') after.value = state === 'busy' ? reason || 'busy' : 'idle'
+    else setLive(row)
+  }
+  async function wrapupDone() {
+    setLive(await run(() => socket.command('wrapup_done', agentField())))
+  }
+  async function callAction(action: CallAction, target?: string) {
+    const fields: Record<string, unknown> = { ...agentField(), action }
+    if (target !== undefined) fields.target = target
+    await run(() => socket.command('call', fields))
+    const c = call.value
+    if (!c) return
+    if (action === 'hold' || action === 'unhold') c.hold = action === 'hold'
+    if (action === 'mute' || action === 'unmute') c.muted = action === 'mute'
+  }
+
+  /** Which actions are valid now (the buttons' enabled state). */
+  const can = computed(() => {
+    const talking = live.state === 'talking'
+    const c = call.value
+    const consult = c?.consult ?? null
+    const plain = talking && !consult
+    return {
+      hangup: talking,
+      hold: plain && !c?.hold,
+      unhold: plain && !!c?.hold,
+      mute: plain && !c?.muted,
+      unmute: plain && !!c?.muted,
+      dtmf: plain && !c?.hold && !c?.muted,
+      transfer: plain,
+      consult: plain,
+      consultTransfer: talking && !!consult && consult.state !== 'ringing',
+      consultThreeway: talking && consult?.state === 'talking',
+      consultCancel: talking && !!consult,
+      wrapupDone: live.state === 'wrap_up',
+      logout: !['offline', 'ringing', 'talking'].includes(live.state) && live.known,
+      login: live.known && live.state === 'offline',
+    }
+  })
+
+  /** Seconds left of the wrap-up (the queue's wrap-up time, else the agent's). */
+  const wrapUpLeft = computed(() => {
+    if (live.state !== 'wrap_up' || !live.since) return 0
+    const q = data.value?.queues.find((x) => x.id === lastQueueId.value)
+    const total = q?.wrap_up_s || agent.value?.wrap_up_s || 0
+    return Math.max(0, Math.ceil(total - (now.value - live.since) / 1000))
+  })
+  const inState = computed(() => (live.since ? Math.max(0, Math.floor((now.value - live.since) / 1000)) : 0))
+  const talkSeconds = computed(() =>
+    call.value?.answeredAt ? Math.max(0, Math.floor((now.value - call.value.answeredAt) / 1000)) : 0)
+
+  function start() {
+    socket.start()
+    summaryTimer = setInterval(loadSummary, 60000)
+  }
+  function stop() {
+    socket.stop()
+    clearInterval(summaryTimer)
+    clearInterval(ticker)
+  }
+  onBeforeUnmount(stop)
+
+  return {
+    data, loadError, hello, live, call, after, summary, busy, now, agent, phone, socket, can,
+    wrapUpLeft, inState, talkSeconds,
+    load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
+  }
+}
+export type Workbench = ReturnType<typeof useWorkbench>
