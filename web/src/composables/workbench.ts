@@ -255,7 +255,7 @@ export function useWorkbench() {
     if (live.state !== 'wrap_up' || !live.since) return 0
     const q = data.value?.queues.find((x) => x.id === lastQueueId.value)
     const total = q?.wrap_up_s || agent.value?.wrap_up_s || 0
-    return Math.max(0, Math.ceil(total - (now.value - live.since) / 1000))
+    return Math.max(0, Math.ceil(total - Math.max(0, now.value - live.since) / 1000))
   })
   const inState = computed(() => (live.since ? Math.max(0, Math.floor((now.value - live.since) / 1000)) : 0))
   const talkSeconds = computed(() =>
