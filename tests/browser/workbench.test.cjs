@@ -48,6 +48,7 @@ async function setUp(page) {
   })), '/api/v1/users');
   const desk = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
   const callerExt = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
+  const thirdExt = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
   const agent = made(await create(page, '/api/v1/agents', () => ({
     agent_no: digits(7), name: `坐席 ${RUN}`, extension_id: desk.id, user_id: user.id, wrap_up_s: 60,
   })), '/api/v1/agents');
@@ -64,7 +65,7 @@ async function setUp(page) {
   assert.equal(r.status, 200, JSON.stringify(r.body));
   r = await apiCall(page, 'POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return { user, desk, callerExt, agent, queue, flow, undo };
+  return { user, desk, callerExt, thirdExt, agent, queue, flow, undo };
 }
 
 const stateIs = (page, state, timeout = 10000) => page.waitForFunction(
@@ -75,9 +76,10 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
   { skip, timeout: 120000 }, async () => {
     await withPage('workbench', async (admin) => {
       await loginAdmin(admin);
-      const { user, desk, callerExt, agent, queue, flow, undo } = await setUp(admin);
+      const { user, desk, callerExt, thirdExt, agent, queue, flow, undo } = await setUp(admin);
       let deskPhone = null;
       let caller = null;
+      let third = null;
       const ctx = await admin.context().browser().newContext({ viewport: { width: 1440, height: 900 } });
       try {
         // ---- a bad screen-pop template is refused under the queue form's field (as the admin) ----
@@ -145,7 +147,9 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           deskPhone = await new Baresip({ name: 'wb-desk', user: desk.number, password: PHONE_PW, domain: TENANT, port: await freeSipPort(), toneHz: 880 }).start(90);
           caller = await new Baresip({ name: 'wb-caller', user: callerExt.number, password: PHONE_PW, domain: TENANT, port: await freeSipPort() }).start(90);
           assert.ok(await deskPhone.waitFor('200 OK', 10000), `the desk phone registers: ${deskPhone.log.slice(-1500)}`);
+          third = await new Baresip({ name: 'wb-third', user: thirdExt.number, password: PHONE_PW, domain: TENANT, port: await freeSipPort(), toneHz: 660 }).start(90);
           assert.ok(await caller.waitFor('200 OK', 10000), `the caller registers: ${caller.log.slice(-1500)}`);
+          assert.ok(await third.waitFor('200 OK', 10000), `the third party registers: ${third.log.slice(-1500)}`);
           await caller.command('dial', `sip:${flow.number}@${TENANT}`);
 
           // ---- the offered call: caller, queue, IVR path and variable, screen pop ----
@@ -191,6 +195,27 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           await page.keyboard.press('Escape');
           await stateIs(page, 'talking');
 
+          // ---- consult a third party, then return to the caller ----
+          await page.locator(sel('wb-consult')).click();
+          assert.deepEqual(await page.locator(`${sel('wb-transfer-kind')} label`).allInnerTexts(), ['分机', '坐席'], 'consult: extension or agent');
+          await input(page, 'wb-transfer-number').fill(thirdExt.number);
+          await page.locator(sel('wb-transfer-go')).click();
+          await page.waitForFunction((s) => document.querySelector(s)?.innerText.trim() === '振铃', sel('wb-consult-state'));
+          assert.equal(await page.locator(sel('wb-consult-threeway')).isDisabled(), true, 'no three-way before they answer');
+          assert.equal(await page.locator(sel('wb-hold')).isDisabled(), true, 'no hold while consulting');
+          assert.equal(await page.locator(sel('wb-consult-cancel')).isEnabled(), true);
+          assert.equal((await liveCall(admin, agent.id)).on_hold, true, 'the caller holds meanwhile');
+          assert.ok(await third.waitFor('Incoming call', 10000), `the third party rings: ${third.log.slice(-1500)}`);
+          await third.command('accept');
+          await page.waitForFunction((s) => document.querySelector(s)?.innerText.trim() === '通话中', sel('wb-consult-state'));
+          assert.equal(await page.locator(sel('wb-consult-threeway')).isEnabled(), true);
+          await page.locator(sel('wb-consult-cancel')).click();
+          await page.locator(sel('wb-consult-bar')).waitFor({ state: 'detached' });
+          assert.ok(await third.waitFor('terminated', 10000), `the third party is hung up: ${third.log.slice(-1500)}`);
+          const back = await liveCall(admin, agent.id);
+          assert.equal(back.on_hold, false, 'back with the caller');
+          assert.equal(back.consult, null);
+
           // ---- the socket drops mid-call: the banner shows until it is back, the state is read again ----
           await page.evaluate(() => { window.__ws.block = true; window.__ws.all.at(-1).close(); });
           await page.locator(sel('wb-disconnected')).waitFor();
@@ -208,6 +233,7 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           const left = Number((await page.locator(sel('wb-wrapup-left')).innerText()).match(/\d+/)[0]);
           assert.ok(left > 50 && left <= 60, `wrap-up counts down from the agent's 60 s: ${left}`);
           assert.equal(await page.locator(sel('wb-logout')).isEnabled(), true);
+          assert.match(await page.locator(sel('wb-last-call')).innerText(), new RegExp(callerExt.number));
           await page.locator(sel('wb-wrapup-done')).click();
           await stateIs(page, 'idle');
 
@@ -230,6 +256,7 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
       } finally {
         await ctx.close();
         if (caller) await caller.stop();
+        if (third) await third.stop();
         if (deskPhone) await deskPhone.stop();
         await apiCall(admin, 'POST', `/api/v1/agents/${agent.id}/logout`);
         for (const url of undo) {

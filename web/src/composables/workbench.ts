@@ -67,6 +67,8 @@ export function useWorkbench() {
   const hello = ref<Hello | null>(null)
   const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null })
   const call = ref<WbCall | null>(null)
+  /** The call that ended last (shown during wrap-up). */
+  const lastCall = ref<WbCall | null>(null)
   /** The queue of the last call: its wrap-up time wins over the agent's. */
   const lastQueueId = ref('')
   /** The state asked for after the current call ('' : as before). */
@@ -98,6 +100,12 @@ export function useWorkbench() {
     void loadSummary()
   }
 
+  /** Reads the day again shortly (the state log and the call record are written as things happen). */
+  let soon: ReturnType<typeof setTimeout> | undefined
+  function summarySoon() {
+    clearTimeout(soon)
+    soon = setTimeout(loadSummary, 1000)
+  }
   async function loadSummary() {
     if (!agent.value) return
     try {
@@ -159,6 +167,7 @@ export function useWorkbench() {
     switch (e.event) {
       case 'agent.state':
         setLive({ ...d, since: d.at ?? e.at })
+        summarySoon()
         break
       case 'call.offered':
         call.value = offered(d, e.at)
@@ -169,8 +178,11 @@ export function useWorkbench() {
         call.value.answeredAt = e.at
         break
       case 'call.ended':
-        if (call.value?.call_id === d.call_id) call.value = null
-        setTimeout(loadSummary, 1000) // the call record is written as the call ends
+        if (call.value?.call_id === d.call_id) {
+          lastCall.value = call.value
+          call.value = null
+        }
+        summarySoon()
         break
       case 'call.consult':
         if (!call.value) break
@@ -269,11 +281,12 @@ export function useWorkbench() {
     socket.stop()
     clearInterval(summaryTimer)
     clearInterval(ticker)
+    clearTimeout(soon)
   }
   onBeforeUnmount(stop)
 
   return {
-    data, loadError, hello, live, call, after, summary, busy, now, agent, phone, socket, can,
+    data, loadError, hello, live, call, lastCall, after, summary, busy, now, agent, phone, socket, can,
     wrapUpLeft, inState, talkSeconds,
     load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
   }
