@@ -211,7 +211,7 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           assert.equal(await page.locator(sel('wb-consult-threeway')).isEnabled(), true);
           await page.locator(sel('wb-consult-cancel')).click();
           await page.locator(sel('wb-consult-bar')).waitFor({ state: 'detached' });
-          assert.ok(await third.waitFor('terminated', 10000), `the third party is hung up: ${third.log.slice(-1500)}`);
+          assert.ok(await third.waitFor("session closed", 10000), `the third party is hung up: ${third.log.slice(-1500)}`);
           const back = await liveCall(admin, agent.id);
           assert.equal(back.on_hold, false, 'back with the caller');
           assert.equal(back.consult, null);
