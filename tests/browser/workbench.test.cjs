@@ -10,7 +10,10 @@
 // the live call's on_hold; a refused transfer shows the server's message; the WebSocket drops mid-call
 // (banner) and recovers with the state read again; hanging up from the page ends the call and wrap-up
 // shows with its countdown; "done" makes the agent idle; the day's figures and the recent call show.
-// A bad screen-pop URL is refused with 400 under the queue form's field.
+// A consultation rings a third phone and returns. The socket drops again while idle and the agent
+// is set busy meanwhile: the page shows busy once reconnected (the state is read again). A bad
+// screen-pop URL is refused with 400 under the queue form's field; the admin, with no agent of
+// their own, works as the agent.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -46,6 +49,7 @@ async function setUp(page) {
   const user = made(await create(page, '/api/v1/users', () => ({
     username: `wb${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id],
   })), '/api/v1/users');
+  const reason = made(await create(page, '/api/v1/busy-reasons', () => ({ name: `午餐${RUN}${digits(2)}`, sort: 1 })), '/api/v1/busy-reasons');
   const desk = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
   const callerExt = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
   const thirdExt = made(await create(page, '/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW })), '/api/v1/extensions');
@@ -65,7 +69,7 @@ async function setUp(page) {
   assert.equal(r.status, 200, JSON.stringify(r.body));
   r = await apiCall(page, 'POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return { user, desk, callerExt, thirdExt, agent, queue, flow, undo };
+  return { user, reason, desk, callerExt, thirdExt, agent, queue, flow, undo };
 }
 
 const stateIs = (page, state, timeout = 10000) => page.waitForFunction(
@@ -76,7 +80,7 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
   { skip, timeout: 120000 }, async () => {
     await withPage('workbench', async (admin) => {
       await loginAdmin(admin);
-      const { user, desk, callerExt, thirdExt, agent, queue, flow, undo } = await setUp(admin);
+      const { user, reason, desk, callerExt, thirdExt, agent, queue, flow, undo } = await setUp(admin);
       let deskPhone = null;
       let caller = null;
       let third = null;
@@ -130,9 +134,8 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
         assert.equal((await page.locator(sel('wb-agent-no')).innerText()).trim(), agent.agent_no);
         const liveAgent = (await apiCall(admin, 'GET', '/api/v1/agents/live')).body.items.find((a) => a.id === agent.id);
         assert.equal(liveAgent.state, 'idle');
-        // what the server refuses is shown with its message: logging in twice is not possible, logging
-        // out during a call neither (below); here a busy with a too long reason cannot be made, so use
-        // the API's own refusal of wrap-up done outside wrap-up through the socket
+        // the page offers no "done" outside wrap-up, and the server refuses it on the page's socket
+        assert.equal(await page.locator(sel('wb-wrapup-done')).count(), 0);
         const notInWrapUp = await page.evaluate(() => new Promise((resolve) => {
           const ws = window.__ws.all.at(-1);
           ws.addEventListener('message', function on(m) {
@@ -242,17 +245,43 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           await page.locator(sel('wb-recent-caller'), { hasText: callerExt.number }).first().waitFor({ timeout: 10000 });
         }
 
-        // ---- busy with a reason, English, log out ----
+        // ---- the socket drops while idle and a supervisor sets the agent busy meanwhile: read again once back ----
+        await page.evaluate(() => { window.__ws.block = true; window.__ws.all.at(-1).close(); });
+        await page.locator(sel('wb-disconnected')).waitFor();
+        const forced = await apiCall(admin, 'POST', `/api/v1/agents/${agent.id}/state`, { state: 'busy', reason: reason.name });
+        assert.equal(forced.status, 200, JSON.stringify(forced.body));
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(await page.locator(sel('wb-state')).getAttribute('data-state'), 'idle', 'missed while away');
+        await page.evaluate(() => { window.__ws.block = false; });
+        await page.locator(sel('wb-disconnected')).waitFor({ state: 'detached', timeout: 20000 });
+        await stateIs(page, 'busy');
+        assert.equal((await page.locator(sel('wb-state')).innerText()).trim(), `置忙 · ${reason.name}`);
+
+        // ---- idle, then busy with a reason from the page; English; log out ----
+        await page.locator(sel('wb-idle')).click();
+        await stateIs(page, 'idle');
+        await page.locator(sel('wb-busy-reason')).click();
+        await page.locator('.el-select-dropdown__item:visible', { hasText: reason.name }).first().click();
         await page.locator(sel('wb-busy')).click();
         await stateIs(page, 'busy');
+        assert.equal((await apiCall(admin, 'GET', '/api/v1/agents/live')).body.items.find((a) => a.id === agent.id).reason, reason.name);
         await switchLang(page, 'en');
         await page.waitForFunction((s) => document.querySelector(s)?.innerText.trim() === 'Agent workbench', sel('wb-title'));
-        assert.equal((await page.locator(sel('wb-state')).innerText()).trim(), 'Busy');
+        assert.equal((await page.locator(sel('wb-state')).innerText()).trim(), `Busy · ${reason.name}`);
         assert.equal((await page.locator(sel('wb-logout')).innerText()).trim(), 'Log out');
         await page.locator(sel('wb-logout')).click();
         await page.locator(sel('wb-login-card')).waitFor();
         assert.equal((await apiCall(admin, 'GET', '/api/v1/agents/live')).body.items.find((a) => a.id === agent.id).state, 'offline');
         assert.deepEqual(pageErrors, [], 'no uncaught errors in the agent page');
+
+        // ---- the admin has no agent of their own and may work as one ----
+        await admin.locator(sel('menu-workbench')).click();
+        await admin.locator(sel('wb-no-agent')).waitFor();
+        await admin.locator(sel('wb-pick-agent')).click();
+        await admin.locator('.el-select-dropdown__item:visible', { hasText: agent.agent_no }).first().click();
+        await admin.locator(sel('wb-login-card')).waitFor();
+        assert.match(await admin.locator(sel('wb-login-card')).innerText(), new RegExp(`${agent.agent_no}[\\s\\S]*${desk.number}`));
+        assert.equal(await admin.locator(sel('wb-no-agent')).count(), 0);
       } finally {
         await ctx.close();
         if (caller) await caller.stop();
