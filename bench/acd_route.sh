@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 OUT=build/bench/acd_route
 mkdir -p build/bench
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc -o "$OUT" \
-  bench/acd_route.c src/acd/*.c -lm
+  bench/acd_route.c src/acd/pool.c src/acd/strategy.c -lm
 "$OUT" "${1:-10000}" "${2:-1000}" "${3:-200000}"

@@ -23,7 +23,7 @@ struct store;
 
 enum acd_agent_state {
 	AGENT_OFFLINE, AGENT_IDLE, AGENT_BUSY, AGENT_RINGING, AGENT_TALKING,
-	AGENT_WRAPUP,
+	AGENT_WRAPUP, AGENT_HELD,
 };
 
 /* What the ACD asks of a call waiting in a queue. */
@@ -92,6 +92,10 @@ void acd_withdraw(struct acd_entry *e, const char *outcome);
 void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 			  const char *agent_id);
 
+/* The directory was reloaded: queue memberships, call limits and
+   readiness follow it, and calls waiting are offered again. */
+void acd_directory_changed(struct acd *acd);
+
 /* Agent control. ENOENT: no such agent; EINVAL: disabled or no bound
    phone (login); EALREADY: already so; EBUSY: on a call (logout);
    EPERM: offline (state). */
@@ -103,6 +107,13 @@ int  acd_agent_logout(struct acd *acd, const char *tenant_id,
    (idle ends a wrap-up now). */
 int  acd_agent_set(struct acd *acd, const char *tenant_id,
 		   const char *agent_id, bool busy, const char *reason);
+
+/* The agent put one of their calls on hold (on) or resumed it: the
+   agent is in state hold while every call they have is on hold, talking
+   again (reason "resumed") when one is not. ENOENT: no such agent or
+   not logged in; EPERM: on no call. */
+int  acd_agent_hold(struct acd *acd, const char *tenant_id,
+		    const char *agent_id, bool on);
 
 /* Ends the agent's wrap-up now: busy if asked during the call, else
    idle. ENOENT: no such agent; EPERM: not in wrap-up. */

@@ -7,6 +7,10 @@
  * work log are derived from it exactly. A row left open by a daemon that
  * stopped without logging its agents out is closed when it starts again.
  * An agent logged out is not kept here: no run-time agent means offline.
+ * An agent with max_calls above 1 stays talking while any call is up, is
+ * offered the next one meanwhile (one ringing at a time), gets a talking
+ * row per call answered and wraps up after the last (decision 54). Every
+ * change reaches the routing pool (members.c, acd_agent_sync).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,25 +26,12 @@ static const char *const state_names[] = {
 	[AGENT_OFFLINE] = "offline", [AGENT_IDLE] = "idle",
 	[AGENT_BUSY] = "busy", [AGENT_RINGING] = "ringing",
 	[AGENT_TALKING] = "talking", [AGENT_WRAPUP] = "wrap_up",
+	[AGENT_HELD] = "hold",
 };
 
 const char *acd_state_name(enum acd_agent_state s)
 {
-	return s <= AGENT_WRAPUP ? state_names[s] : "?";
-}
-
-struct acd_agent *acd_agent_find(struct acd *acd, const char *tenant_id,
-				 const char *id)
-{
-	struct le *le;
-
-	LIST_FOREACH(&acd->agents, le) {
-		struct acd_agent *a = le->data;
-
-		if (!strcmp(a->id, id) && !strcmp(a->tenant_id, tenant_id))
-			return a;
-	}
-	return NULL;
+	return s <= AGENT_HELD ? state_names[s] : "?";
 }
 
 /* ---- the state log ---- */
@@ -129,13 +120,64 @@ void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		a->idle_since = now;
 	a->state = s;
 	a->since = now;
-	if (s == AGENT_TALKING) {
-		if (a->day != today()) {
-			a->day = today();
-			a->answered_today = 0;
-		}
-		a->answered_today++;
+	acd_agent_sync(a);
+}
+
+/* ---- offers and calls (decision 54: several calls at once) ---- */
+
+int acd_agent_offered(struct acd_agent *a, struct acd_entry *e)
+{
+	if (acd_pool_reserve(a->acd->pool, a->pool))
+		return EBUSY;
+	a->offer = e;
+	if (a->state == AGENT_IDLE)
+		acd_agent_state(a, AGENT_RINGING, NULL);
+	else                       /* on a call: it stays talking */
+		acd_agent_sync(a);
+	return 0;
+}
+
+void acd_agent_unoffered(struct acd_agent *a, bool missed)
+{
+	const struct dir_agent *da = directory_agent(a->acd->dir,
+						     a->tenant_id, a->id);
+
+	if (!a->offer)
+		return;
+	a->offer = NULL;
+	(void)acd_pool_unreserve(a->acd->pool, a->pool);
+	if (missed && da && da->busy_after_miss && !a->busy_after) {
+		a->busy_after = true;
+		str_ncpy(a->busy_reason, "missed call",
+			 sizeof(a->busy_reason));
 	}
+	if (a->state != AGENT_RINGING) {  /* on a call, or wrapping up */
+		acd_agent_sync(a);
+		return;
+	}
+	if (a->busy_after)
+		acd_agent_state(a, AGENT_BUSY, a->busy_reason);
+	else
+		acd_agent_state(a, AGENT_IDLE, NULL);
+	a->busy_after = false;
+}
+
+void acd_agent_answered(struct acd_agent *a, unsigned wrap_up_s)
+{
+	a->offer = NULL;
+	(void)acd_pool_answered(a->acd->pool, a->pool);
+	if (a->day != today()) {
+		a->day = today();
+		a->answered_today = 0;
+	}
+	a->answered_today++;
+	a->active++;
+	a->wrap_up_s = wrap_up_s;
+	tmr_cancel(&a->wrap_tmr);    /* answered while wrapping up */
+	/* a talking row per call answered, during another call too: the
+	   rows count the calls, and each call's answered_at in the queue
+	   log is a row's start (decision 53) */
+	acd_agent_state(a, AGENT_TALKING, NULL);
 }
 
 /* ---- what agents do ---- */
@@ -144,6 +186,7 @@ static void free_agent(struct acd_agent *a)
 {
 	tmr_cancel(&a->wrap_tmr);
 	tmr_cancel(&a->reach_tmr);
+	acd_members_agent_remove(a->acd, a);
 	list_unlink(&a->le);
 	free(a);
 }
@@ -172,9 +215,15 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	tmr_init(&a->wrap_tmr);
 	tmr_init(&a->reach_tmr);
 	list_append(&acd->agents, &a->le, a);
+	if (acd_members_agent_add(acd, a)) {
+		list_unlink(&a->le);
+		free(a);
+		return ENOMEM;
+	}
 	acd_agent_state(a, busy ? AGENT_BUSY : AGENT_IDLE, busy ? reason
 							      : NULL);
 	a->idle_since = a->since;
+	acd_agent_sync(a);
 	if (!busy)
 		acd_dispatch_tenant(acd, tenant_id);
 	return 0;
@@ -197,6 +246,8 @@ int acd_agent_logout(struct acd *acd, const char *tenant_id,
 	return 0;
 }
 
+/* The last call and its wrap-up are over: busy if asked, ringing if an
+   offer came meanwhile, else idle. */
 static void wrapped_up(void *arg)
 {
 	struct acd_agent *a = arg;
@@ -204,7 +255,8 @@ static void wrapped_up(void *arg)
 	if (a->busy_after)
 		acd_agent_state(a, AGENT_BUSY, a->busy_reason);
 	else
-		acd_agent_state(a, AGENT_IDLE, NULL);
+		acd_agent_state(a, a->offer ? AGENT_RINGING : AGENT_IDLE,
+				NULL);
 	a->busy_after = false;
 	if (a->state == AGENT_IDLE)
 		acd_dispatch_tenant(a->acd, a->tenant_id);
@@ -221,9 +273,13 @@ int acd_agent_set(struct acd *acd, const char *tenant_id,
 	switch (a->state) {
 	case AGENT_RINGING:
 	case AGENT_TALKING:
+	case AGENT_HELD:
 		a->busy_after = busy;        /* after the call */
 		str_ncpy(a->busy_reason, reason ? reason : "",
 			 sizeof(a->busy_reason));
+		acd_agent_sync(a);           /* no more calls meanwhile */
+		if (!busy)
+			acd_dispatch_tenant(acd, tenant_id);
 		return 0;
 	case AGENT_WRAPUP:
 		a->busy_after = busy;
@@ -261,18 +317,33 @@ int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
 	return 0;
 }
 
-void acd_agent_missed(struct acd_agent *a)
+/* Hold while every call in hand is on hold, else talking. */
+static void hold_sync(struct acd_agent *a)
 {
-	const struct dir_agent *da = directory_agent(a->acd->dir,
-						     a->tenant_id, a->id);
+	enum acd_agent_state want = a->held >= a->active ? AGENT_HELD
+							 : AGENT_TALKING;
 
-	a->offer = NULL;
-	if (a->busy_after || (da && da->busy_after_miss))
-		acd_agent_state(a, AGENT_BUSY, a->busy_after
-				? a->busy_reason : "missed call");
-	else
-		acd_agent_state(a, AGENT_IDLE, NULL);
-	a->busy_after = false;
+	if (a->state == want ||
+	    (a->state != AGENT_TALKING && a->state != AGENT_HELD))
+		return;
+	acd_agent_state(a, want, want == AGENT_TALKING ? "resumed" : NULL);
+}
+
+int acd_agent_hold(struct acd *acd, const char *tenant_id,
+		   const char *agent_id, bool on)
+{
+	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+
+	if (!a)
+		return ENOENT;
+	if (!a->active)
+		return EPERM;
+	if (on && a->held < a->active)
+		a->held++;
+	else if (!on && a->held)
+		a->held--;
+	hold_sync(a);
+	return 0;
 }
 
 void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
@@ -282,8 +353,16 @@ void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 
 	if (!a || !a->active)
 		return;
-	if (--a->active)
+	(void)acd_pool_call_ended(acd->pool, a->pool, now_ms());
+	if (--a->active) {         /* still talking on another call */
+		if (a->held > a->active)
+			a->held = a->active;
+		hold_sync(a);
+		acd_agent_sync(a);
+		acd_dispatch_tenant(acd, tenant_id);
 		return;
+	}
+	a->held = 0;
 	a->idle_since = now_ms();
 	if (!a->wrap_up_s) {
 		wrapped_up(a);
@@ -297,13 +376,15 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 {
 	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i}", "id", da->id,
-			 "agent_no", da->agent_no, "name", da->name, "state",
-			 acd_state_name(a ? a->state : AGENT_OFFLINE),
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i}", "id",
+			 da->id, "agent_no", da->agent_no, "name", da->name,
+			 "state", acd_state_name(a ? a->state : AGENT_OFFLINE),
 			 "reason", a ? a->reason : "", "since",
 			 a ? json_integer(a->since) : json_null(),
 			 "answered_today", a ? (int)a->answered_today : 0,
-			 "active_calls", a ? (int)a->active : 0);
+			 "active_calls", a ? (int)a->active : 0,
+			 "offered", a && a->offer,
+			 "max_calls", da->max_calls ? (int)da->max_calls : 1);
 }
 
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id)
@@ -356,13 +437,17 @@ int acd_alloc(struct acd **ap, struct directory *dir, struct store *store,
 
 	if (!acd)
 		return ENOMEM;
+	if (acd_members_init(acd)) {
+		acd_members_close(acd);
+		free(acd);
+		return ENOMEM;
+	}
 	if (store_submit(store, STORE_WRITE, close_stale, stale_closed, NULL))
 		log_error("acd", "open agent states not closed");
 	qlog_close_stale(store);
 	acd->dir = dir;
 	acd->store = store;
 	acd->bus = bus;
-	acd->rng = (uint64_t)now_ms() | 1;
 	list_init(&acd->agents);
 	list_init(&acd->queues);
 	list_init(&acd->handled);
@@ -384,5 +469,6 @@ void acd_free(struct acd *acd)
 		free_agent(a);
 	}
 	list_flush(&acd->handled);
+	acd_members_close(acd);
 	free(acd);
 }

@@ -1,6 +1,9 @@
 /*
  * internal.h — what the ACD's files share (internal to src/acd): the
- * run-time agent and queue, and the calls waiting.
+ * run-time agent and queue, and the calls waiting. Agents logged in and
+ * the queues calls have entered are also in the routing pool (pool.h),
+ * under the index each keeps in `pool`; members.c keeps the pool's
+ * membership and readiness in step with the directory and the states.
  */
 #ifndef HOTLINE_ACD_INTERNAL_H
 #define HOTLINE_ACD_INTERNAL_H
@@ -8,14 +11,17 @@
 #include "../core/libre.h"
 #include "../core/ids.h"
 #include "acd.h"
+#include "pool.h"
 #include "strategy.h"
 
-enum { ACD_RING_MAX = 32, ACD_OFFER_MAX = 512, ACD_AHT_CALLS = 20,
+enum { ACD_RING_MAX = 32, ACD_AHT_CALLS = 20,
        ACD_UNREACHABLE_MS = 10000, ACD_MISSED_MAX = 16 };
 
 struct acd_agent {
 	struct le le;              /* in acd->agents */
+	struct le he;              /* in acd->agent_ids */
 	struct acd *acd;
+	uint32_t pool;             /* its index in acd->pool */
 	char id[ID_LEN];
 	char tenant_id[ID_LEN];
 	enum acd_agent_state state;
@@ -24,24 +30,30 @@ struct acd_agent {
 	int64_t idle_since;        /* login or the end of the last call */
 	unsigned answered_today;
 	int day;                   /* the day answered_today counts */
-	unsigned active;           /* calls taken and not over */
+	unsigned held;             /* of those, on hold */
+	unsigned active;           /* calls taken and not over (up to
+				      max_calls, with the offer ringing) */
 	unsigned wrap_up_s;        /* after the call being taken */
 	bool busy_after;           /* asked for busy during the call */
 	char busy_reason[33];
 	struct tmr wrap_tmr;
-	struct acd_entry *offer;   /* the call ringing it, or NULL */
+	struct acd_entry *offer;   /* the call ringing it, or NULL (one at a
+				      time, during a call too) */
 	/* its phone could not be rung (not registered): not offered calls
 	   until then, and the tenant's calls are dispatched again then */
 	int64_t unreachable_until;
 	struct tmr reach_tmr;
 };
 
+/* A queue calls have entered (kept while the directory has it). */
 struct acd_queue {
-	struct le le;              /* in acd->queues */
+	struct le le;              /* in acd->queues while calls wait */
+	struct le he;              /* in acd->queue_ids */
 	char id[ID_LEN];
 	char tenant_id[ID_LEN];
-	struct list waiting;       /* acd_entry, in arrival order */
-	uint32_t rr_last;          /* round-robin memory */
+	struct list waiting;       /* acd_entry, in dispatch order */
+	uint32_t pool;             /* its index in acd->pool (members and
+				      round-robin memory) */
 };
 
 struct acd_entry {
@@ -84,14 +96,17 @@ struct acd {
 	struct store *store;
 	struct bus *bus;           /* events (events.c), or NULL */
 	struct list agents;        /* logged in (not offline) */
+	struct hash *agent_ids;    /* the same, by id */
 	struct list queues;        /* with calls waiting */
+	struct hash *queue_ids;    /* every acd_queue, by id */
 	struct list handled;       /* acd_handled, per queue */
-	uint64_t rng;
-	/* one offer's working memory (queue.c), reused */
-	struct acd_candidate cand[ACD_OFFER_MAX];
-	struct acd_agent *cand_agent[ACD_OFFER_MAX];
-	uint32_t order[ACD_OFFER_MAX];
-	struct acd_slot scratch[2 * ACD_OFFER_MAX];
+	struct acd_pool *pool;     /* routing: agents and queues by index */
+	/* by pool agent index (NULL: free), and one offer's working memory
+	   (queue.c): `cap` entries each, at least the agents logged in */
+	struct acd_agent **by_pool;
+	struct acd_candidate *cand;
+	uint32_t *order;
+	uint32_t cap;
 };
 
 /* agent.c */
@@ -99,8 +114,33 @@ struct acd_agent *acd_agent_find(struct acd *acd, const char *tenant_id,
 				 const char *id);
 void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,
 		     const char *reason);
-/* The agent's ring ended without an answer. */
-void acd_agent_missed(struct acd_agent *a);
+/* An offer of e rings the agent (it counts as a call: EBUSY when the
+   pool says it is not eligible). Idle agents ring; on a call they stay
+   talking (call waiting). */
+int  acd_agent_offered(struct acd_agent *a, struct acd_entry *e);
+/* The agent's offer ended unanswered: missed (rang out, or its phone
+   could not be rung) or not (the caller went). */
+void acd_agent_unoffered(struct acd_agent *a, bool missed);
+/* The agent answered its offer: one more call in hand, wrap-up of
+   wrap_up_s after the last one. */
+void acd_agent_answered(struct acd_agent *a, unsigned wrap_up_s);
+
+/* members.c: the pool kept in step. */
+/* The agent's readiness, idle time and calls today, in the pool. */
+void acd_agent_sync(struct acd_agent *a);
+/* A new agent in the pool, with its memberships; ENOMEM. */
+int  acd_members_agent_add(struct acd *acd, struct acd_agent *a);
+void acd_members_agent_remove(struct acd *acd, struct acd_agent *a);
+/* The run-time queue (created, members bound, when create). */
+struct acd_queue *acd_queue_find(struct acd *acd, const char *tenant_id,
+				 const char *id, bool create);
+/* Members logged in, and those of them not on a break. */
+size_t acd_members_logged_in(const struct acd *acd,
+			     const struct acd_queue *q);
+unsigned acd_members_serving(const struct acd *acd,
+			     const struct acd_queue *q);
+int  acd_members_init(struct acd *acd);
+void acd_members_close(struct acd *acd);
 
 /* events.c: what the ACD publishes on the bus (docs/ws.md). `to` is the
    state being entered (a->state is still the one left). */

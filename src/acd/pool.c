@@ -38,7 +38,7 @@ struct agent_queues {
 };
 
 struct acd_pool {
-	struct acd_agent *agents;      /* by agent index */
+	struct acd_pool_agent *agents;      /* by agent index */
 	struct agent_queues *aq;       /* by agent index */
 	uint8_t *eligible;             /* by agent index: 1 when offers may go */
 	struct acd_slot *slots;        /* acd_order's scratch, two per agent */
@@ -169,7 +169,7 @@ static bool queue_known(const struct acd_pool *p, uint32_t queue)
 
 static void refresh_eligible(struct acd_pool *p, uint32_t agent)
 {
-	const struct acd_agent *a = &p->agents[agent];
+	const struct acd_pool_agent *a = &p->agents[agent];
 
 	p->eligible[agent] = p->aq[agent].used && a->ready &&
 			     a->calls < a->max_calls;
@@ -191,7 +191,7 @@ int acd_pool_agent_add(struct acd_pool *p, uint32_t agent_no,
 			return ENOMEM;
 		i = p->nagents++;
 	}
-	p->agents[i] = (struct acd_agent){.agent_no = agent_no,
+	p->agents[i] = (struct acd_pool_agent){.agent_no = agent_no,
 					  .max_calls = (uint16_t)max_calls};
 	p->aq[i] = (struct agent_queues){.used = true};
 	refresh_eligible(p, i);
@@ -251,7 +251,7 @@ int acd_pool_agent_remove(struct acd_pool *p, uint32_t agent)
 	return 0;
 }
 
-const struct acd_agent *acd_pool_agent(const struct acd_pool *p,
+const struct acd_pool_agent *acd_pool_agent(const struct acd_pool *p,
 				       uint32_t agent)
 {
 	return agent_known(p, agent) ? &p->agents[agent] : NULL;
@@ -268,6 +268,15 @@ const uint32_t *acd_pool_agent_queues(const struct acd_pool *p,
 	if (n)
 		*n = p->aq[agent].n;
 	return p->aq[agent].queues;
+}
+
+int acd_pool_set_agent_no(struct acd_pool *p, uint32_t agent,
+			  uint32_t agent_no)
+{
+	if (!agent_known(p, agent))
+		return EINVAL;
+	p->agents[agent].agent_no = agent_no;
+	return 0;
 }
 
 int acd_pool_set_ready(struct acd_pool *p, uint32_t agent, bool ready)
@@ -396,6 +405,20 @@ size_t acd_pool_queue_size(const struct acd_pool *p, uint32_t queue)
 	return queue_known(p, queue) ? p->queues[queue].n : 0;
 }
 
+size_t acd_pool_queue_members(const struct acd_pool *p, uint32_t queue,
+			      uint32_t *agents, size_t cap)
+{
+	const struct queue *q;
+	size_t k = 0;
+
+	if (!queue_known(p, queue) || !agents)
+		return 0;
+	q = &p->queues[queue];
+	for (uint32_t i = 0; i < q->n && k < cap; i++)
+		agents[k++] = q->members[i].agent;
+	return k;
+}
+
 static int bind_member(struct acd_pool *p, uint32_t queue, uint32_t agent,
 		       int priority, uint8_t skill_level)
 {
@@ -429,6 +452,53 @@ int acd_pool_member_set(struct acd_pool *p, uint32_t queue, uint32_t agent,
 	return 0;
 }
 
+/* Inserts a member at its position's place (after equal positions). */
+static int bind_member_at(struct acd_pool *p, uint32_t queue,
+			  const struct member *m)
+{
+	struct queue *q = &p->queues[queue];
+	struct agent_queues *aq = &p->aq[m->agent];
+	uint32_t at = q->n;
+
+	if (reserve_room((void **)&q->members, &q->cap, q->n + 1,
+			 sizeof(*q->members)) ||
+	    reserve_room((void **)&aq->queues, &aq->cap, aq->n + 1,
+			 sizeof(*aq->queues)))
+		return ENOMEM;
+	while (at > 0 && q->members[at - 1].pos > m->pos)
+		at--;
+	memmove(&q->members[at + 1], &q->members[at],
+		(q->n - at) * sizeof(*q->members));
+	q->members[at] = *m;
+	q->n++;
+	if (m->pos >= q->next_pos)
+		q->next_pos = m->pos + 1;
+	aq->queues[aq->n++] = queue;
+	return 0;
+}
+
+int acd_pool_member_bind(struct acd_pool *p, uint32_t queue, uint32_t agent,
+			 uint32_t pos, int priority, uint8_t skill_level)
+{
+	struct member *m;
+
+	if (!queue_known(p, queue) || !agent_known(p, agent) ||
+	    skill_level > MAX_SKILL_LEVEL)
+		return EINVAL;
+	m = find_member(&p->queues[queue], agent);
+	if (m && m->pos == pos) {
+		m->priority = priority;
+		m->skill_level = skill_level;
+		return 0;
+	}
+	if (m) {                   /* moves: bound again at its new place */
+		drop_member(&p->queues[queue], agent);
+		drop_queue_of_agent(&p->aq[agent], queue);
+	}
+	return bind_member_at(p, queue, &(struct member){agent, pos, priority,
+							 skill_level});
+}
+
 int acd_pool_member_remove(struct acd_pool *p, uint32_t queue,
 			   uint32_t agent)
 {
@@ -455,7 +525,7 @@ static bool was_tried(uint32_t agent, const uint32_t *tried, size_t ntried)
 static void describe_member(const struct acd_pool *p, const struct member *m,
 			    struct acd_candidate *out)
 {
-	const struct acd_agent *a = &p->agents[m->agent];
+	const struct acd_pool_agent *a = &p->agents[m->agent];
 
 	*out = (struct acd_candidate){
 		.id = m->agent,

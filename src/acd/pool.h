@@ -29,7 +29,7 @@
 struct acd_pool;
 
 /* An agent as the pool sees it (read with acd_pool_agent()). */
-struct acd_agent {
+struct acd_pool_agent {
 	uint32_t agent_no;        /* numeric agent number (sequential) */
 	uint32_t answered_today;  /* fewest calls */
 	int64_t  idle_since_ms;   /* longest idle: login or last call end */
@@ -53,7 +53,7 @@ int  acd_pool_agent_add(struct acd_pool *p, uint32_t agent_no,
    or unreserve them first), EINVAL for an unknown index. */
 int  acd_pool_agent_remove(struct acd_pool *p, uint32_t agent);
 /* NULL for an unknown index. */
-const struct acd_agent *acd_pool_agent(const struct acd_pool *p,
+const struct acd_pool_agent *acd_pool_agent(const struct acd_pool *p,
 				       uint32_t agent);
 /* The queues the agent is a member of, in no particular order. */
 const uint32_t *acd_pool_agent_queues(const struct acd_pool *p,
@@ -61,6 +61,8 @@ const uint32_t *acd_pool_agent_queues(const struct acd_pool *p,
 
 /* Setters: 0, or EINVAL for an unknown index (or a max_calls out of
    range). Lowering max_calls below the calls in hand ends none of them. */
+int  acd_pool_set_agent_no(struct acd_pool *p, uint32_t agent,
+			   uint32_t agent_no);
 int  acd_pool_set_ready(struct acd_pool *p, uint32_t agent, bool ready);
 int  acd_pool_set_max_calls(struct acd_pool *p, uint32_t agent,
 			    unsigned max_calls);
@@ -90,6 +92,10 @@ int  acd_pool_queue_remove(struct acd_pool *p, uint32_t queue);
 /* Members (eligible or not); 0 for an unknown queue. A queue has at most
    one member per agent. */
 size_t acd_pool_queue_size(const struct acd_pool *p, uint32_t queue);
+/* The members' agent indexes in binding order, at most cap of them;
+   returns how many were written (0 for an unknown queue). */
+size_t acd_pool_queue_members(const struct acd_pool *p, uint32_t queue,
+			      uint32_t *agents, size_t cap);
 
 /* Makes the agent a member of the queue with this priority (lower first)
    and skill level (0-9), or updates them, keeping its binding position.
@@ -97,6 +103,12 @@ size_t acd_pool_queue_size(const struct acd_pool *p, uint32_t queue);
    ENOMEM. */
 int  acd_pool_member_set(struct acd_pool *p, uint32_t queue, uint32_t agent,
 			 int priority, uint8_t skill_level);
+/* Like acd_pool_member_set with the binding position given (e.g. the
+   member's place in the caller's configuration): members stay sorted by
+   position (equal ones in binding order), and a member whose position
+   changes moves. Do not mix with acd_pool_member_set in one queue. */
+int  acd_pool_member_bind(struct acd_pool *p, uint32_t queue, uint32_t agent,
+			  uint32_t pos, int priority, uint8_t skill_level);
 /* ENOENT when the agent is not a member, EINVAL for unknown indexes. */
 int  acd_pool_member_remove(struct acd_pool *p, uint32_t queue,
 			    uint32_t agent);

@@ -351,7 +351,7 @@ json_t *qstats_queues(const json_t *queues, const json_t *rows,
 struct afig {
 	long offered, answered;
 	int64_t login_ms, idle_ms, busy_ms, ringing_ms, talking_ms, wrap_ms;
-	int64_t other_ms;
+	int64_t hold_ms, other_ms;
 	json_t *busy_reasons;      /* {reason: ms}, owned */
 };
 
@@ -381,14 +381,18 @@ static void add_time(struct afig *f, const char *state, const char *reason,
 		f->talking_ms += ms;
 	else if (!strcmp(state, "wrap_up"))
 		f->wrap_ms += ms;
+	else if (!strcmp(state, "hold"))
+		f->hold_ms += ms;
 	else
 		f->other_ms += ms;
 }
 
-static void add_start(struct afig *f, const char *state)
+/* A talking row is a call answered, unless it is one resumed after
+   hold. */
+static void add_start(struct afig *f, const char *state, const char *reason)
 {
 	f->offered += !strcmp(state, "ringing");
-	f->answered += !strcmp(state, "talking");
+	f->answered += !strcmp(state, "talking") && strcmp(reason, "resumed");
 }
 
 /* The row's time in each interval it overlaps (and in the total, last). */
@@ -403,8 +407,8 @@ static void add_state(struct afig *f, const int64_t *edges, size_t n,
 	long k = interval_of(edges, n, start);
 
 	if (k >= 0) {
-		add_start(&f[k], state);
-		add_start(&f[n], state);
+		add_start(&f[k], state, reason);
+		add_start(&f[n], state, reason);
 	}
 	if (start < edges[0])
 		start = edges[0];
@@ -424,7 +428,7 @@ static void add_state(struct afig *f, const int64_t *edges, size_t n,
 
 static json_t *agent_figures(struct afig *f)
 {
-	int64_t work = f->talking_ms + f->wrap_ms;   /* + hold: not logged */
+	int64_t work = f->talking_ms + f->hold_ms + f->wrap_ms;
 	json_t *o = json_object();
 
 #define COUNT(name, v) json_object_set_new(o, name, json_integer(v))
@@ -435,7 +439,7 @@ static json_t *agent_figures(struct afig *f)
 	COUNT("busy_ms", f->busy_ms);
 	COUNT("ringing_ms", f->ringing_ms);
 	COUNT("talking_ms", f->talking_ms);
-	COUNT("hold_ms", 0);
+	COUNT("hold_ms", f->hold_ms);
 	COUNT("wrap_up_ms", f->wrap_ms);
 	COUNT("other_ms", f->other_ms);
 #undef COUNT

@@ -1,15 +1,16 @@
 /*
  * queue.c — calls waiting in queues and their offers to agents. A queue's
- * members are its listed agents (with their priority) and the tenant's
- * agents whose level in each of its skills is at least the queue's
- * minimum (priority 0; cticloud.md §2.12.3). Each time a call arrives or
- * an agent becomes free, the tenant's waiting calls — higher queue
- * priority first, then the longest waiting — are offered to the free
- * members, ordered by the queue's strategy: one agent at a time (the next
- * after a ring timeout and the retry delay), or all at once for ring-all.
- * An agent is offered one call at a time and never beyond its concurrent
- * calls. A call leaves at the queue's max wait, or when nobody is logged
- * in any more.
+ * members (members.c) are its listed agents (with their priority) and the
+ * tenant's agents whose level in each of its skills is at least the
+ * queue's minimum (priority 0; cticloud.md §2.12.3). Each time a call
+ * arrives or an agent becomes free, the tenant's waiting calls — higher
+ * queue priority first, then the longest waiting — are offered to the
+ * eligible members the routing pool lists (pool.h), ordered by the
+ * queue's strategy: one agent at a time (the next after a ring timeout and
+ * the retry delay), or all at once for ring-all. An agent rings for one
+ * offer at a time, and offers and calls together never exceed its
+ * concurrent calls (decision 54). A call leaves at the queue's max wait,
+ * or when nobody is logged in any more.
  *
  * Callers wait by priority (higher first: the queue's VIP list, a value
  * set in the IVR), then in arrival order. A queue with sticky_days first
@@ -30,97 +31,12 @@
 #include "../sip/directory.h"
 #include "../store/store.h"
 
-static struct acd_queue *queue_find(struct acd *acd, const char *tenant_id,
-				    const char *id, bool create)
-{
-	struct acd_queue *q;
-	struct le *le;
-
-	LIST_FOREACH(&acd->queues, le) {
-		q = le->data;
-		if (!strcmp(q->id, id) && !strcmp(q->tenant_id, tenant_id))
-			return q;
-	}
-	if (!create || !(q = calloc(1, sizeof(*q))))
-		return NULL;
-	str_ncpy(q->id, id, sizeof(q->id));
-	str_ncpy(q->tenant_id, tenant_id, sizeof(q->tenant_id));
-	q->rr_last = ACD_RR_START;
-	list_init(&q->waiting);
-	list_append(&acd->queues, &q->le, q);
-	return q;
-}
-
+/* Out of the queues with calls waiting once its last call went (the
+   queue stays: its members and round-robin memory are the pool's). */
 static void queue_forget_if_empty(struct acd_queue *q)
 {
-	if (list_isempty(&q->waiting)) {
+	if (list_isempty(&q->waiting))
 		list_unlink(&q->le);
-		free(q);
-	}
-}
-
-/* ---- membership ---- */
-
-static int skill_level(const json_t *skills, const char *skill_id)
-{
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(skills, i, s) {
-		const char *id = json_string_value(json_object_get(s,
-								   "skill_id"));
-
-		if (id && !strcmp(id, skill_id))
-			return (int)json_integer_value(json_object_get(s,
-								       "level"));
-	}
-	return -1;
-}
-
-/* The agent's priority in the queue (lower first), or -1: not a member.
-   *level: its level in the queue's first skill (skill first). */
-static int member_priority(const struct dir_queue *q,
-			   const struct dir_agent *da, int *level)
-{
-	const json_t *m, *s;
-	size_t i;
-	bool by_skill = json_array_size(q->skills) > 0;
-
-	*level = 0;
-	json_array_foreach(q->skills, i, s) {
-		int l = skill_level(da->skills, json_string_value(
-					    json_object_get(s, "skill_id")));
-
-		if (i == 0)
-			*level = l < 0 ? 0 : l;
-		if (l < json_integer_value(json_object_get(s, "min_level")))
-			by_skill = false;
-	}
-	json_array_foreach(q->members, i, m) {
-		const char *id = json_string_value(json_object_get(m,
-								   "agent_id"));
-
-		if (id && !strcmp(id, da->id))
-			return (int)json_integer_value(json_object_get(
-							       m, "priority"));
-	}
-	return by_skill ? 0 : -1;
-}
-
-/* Whether anyone who could take the queue's calls is logged in. */
-static bool anyone_logged_in(struct acd *acd, const struct dir_queue *q)
-{
-	const struct dir_agent *da;
-	size_t n;
-	int level;
-
-	da = directory_agents(acd->dir, q->tenant_id, &n);
-	for (size_t i = 0; i < n; i++) {
-		if (da[i].enabled && member_priority(q, &da[i], &level) >= 0 &&
-		    acd_agent_find(acd, q->tenant_id, da[i].id))
-			return true;
-	}
-	return false;
 }
 
 /* ---- entries ---- */
@@ -156,29 +72,14 @@ static void note_missed(struct acd_entry *e, const struct acd_agent *a)
 	e->nmissed++;
 }
 
-static bool missed_it(const struct acd_entry *e, const char *agent_id)
-{
-	unsigned n = e->nmissed < ACD_MISSED_MAX ? e->nmissed : ACD_MISSED_MAX;
-
-	for (unsigned i = 0; i < n; i++) {
-		if (!strcmp(e->missed[i], agent_id))
-			return true;
-	}
-	return false;
-}
-
 static void release_rung(struct acd_entry *e, bool cancel, bool missed)
 {
 	if (cancel && e->nrung)
 		e->ops->cancel(e->arg);
 	for (size_t i = 0; i < e->nrung; i++) {
-		if (missed) {
+		if (missed)
 			note_missed(e, e->rung[i]);
-			acd_agent_missed(e->rung[i]);
-		} else {
-			e->rung[i]->offer = NULL;
-			acd_agent_state(e->rung[i], AGENT_IDLE, NULL);
-		}
+		acd_agent_unoffered(e->rung[i], missed);
 	}
 	e->nrung = 0;
 }
@@ -301,7 +202,8 @@ static bool sticky_holds(struct acd *acd, const struct acd_entry *e,
 		return false;
 	a = acd_agent_find(acd, dq->tenant_id, e->sticky);
 	return a && a->state != AGENT_BUSY && a->state != AGENT_OFFLINE &&
-	       (a->state != AGENT_IDLE || a->offer);
+	       (a->state != AGENT_IDLE || a->offer) &&
+	       !acd_pool_eligible(acd->pool, a->pool);
 }
 
 /* Whether the caller's number is on the queue's VIP list. */
@@ -331,6 +233,8 @@ static void wait_in_line(struct acd_queue *q, struct acd_entry *e)
 {
 	struct le *le;
 
+	if (list_isempty(&q->waiting))
+		list_append(&e->acd->queues, &q->le, q);
 	for (le = list_tail(&q->waiting); le; le = le->prev) {
 		const struct acd_entry *x = le->data;
 
@@ -366,25 +270,22 @@ int acd_enqueue(struct acd *acd, struct acd_entry **ep,
 	*overflow = NULL;
 	if (!dq || !dq->enabled)
 		return ENOENT;
-	if (!anyone_logged_in(acd, dq)) {
+	q = acd_queue_find(acd, dq->tenant_id, dq->id, true);
+	if (!q)
+		return ENOMEM;
+	if (!acd_members_logged_in(acd, q)) {
 		*overflow = "no_agent";
 		qlog_refused(acd, join, *overflow);
 		return 0;
 	}
-	q = queue_find(acd, dq->tenant_id, dq->id, true);
-	if (!q)
-		return ENOMEM;
 	if (dq->max_waiting && list_count(&q->waiting) >= dq->max_waiting) {
-		queue_forget_if_empty(q);
 		*overflow = "full";
 		qlog_refused(acd, join, *overflow);
 		return 0;
 	}
 	e = calloc(1, sizeof(*e));
-	if (!e) {
-		queue_forget_if_empty(q);
+	if (!e)
 		return ENOMEM;
-	}
 	e->acd = acd;
 	e->q = q;
 	str_ncpy(e->call_id, join->call_id, sizeof(e->call_id));
@@ -466,27 +367,6 @@ void acd_call_handled(struct acd *acd, const char *tenant_id,
 		h->n++;
 }
 
-/* Members logged in and not on a break: those who will serve. */
-static unsigned serving(struct acd *acd, const struct dir_queue *dq)
-{
-	const struct dir_agent *da;
-	size_t n;
-	unsigned k = 0;
-	int level;
-
-	da = directory_agents(acd->dir, dq->tenant_id, &n);
-	for (size_t i = 0; i < n; i++) {
-		const struct acd_agent *a;
-
-		if (!da[i].enabled || member_priority(dq, &da[i], &level) < 0)
-			continue;
-		a = acd_agent_find(acd, dq->tenant_id, da[i].id);
-		if (a && a->state != AGENT_BUSY)
-			k++;
-	}
-	return k;
-}
-
 long acd_estimated_wait(const struct acd_entry *e)
 {
 	struct acd *acd = e->acd;
@@ -494,7 +374,7 @@ long acd_estimated_wait(const struct acd_entry *e)
 						     e->q->id);
 	const struct acd_handled *h = handled_find(acd, e->q->tenant_id,
 						   e->q->id, false);
-	unsigned agents = dq ? serving(acd, dq) : 0;
+	unsigned agents = dq ? acd_members_serving(acd, e->q) : 0;
 	uint64_t sum = 0;
 
 	if (!h || !h->n || !agents)
@@ -573,11 +453,8 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		const struct acd_call_ops *ops = e->ops;
 		void *arg = e->arg;
 
-		taker->offer = NULL;
-		taker->active++;
-		taker->wrap_up_s = dq && dq->wrap_up_s ? dq->wrap_up_s
-				   : da ? da->wrap_up_s : 0;
-		acd_agent_state(taker, AGENT_TALKING, NULL);
+		acd_agent_answered(taker, dq && dq->wrap_up_s ? dq->wrap_up_s
+				   : da ? da->wrap_up_s : 0);
 		qlog_answered(e, taker);
 		log_info("acd", "call %s answered by agent %s after %lld ms",
 			 e->call_id, da ? da->agent_no : taker->id,
@@ -602,6 +479,7 @@ void acd_offer_withdraw(struct acd_agent *a)
 		}
 	}
 	a->offer = NULL;
+	(void)acd_pool_unreserve(a->acd->pool, a->pool);
 	if (!e->nrung) {           /* nobody else rings: stop, try again */
 		e->ops->cancel(e->arg);
 		e->resting = false;
@@ -610,90 +488,30 @@ void acd_offer_withdraw(struct acd_agent *a)
 
 /* ---- offering ---- */
 
-/* Adds the agent as a candidate when it is free to take a call now
-   (and, with skip, has not let this call ring out). */
-static size_t add_candidate(struct acd *acd, const struct dir_queue *dq,
-			    const struct dir_agent *da, uint32_t pos,
-			    struct acd_candidate *c, struct acd_agent **agents,
-			    size_t k, const struct acd_entry *skip)
+/* The eligible members of e's queue as candidates (their ids: pool
+   agent indexes) in binding order, without those who let e ring out. */
+static size_t candidates(struct acd *acd, const struct acd_entry *e)
 {
-	struct acd_agent *a;
-	int level, prio;
+	uint32_t tried[ACD_MISSED_MAX];
+	unsigned n = e->nmissed < ACD_MISSED_MAX ? e->nmissed : ACD_MISSED_MAX;
+	size_t ntried = 0;
 
-	if (!da || !da->enabled || !da->phone[0] ||
-	    (skip && missed_it(skip, da->id)))
-		return k;
-	prio = member_priority(dq, da, &level);
-	if (prio < 0)
-		return k;
-	a = acd_agent_find(acd, dq->tenant_id, da->id);
-	if (!a || a->state != AGENT_IDLE || a->offer ||
-	    a->active >= (da->max_calls ? da->max_calls : 1) ||
-	    a->unreachable_until > now_ms())
-		return k;
-	agents[k] = a;
-	c[k] = (struct acd_candidate){
-		.id = (uint32_t)k,
-		.agent_no = (uint32_t)strtoul(da->agent_no, NULL, 10),
-		.member_pos = pos, .priority = prio,
-		.skill_level = (uint8_t)level,
-		.idle_since_ms = a->idle_since,
-		.answered_today = a->answered_today,
-	};
-	return k + 1;
-}
+	for (unsigned i = 0; i < n; i++) {
+		const struct acd_agent *a = acd_agent_find(acd, e->q->tenant_id,
+							   e->missed[i]);
 
-static bool listed(const struct dir_queue *dq, const char *agent_id)
-{
-	const json_t *m;
-	size_t i;
-
-	json_array_foreach(dq->members, i, m) {
-		const char *id = json_string_value(json_object_get(m,
-								   "agent_id"));
-
-		if (id && !strcmp(id, agent_id))
-			return true;
+		if (a)
+			tried[ntried++] = a->pool;
 	}
-	return false;
-}
-
-/* The free members of the queue as candidates in binding order — the
-   listed members in their order, then the agents its skills bring — and
-   their run-time agents in `agents` (same index as c[].id); with skip,
-   not those who let that call ring out. */
-static size_t candidates(struct acd *acd, const struct dir_queue *dq,
-			 struct acd_candidate *c, struct acd_agent **agents,
-			 size_t max, const struct acd_entry *skip)
-{
-	size_t nlisted = json_array_size(dq->members), n, k = 0;
-	const struct dir_agent *da;
-	const json_t *m;
-	size_t i;
-
-	json_array_foreach(dq->members, i, m) {
-		if (k < max)
-			k = add_candidate(acd, dq, directory_agent(
-				acd->dir, dq->tenant_id, json_string_value(
-					json_object_get(m, "agent_id"))),
-				(uint32_t)i, c, agents, k, skip);
-	}
-	if (!json_array_size(dq->skills))
-		return k;
-	da = directory_agents(acd->dir, dq->tenant_id, &n);
-	for (i = 0; i < n && k < max; i++) {
-		if (!listed(dq, da[i].id))
-			k = add_candidate(acd, dq, &da[i],
-					  (uint32_t)(nlisted + i), c, agents,
-					  k, skip);
-	}
-	return k;
+	return acd_pool_candidates(acd->pool, e->q->pool, tried, ntried,
+				   acd->cand, acd->cap);
 }
 
 static void reachable_again(void *arg)
 {
 	struct acd_agent *a = arg;
 
+	acd_agent_sync(a);
 	acd_dispatch_tenant(a->acd, a->tenant_id);
 }
 
@@ -717,51 +535,57 @@ static void ring_failed(struct acd_entry *e, const struct dir_queue *dq)
 	tmr_start(&e->retry_tmr, dq->retry_delay_s * 1000ULL, rested, e);
 }
 
-/* Offers e to the queue's free members: true when something rings. */
+/* The order to ring e's candidates in, into acd->order (agent indexes);
+   how many to ring now. */
+static size_t ring_order(struct acd *acd, struct acd_entry *e,
+			 const struct dir_queue *dq, size_t n)
+{
+	enum acd_strategy strategy = ACD_LONGEST_IDLE;
+	const struct acd_agent *sticky = e->sticky[0]
+		? acd_agent_find(acd, dq->tenant_id, e->sticky) : NULL;
+	size_t ring;
+
+	e->sticky[0] = '\0';              /* offered once at most */
+	for (size_t i = 0; sticky && i < n; i++) {
+		if (acd->cand[i].id == sticky->pool) {   /* first, alone */
+			acd->order[0] = sticky->pool;
+			return 1;
+		}
+	}
+	if (!n)
+		return 0;
+	acd_strategy_of(dq->strategy, &strategy);
+	ring = acd_pool_order(acd->pool, e->q->pool, strategy, acd->cand, n,
+			      acd->order);
+	return ring > ACD_RING_MAX ? ACD_RING_MAX : ring;
+}
+
+/* Offers e to the queue's eligible members: true when something rings. */
 static bool offer(struct acd *acd, struct acd_entry *e,
 		  const struct dir_queue *dq)
 {
-	struct acd_agent **agents = acd->cand_agent;
-	uint32_t *order = acd->order;
 	const char *phones[ACD_RING_MAX];
-	enum acd_strategy strategy = ACD_LONGEST_IDLE;
-	size_t n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX, e);
-	size_t ring = 0;
+	size_t n = candidates(acd, e), ring, k = 0;
 
 	if (!n && e->nmissed) {    /* everyone free let it ring: again */
 		e->nmissed = 0;
-		n = candidates(acd, dq, acd->cand, agents, ACD_OFFER_MAX, e);
+		n = candidates(acd, e);
 	}
-
-	for (size_t i = 0; e->sticky[0] && i < n; i++) {
-		if (!strcmp(agents[i]->id, e->sticky)) {   /* first, alone */
-			order[0] = (uint32_t)i;
-			ring = 1;
-		}
-	}
-	e->sticky[0] = '\0';              /* offered once at most */
-	if (n && !ring) {
-		acd_strategy_of(dq->strategy, &strategy);
-		ring = acd_order(strategy, acd->cand, n, &e->q->rr_last,
-				 &acd->rng, acd->scratch, order);
-		if (ring > ACD_RING_MAX)
-			ring = ACD_RING_MAX;
-	}
+	ring = ring_order(acd, e, dq, n);
 	for (size_t i = 0; i < ring; i++) {
+		struct acd_agent *a = acd->by_pool[acd->order[i]];
 		const struct dir_agent *da;
 
-		e->rung[i] = agents[order[i]];
-		da = directory_agent(acd->dir, dq->tenant_id, e->rung[i]->id);
-		phones[i] = da ? da->phone : "";
+		if (!a || acd_agent_offered(a, e))
+			continue;          /* cannot happen: candidates are */
+		da = directory_agent(acd->dir, dq->tenant_id, a->id);
+		e->rung[k] = a;
+		phones[k++] = da ? da->phone : "";
 	}
-	e->nrung = ring;
-	if (!ring)
+	e->nrung = k;
+	if (!k)
 		return false;
-	for (size_t i = 0; i < ring; i++) {
-		e->rung[i]->offer = e;
-		acd_agent_state(e->rung[i], AGENT_RINGING, NULL);
-	}
-	if (e->ops->ring(e->arg, phones, ring, dq->ring_timeout_s)) {
+	if (e->ops->ring(e->arg, phones, k, dq->ring_timeout_s)) {
 		ring_failed(e, dq);
 		return false;
 	}
@@ -825,7 +649,7 @@ void acd_dispatch_tenant(struct acd *acd, const char *tenant_id)
 			if (e->nrung || e->resting || e->lookup ||
 			    sticky_holds(acd, e, dq))
 				continue;
-			if (!anyone_logged_in(acd, dq)) {
+			if (!acd_members_logged_in(acd, qs[i])) {
 				leave(e, "no_agent");
 				return;     /* lists changed: the next event
 					       dispatches again */

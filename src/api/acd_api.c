@@ -658,6 +658,8 @@ static const struct list_filter callback_filters[] = {
 	{"status", "status", F_STRING, NULL},
 	{"queue_id", "queue_id", F_STRING, NULL},
 	{"agent_id", "agent_id", F_STRING, NULL},
+	{"from", "created_at", F_INTEGER, ">="},
+	{"to", "created_at", F_INTEGER, "<"},
 	{NULL, NULL, 0, NULL},
 };
 static const struct list_spec callback_list = {

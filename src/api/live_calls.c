@@ -144,6 +144,10 @@ static void monitor_failed(struct api_req *req, int err, const char *mode,
 		api_fail(req, 409, "conflict", "the call is already monitored "
 			 "from another phone");
 		break;
+	case EINPROGRESS:
+		api_fail(req, 409, "conflict", "the agent is consulting a "
+			 "third party; monitor when the consultation is over");
+		break;
 	case ENODEV:
 		api_fail(req, 409, "phone_unreachable", "extension '%s' does "
 			 "not exist, is disabled or has no registered phone",

@@ -455,6 +455,9 @@ static struct ws_conn *conn_new(struct ws_hub *hub, const struct api_req *req)
 	str_ncpy(c->username, req->who.username, sizeof(c->username));
 	str_ncpy(c->ip, req->ip, sizeof(c->ip));
 	c->perms = perms_of(&req->who);
+	c->scope = req->who.scope;
+	str_ncpy(c->department_id, req->who.department_id,
+		 sizeof(c->department_id));
 	c->seq = ++hub->next_seq;
 	c->by_key = req->who.via == VIA_KEY;
 	str_ncpy(c->credential, c->by_key ? req->who.key_id

@@ -5,7 +5,7 @@
  * agent name it (agent_id) or mean the caller's own agent (the agent
  * linked to their console user); the dispatcher resolves it and checks
  * that the caller may control it — their own with `workbench` write,
- * any agent of the tenant with `agents` write — before the command runs,
+ * any agent of their data scope with `agents` write — before it runs,
  * so adding one (hang up, hold...) is one line in the table. Events go to
  * the connections subscribed to their topic, in the caller's tenant only.
  */
@@ -92,14 +92,36 @@ static const struct dir_agent *target_agent(const struct ws_conn *c,
 	return da;
 }
 
+/* A supervisor watches and controls the agents of their data scope
+   (decision 9), as the REST agent routes do. */
+static bool in_scope(const struct ws_conn *c, const struct dir_agent *da)
+{
+	struct principal p = {.scope = c->scope};
+
+	str_ncpy(p.department_id, c->department_id, sizeof(p.department_id));
+	return principal_scopes(&p, da->department_id, da->dept_path);
+}
+
+static bool scope_has(const struct ws_conn *c, const char *agent_id)
+{
+	const struct dir_agent *da;
+
+	if (c->scope == SCOPE_TENANT || !c->hub->dir)
+		return true;
+	da = directory_agent(c->hub->dir, c->tenant_id, agent_id);
+	return !da || in_scope(c, da);
+}
+
 static bool may_control(const struct ws_conn *c, const struct dir_agent *da,
 			struct reply *r)
 {
-	if (c->perms & WS_AGENTS_WRITE)
+	if ((c->perms & WS_AGENTS_WRITE) && in_scope(c, da))
 		return true;
 	if ((c->perms & WS_WORKBENCH_WRITE) && is_own(c, da))
 		return true;
-	fail(r, "forbidden", (c->perms & WS_WORKBENCH_WRITE)
+	fail(r, "forbidden", (c->perms & WS_AGENTS_WRITE)
+	     ? "the agent is outside your data scope"
+	     : (c->perms & WS_WORKBENCH_WRITE)
 	     ? "you may control only your own agent"
 	     : "needs 'workbench' (your own agent) or 'agents' write "
 	       "permission");
@@ -108,7 +130,7 @@ static bool may_control(const struct ws_conn *c, const struct dir_agent *da,
 
 static bool may_watch(const struct ws_conn *c, const struct dir_agent *da)
 {
-	return (c->perms & WS_AGENTS_READ) ||
+	return ((c->perms & WS_AGENTS_READ) && in_scope(c, da)) ||
 	       ((c->perms & WS_WORKBENCH_READ) && is_own(c, da));
 }
 
@@ -262,7 +284,8 @@ bool ws_wants(const struct ws_conn *c, const char *type, json_t *data)
 		return c->queues;
 	if (!agent)
 		return false;
-	return c->all_agents || watches_agent(c, agent);
+	return (c->all_agents && scope_has(c, agent)) ||
+	       watches_agent(c, agent);
 }
 
 /* The agent a topic names: "agent" (the caller's own) or "agent:<id>". */
@@ -308,8 +331,9 @@ static int check_topic(const struct ws_conn *c, const char *topic,
 	if (!*da)
 		return -1;
 	if (!may_watch(c, *da))
-		return fail(r, "forbidden", "you may watch only your own "
-			    "agent");
+		return fail(r, "forbidden", c->perms & WS_AGENTS_READ
+			    ? "the agent is outside your data scope"
+			    : "you may watch only your own agent");
 	return 0;
 }
 
@@ -366,9 +390,14 @@ static json_t *snapshot(const struct ws_conn *c, const json_t *topics)
 		if (!acd)
 			break;
 		if (!strcmp(topic, "agents")) {
-			json_t *all = acd_agents_live(acd, c->tenant_id);
+			json_t *all = acd_agents_live(acd, c->tenant_id), *row;
+			size_t j;
 
-			json_array_extend(agents, all);
+			json_array_foreach(all, j, row) {
+				if (scope_has(c, json_string_value(
+					      json_object_get(row, "id"))))
+					json_array_append(agents, row);
+			}
 			json_decref(all);
 		} else if (!strcmp(topic, "queues")) {
 			json_decref(queues);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "../core/libre.h"
 #include "../core/ids.h"
+#include "api.h"
 
 enum {
 	WS_MAX_MESSAGE = 64 * 1024,     /* a client's message, assembled */
@@ -52,6 +53,8 @@ struct ws_conn {
 	char username[128];
 	char ip[64];
 	unsigned perms;                 /* enum ws_perm */
+	enum data_scope scope;          /* whose agents: decision 9 */
+	char department_id[ID_LEN];     /* the caller's, "" when none */
 	/* subscriptions */
 	bool all_agents, queues;
 	char agents[WS_MAX_AGENT_SUBS][ID_LEN];

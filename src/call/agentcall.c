@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../core/libre.h"
+#include "../acd/acd.h"
 #include "b2bua.h"
 #include "call.h"
 #include "../core/log.h"
@@ -121,6 +122,14 @@ void agentcall_apply(struct call *call)
 	media_play_stop(agent->ep);
 }
 
+void agentcall_tell_hold(struct call *call, bool on)
+{
+	struct acd *acd = b2bua_deps(call->b2bua)->acd;
+
+	if (acd && call->agent_id[0] && !call->agent_released)
+		(void)acd_agent_hold(acd, call->tenant_id, call->agent_id, on);
+}
+
 static int set_flag(struct call *call, bool *flag, bool on)
 {
 	if (*flag == on)
@@ -129,6 +138,8 @@ static int set_flag(struct call *call, bool *flag, bool on)
 		return EBUSY;        /* not while a supervisor is mixed in */
 	*flag = on;
 	agentcall_apply(call);
+	if (flag == &call->agent_hold)
+		agentcall_tell_hold(call, on);
 	return 0;
 }
 

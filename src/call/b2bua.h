@@ -60,6 +60,7 @@ int  b2bua_conference_mute(struct b2bua *b, const char *tenant_id,
    intercept; again from the same phone: the mode changes. ENOENT: no such
    call; EINVAL: unknown mode; EPERM: not talking (or a meeting room);
    ELOOP: the phone is on the call; EBUSY: monitored from another phone;
+   EINPROGRESS: the agent is consulting a third party;
    ENODEV: the phone has no registered device; EALREADY: already so. */
 int  b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
 		   const char *mode, const char *phone, const char *by);

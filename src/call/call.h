@@ -271,6 +271,8 @@ struct agent_action;
 int  agentcall_action(struct call *call, const struct agent_action *act);
 /* What customer and agent hear after agent_hold or agent_mute changed. */
 void agentcall_apply(struct call *call);
+/* The ACD's agent state follows the agent's hold (hold / talking). */
+void agentcall_tell_hold(struct call *call, bool on);
 
 /* consult.c: the agent consults a third party while the customer holds */
 struct consult;
@@ -300,8 +302,9 @@ const char *monitor_mode_name(enum monitor_mode mode);
 int  monitor_mode_parse(const char *name, enum monitor_mode *mode);
 /* Rings the supervisor's phone (an extension number) to monitor the
    answered call. With a monitor already there from the same phone, its
-   mode changes. EBUSY: monitored from another phone; ENODEV: no device
-   of that extension registered; EALREADY: already in that mode. */
+   mode changes. EBUSY: monitored from another phone; EINPROGRESS: the
+   agent is consulting; ENODEV: no device of that extension registered;
+   EALREADY: already in that mode. */
 int  monitor_start(struct call *call, enum monitor_mode mode,
 		   const char *phone, const char *by);
 int  monitor_set_mode(struct monitor *m, enum monitor_mode mode);

@@ -243,6 +243,8 @@ int consult_start(struct call *call, const char *number)
 		consult_free(c);
 		return ENODEV;
 	}
+	if (call->agent_hold)      /* consulting is talking, not holding */
+		agentcall_tell_hold(call, false);
 	call->agent_hold = true;
 	agentcall_apply(call);
 	ringback = b2bua_tone(call->b2bua, "ringback");

@@ -252,7 +252,7 @@ int monitor_start(struct call *call, enum monitor_mode mode,
 	if (call->mon && call->mon->over)
 		monitor_free(call->mon);     /* the last one, not freed yet */
 	if (!call->mon && consult_busy(call))
-		return EBUSY;
+		return EINPROGRESS;
 	if (call->mon)
 		return strcmp(call->mon->phone, phone)
 			       ? EBUSY : monitor_set_mode(call->mon, mode);

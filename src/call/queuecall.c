@@ -530,6 +530,8 @@ void queuecall_agent_released(struct call *call)
 
 	if (!acd || !call->agent_id[0] || call->agent_released)
 		return;
+	if (call->agent_hold && !consult_busy(call))
+		agentcall_tell_hold(call, false);
 	call->agent_released = true;
 	callevent_ended(call);
 	acd_call_handled(acd, call->tenant_id, call->queue_id,

@@ -77,12 +77,14 @@ static int parse_rtp_ports(const char *text, struct media_config *mc)
 	return 0;
 }
 
-/* After each reload of the directory: carriers follow their trunks. */
+/* After each reload of the directory: carriers follow their trunks,
+   the ACD's queues and agents their configuration. */
 static void directory_changed(void *arg)
 {
 	struct daemon *d = arg;
 
 	trunk_reg_sync(d->treg);
+	acd_directory_changed(d->acd);
 }
 
 static bool sip_enabled(const struct config *cfg)

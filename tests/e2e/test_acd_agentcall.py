@@ -45,8 +45,10 @@ def test_hold_mute_and_dtmf(daemon, admin, tmp_path):
     try:
         call = talking_call(admin, a["id"])
         t0 = {"c": call["answer_at"] / 1000, "a": live(admin, a)["since"] / 1000}
+        started = int(time.time() * 1000)
         time.sleep(1.5)
         expect(act(admin, a, "hold"), 200)
+        assert live(admin, a)["state"] == "hold"             # the agent state follows
         assert_error(act(admin, a, "hold"), 409, "conflict")
         now = next(c for c in expect(admin.get(LIVE), 200)["items"] if c["id"] == call["id"])
         assert now["on_hold"] is True and now["muted"] is False
@@ -55,6 +57,7 @@ def test_hold_mute_and_dtmf(daemon, admin, tmp_path):
         time.sleep(3)
         expect(act(admin, a, "unhold"), 200)
         t_unhold = time.time()
+        assert live(admin, a)["state"] == "talking"
         time.sleep(2.5)
         expect(act(admin, a, "mute"), 200)
         t_mute = time.time()
@@ -91,6 +94,13 @@ def test_hold_mute_and_dtmf(daemon, admin, tmp_path):
     assert all(p[697] < 0.01 for p in (held_c, talk_c, mute_c))
     assert_error(act(admin, a, "hold"), 409, "no_call")
     assert_error(act(admin, a, "dtmf", "1"), 409, "no_call")
+    # the state log: hold, then talking again ("resumed"); the report counts one call
+    # answered, about 3 s on hold, and the hold in the work
+    assert ("hold", "") in states(admin, a) and ("talking", "resumed") in states(admin, a)
+    f = expect(admin.get("/api/v1/reports/agents", params={
+        "from": started - 60_000, "to": int(time.time() * 1000) + 1000,
+        "agent_id": a["id"]}), 200)["agents"][0]["total"]
+    assert f["answered"] == 1 and 2500 <= f["hold_ms"] <= 4500, f
 
 
 def test_transfer_to_another_queue_goes_to_its_agent(daemon, admin, tmp_path):

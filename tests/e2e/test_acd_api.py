@@ -220,6 +220,9 @@ def test_queue_leave_key_refusals(admin):
                      "invalid_field", text)
     assert_error(admin.patch("/api/v1/callback-requests/" + str(uuid.uuid4()),
                              json={"status": "done"}), 404, "not_found")
+    # the console's date filter: from/to are milliseconds, anything else is refused
+    r = admin.get("/api/v1/callback-requests", params={"from": "yesterday"})
+    assert r.status_code == 400 and "from" in r.text, r.text
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
 

@@ -74,7 +74,7 @@ def test_consult_then_three_way_then_return(daemon, admin, tmp_path):
         assert_error(act(admin, a, "dtmf", "1"), 409, "conflict")
         monitor = admin.post(f"{LIVE}/{call['id']}/monitor",
                              json={"mode": "listen", "phone": desk_no})
-        assert_error(monitor, 409, "conflict")
+        assert_error(monitor, 409, "conflict", mention="consulting")
         time.sleep(3)
         expect(act(admin, a, "consult_threeway"), 200)
         t_three = time.time()
@@ -110,10 +110,10 @@ def test_consult_then_three_way_then_return(daemon, admin, tmp_path):
 
 
 def test_consult_transfer_hands_the_customer_over(daemon, admin, tmp_path):
-    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=20)
-    desk_no, desk = desk_phone(admin, tmp_path, daemon, 20)
+    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=24)
+    desk_no, desk = desk_phone(admin, tmp_path, daemon, 24)
     cust_no = new_extension(admin)
-    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=10,
+    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=14,
                      dial=q["number"])
     try:
         call = talking_call(admin, a["id"])
@@ -136,11 +136,11 @@ def test_consult_transfer_hands_the_customer_over(daemon, admin, tmp_path):
 
 
 def test_the_agent_hanging_up_completes_the_transfer(daemon, admin, tmp_path):
-    # the agent's phone hangs up by itself at 9 s, with the desk on the line
-    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=9)
-    desk_no, desk = desk_phone(admin, tmp_path, daemon, 20)
+    # the agent's phone hangs up by itself at 10 s, with the desk on the line
+    a, agent, q = agent_on_queue(admin, tmp_path, daemon, seconds=10)
+    desk_no, desk = desk_phone(admin, tmp_path, daemon, 24)
     cust_no = new_extension(admin)
-    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=14,
+    customer = phone(tmp_path, daemon, "customer", cust_no, CUSTOMER, seconds=16,
                      dial=q["number"])
     try:
         call = talking_call(admin, a["id"])

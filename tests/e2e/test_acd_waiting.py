@@ -451,6 +451,11 @@ def test_the_leave_key_stores_a_callback_request(daemon, admin, client, operator
     assert [(i["caller"], i["status"], i["call_id"]) for i in items] == [
         (ext_no, "pending", rec["id"])]
     cb = items[0]
+    # the date filter (created_at, to exclusive) finds it only in its own range
+    at = cb["created_at"]
+    for frm, to, n in [(at, at + 1, 1), (at + 1, None, 0), (None, at, 0)]:
+        params = {k: v for k, v in {"queue_id": q["id"], "from": frm, "to": to}.items() if v}
+        assert len(expect(admin.get(CALLBACKS, params=params), 200)["items"]) == n, (frm, to)
     done = expect(admin.patch(f"{CALLBACKS}/{cb['id']}", json={
         "status": "done", "note": "called back", "agent_id": a["id"]}), 200)
     assert (done["status"], done["note"], done["agent_id"], done["caller"]) == (

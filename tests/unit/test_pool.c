@@ -96,7 +96,7 @@ static void test_the_life_of_an_offer(void **state)
 {
 	struct acd_pool *p = *state;
 	uint32_t a = add_agent(p, 7, 1, true);
-	const struct acd_agent *ag = acd_pool_agent(p, a);
+	const struct acd_pool_agent *ag = acd_pool_agent(p, a);
 
 	assert_int_equal(acd_pool_set_idle_since(p, a, 1000), 0);
 	/* nothing in hand: nothing to unreserve, answer or end */
@@ -187,6 +187,56 @@ static void test_members_in_binding_order(void **state)
 	assert_int_equal(acd_pool_member_set(p, q, 99, 0, 1), EINVAL);
 	assert_int_equal(acd_pool_candidates(p, q + 1, NULL, 0, c, 4), 0);
 	assert_int_equal(acd_pool_queue_size(p, q + 1), 0);
+}
+
+/* Positions given by the caller (the ACD's: the place in the queue's
+   configuration): members sorted by them whatever the order of binding;
+   a member whose position changes moves; the listing follows. */
+static void test_members_bound_at_given_positions(void **state)
+{
+	struct acd_pool *p = *state;
+	uint32_t q = add_queue(p), a[4], ids[8];
+	struct acd_candidate c[4];
+	static const uint32_t pos[4] = {7, 2, 30, 2};
+
+	for (int i = 0; i < 4; i++) {
+		a[i] = add_agent(p, 100 + (uint32_t)i, 1, true);
+		assert_int_equal(acd_pool_member_bind(p, q, a[i], pos[i], i,
+						      (uint8_t)i), 0);
+	}
+	assert_int_equal(acd_pool_queue_members(p, q, ids, 8), 4);
+	assert_int_equal(ids[0], a[1]);      /* 2 */
+	assert_int_equal(ids[1], a[3]);      /* 2, bound later */
+	assert_int_equal(ids[2], a[0]);      /* 7 */
+	assert_int_equal(ids[3], a[2]);      /* 30 */
+	/* same position: updated in place; a new position: moved */
+	assert_int_equal(acd_pool_member_bind(p, q, a[0], 7, 5, 9), 0);
+	assert_int_equal(acd_pool_member_bind(p, q, a[2], 1, 0, 0), 0);
+	assert_int_equal(acd_pool_queue_size(p, q), 4);
+	assert_int_equal(acd_pool_candidates(p, q, NULL, 0, c, 4), 4);
+	assert_int_equal(c[0].id, a[2]);
+	assert_int_equal(c[0].member_pos, 1);
+	assert_int_equal(c[3].id, a[0]);
+	assert_int_equal(c[3].priority, 5);
+	assert_int_equal(c[3].skill_level, 9);
+	assert_int_equal(acd_pool_queue_members(p, q, ids, 2), 2);
+	/* the agent's queue list holds the queue once */
+	{
+		size_t n;
+
+		acd_pool_agent_queues(p, a[2], &n);
+		assert_int_equal(n, 1);
+	}
+	assert_int_equal(acd_pool_member_remove(p, q, a[2]), 0);
+	assert_int_equal(acd_pool_queue_members(p, q, ids, 8), 3);
+	/* bad input */
+	assert_int_equal(acd_pool_member_bind(p, q, a[0], 1, 0, 10), EINVAL);
+	assert_int_equal(acd_pool_member_bind(p, q + 1, a[0], 1, 0, 1),
+			 EINVAL);
+	assert_int_equal(acd_pool_queue_members(p, q + 1, ids, 8), 0);
+	assert_int_equal(acd_pool_set_agent_no(p, a[0], 555), 0);
+	assert_int_equal(acd_pool_agent(p, a[0])->agent_no, 555);
+	assert_int_equal(acd_pool_set_agent_no(p, 99, 1), EINVAL);
 }
 
 static bool has_queue(struct acd_pool *p, uint32_t a, uint32_t q)
@@ -312,7 +362,7 @@ static void test_random_churn_matches_a_brute_force_scan(void **state)
 	for (int step = 0; step < STEPS; step++) {
 		uint32_t i = (uint32_t)(acd_random(&rng) % AGENTS);
 		uint32_t k = (uint32_t)(acd_random(&rng) % QUEUES);
-		const struct acd_agent *a = acd_pool_agent(p, ag[i]);
+		const struct acd_pool_agent *a = acd_pool_agent(p, ag[i]);
 
 		switch (acd_random(&rng) % 6) {
 		case 0:
@@ -344,7 +394,7 @@ static void test_random_churn_matches_a_brute_force_scan(void **state)
 		size_t n = acd_pool_candidates(p, qs[k], NULL, 0, c, AGENTS);
 		size_t want = 0;
 		for (uint32_t j = 0; j < AGENTS; j++) {
-			const struct acd_agent *b = acd_pool_agent(p, ag[j]);
+			const struct acd_pool_agent *b = acd_pool_agent(p, ag[j]);
 
 			want += member[k][j] && b->ready &&
 				b->calls < b->max_calls;
@@ -368,6 +418,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_members_in_binding_order,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_members_bound_at_given_positions, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_removal_and_index_reuse,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routing_a_queue_end_to_end,

@@ -1,9 +1,9 @@
 // The live ACD board's data (views/AcdBoard.vue): the tenant's agents, queues and calls now,
 // joined with their configuration (departments, bound phones, queue members). The live part
-// comes from a LiveSource: today one that polls GET /api/v1/{agents,queues,calls}/live every
-// 2 s; a push source (the WebSocket /api/v1/ws) can replace it later without touching the
-// board, as long as it delivers the same snapshots. The source runs only while the page is
-// mounted and the tab visible.
+// comes from a LiveSource (decision 48): socketSource() follows the WebSocket /api/v1/ws
+// (docs/ws.md) and falls back to pollingSource(), which reads GET /api/v1/{agents,queues,calls}/live
+// every 2 s, whenever the socket is not there. Both deliver the same snapshots, so the board does
+// not know which one runs. The source runs only while the page is mounted and the tab visible.
 import { computed, onBeforeUnmount, onMounted, reactive } from 'vue'
 import {
   api, ApiError,
@@ -11,6 +11,7 @@ import {
 } from '../api'
 import { access } from '../session'
 import { showError } from '../utils/notify'
+import { socketSource } from './liveSocket'
 
 export type LivePart = 'agents' | 'queues' | 'calls'
 /** What a source delivers: whole lists of the parts it has news of (others stay as they were). */
@@ -19,11 +20,15 @@ export interface LiveSnapshot {
   queues?: LiveQueue[]
   calls?: LiveCall[]
 }
+/** How the rows arrive now: pushed over the WebSocket, polled, or not yet known. */
+export type LiveMode = 'connecting' | 'live' | 'polling'
 export interface LiveSink {
   deliver(s: LiveSnapshot): void
   failed(part: LivePart, e: unknown): void
+  /** The source says how its rows arrive (a source that only polls never calls it). */
+  mode?(m: LiveMode): void
 }
-/** A provider of live snapshots: polling today, a WebSocket push later. */
+/** A provider of live snapshots: polling, or the WebSocket push with polling as its fallback. */
 export interface LiveSource {
   /** Starts delivering to `sink` (the first snapshot as soon as possible). */
   start(sink: LiveSink): void
@@ -131,12 +136,17 @@ export interface BoardQueue {
   wrapUp: number
 }
 
-/** The board's state and its life cycle; `source` defaults to polling what the user may read. */
+/** The WebSocket push, polling while the socket is away; polling alone without WebSocket. */
+function defaultSource(parts: LivePart[]): LiveSource {
+  return typeof WebSocket === 'undefined' ? pollingSource(parts) : socketSource(parts, { fallback: pollingSource })
+}
+
+/** The board's state and its life cycle; `source` defaults to the push of what the user may read. */
 export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
   const parts: LivePart[] = ['agents']
   if (access('queues')) parts.push('queues')
   if (access('calls')) parts.push('calls')
-  const source = (makeSource ?? pollingSource)(parts)
+  const source = (makeSource ?? defaultSource)(parts)
 
   const live = reactive({
     agents: [] as LiveAgent[],
@@ -148,6 +158,8 @@ export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
     /** Parts the user may not read or the server cannot answer (e.g. telephony off), with the message. */
     unavailable: {} as Partial<Record<LivePart, string>>,
     hidden: typeof document !== 'undefined' && document.hidden,
+    /** How the rows arrive (the indicator): a source that never says is polling. */
+    mode: 'polling' as LiveMode,
     /** Browser clock, ticking every second while visible. */
     now: Date.now(),
   })
@@ -212,6 +224,9 @@ export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
         if (part === 'calls') live.calls = []
       }
       // other failures (network, 5xx): keep the last rows; the next poll tries again
+    },
+    mode(m) {
+      live.mode = m
     },
   }
 
