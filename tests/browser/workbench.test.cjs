@@ -184,11 +184,15 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
           await page.locator(sel('wb-hold')).click();
           await page.locator(sel('wb-unhold')).waitFor();
           assert.equal((await liveCall(admin, agent.id)).on_hold, true);
+          await stateIs(page, 'hold');
+          assert.equal((await apiCall(admin, 'GET', '/api/v1/agents/live')).body.items.find((a) => a.id === agent.id).state, 'hold');
           assert.equal(await page.locator(sel('wb-dtmf')).isDisabled(), true, 'no keypad on hold');
           assert.equal((await page.locator(sel('wb-call-status')).getAttribute('data-status')), 'hold');
           await page.locator(sel('wb-unhold')).click();
           await page.locator(sel('wb-hold')).waitFor();
           assert.equal((await liveCall(admin, agent.id)).on_hold, false);
+          await stateIs(page, 'talking');
+          assert.equal((await page.locator(sel('wb-state')).innerText()).trim(), '通话', 'no "resumed" reason shown');
 
           // ---- a refused action shows the server's message; nothing changes ----
           await page.locator(sel('wb-transfer')).click();

@@ -60,6 +60,8 @@ export type CallAction =
   | 'consult_extension' | 'consult_agent' | 'consult_transfer' | 'consult_threeway' | 'consult_cancel'
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+/** Agent states with a call in hand (hold: the agent holds every call they have). */
+const ON_CALL = ['ringing', 'talking', 'hold']
 
 export function useWorkbench() {
   const data = ref<WorkbenchData | null>(null)
@@ -130,8 +132,9 @@ export function useWorkbench() {
     live.state = str(row.state)
     live.reason = str(row.reason)
     live.since = (row.since as number | null) ?? Date.now()
-    if (!['ringing', 'talking'].includes(live.state) && call.value) call.value = null
-    if (!['ringing', 'talking', 'wrap_up'].includes(live.state)) after.value = ''
+    if (!ON_CALL.includes(live.state) && call.value) call.value = null
+    if (call.value && ['talking', 'hold'].includes(live.state)) call.value.hold = live.state === 'hold'
+    if (![...ON_CALL, 'wrap_up'].includes(live.state)) after.value = ''
   }
 
   function onOpen(h: Hello) {
@@ -220,7 +223,7 @@ export function useWorkbench() {
   async function setState(state: 'idle' | 'busy', reason = '') {
     const fields: Record<string, unknown> = { ...agentField(), state }
     if (state === 'busy' && reason) fields.reason = reason
-    const onCall = ['ringing', 'talking', 'wrap_up'].includes(live.state)
+    const onCall = [...ON_CALL, 'wrap_up'].includes(live.state)
     const row = await run(() => socket.command<Record<string, unknown>>('state', fields))
     if (onCall && live.state !== 'wrap_up') after.value = state === 'busy' ? reason || 'busy' : 'idle'
     else setLive(row)
@@ -240,7 +243,7 @@ export function useWorkbench() {
 
   /** Which actions are valid now (the buttons' enabled state). */
   const can = computed(() => {
-    const talking = live.state === 'talking'
+    const talking = live.state === 'talking' || live.state === 'hold'
     const c = call.value
     const consult = c?.consult ?? null
     const plain = talking && !consult
@@ -257,7 +260,7 @@ export function useWorkbench() {
       consultThreeway: talking && consult?.state === 'talking',
       consultCancel: talking && !!consult,
       wrapupDone: live.state === 'wrap_up',
-      logout: !['offline', 'ringing', 'talking'].includes(live.state) && live.known,
+      logout: ![...ON_CALL, 'offline'].includes(live.state) && live.known,
       login: live.known && live.state === 'offline',
     }
   })

@@ -522,7 +522,7 @@ export default {
     waiting: 'Waiting', longestWait: 'Longest wait', loggedIn: 'Logged in', onCall: 'On a call',
     agentNo: 'Agent No.', name: 'Name', department: 'Department', state: 'State', inState: 'Time in state',
     call: 'Current call', answeredToday: 'Answered today',
-    states: { offline: 'Offline', idle: 'Idle', busy: 'Busy', ringing: 'Ringing', talking: 'Talking', wrap_up: 'Wrap-up' },
+    states: { offline: 'Offline', idle: 'Idle', busy: 'Busy', ringing: 'Ringing', talking: 'Talking', hold: 'On hold', wrap_up: 'Wrap-up' },
     setIdle: 'Idle', setBusy: 'Busy…', logIn: 'Log in', logOut: 'Log out', done: 'Done',
     busyTitle: 'Set {name} busy', busyReason: 'Busy reason', noReason: '(no reason)', setBusyNow: 'Set busy',
     busyHint: 'During a call the agent becomes busy when the call ends. The reasons are the tenant\'s busy reasons.',

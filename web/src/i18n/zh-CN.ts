@@ -515,7 +515,7 @@ const zh: typeof en = {
     waiting: '排队数', longestWait: '最长等待', loggedIn: '签入', onCall: '通话中',
     agentNo: '工号', name: '姓名', department: '部门', state: '状态', inState: '状态时长',
     call: '当前通话', answeredToday: '今日接听',
-    states: { offline: '离线', idle: '空闲', busy: '置忙', ringing: '振铃', talking: '通话', wrap_up: '话后整理' },
+    states: { offline: '离线', idle: '空闲', busy: '置忙', ringing: '振铃', talking: '通话', hold: '保持', wrap_up: '话后整理' },
     setIdle: '置闲', setBusy: '置忙…', logIn: '签入', logOut: '签出', done: '已完成',
     busyTitle: '将 {name} 置忙', busyReason: '置忙原因', noReason: '（无原因）', setBusyNow: '置忙',
     busyHint: '通话中置忙时，坐席在通话结束后变为置忙。原因来自本租户的置忙原因列表。',
