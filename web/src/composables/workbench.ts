@@ -68,7 +68,12 @@ export function useWorkbench() {
   const loadError = ref('')
   const hello = ref<Hello | null>(null)
   const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null })
-  const call = ref<WbCall | null>(null)
+  /** The calls in hand, oldest first (an agent with max_calls > 1 may have several). The controls act on
+   *  the agent's first call (the API has no choice of call yet): `call`, the one the panel shows. */
+  const calls = ref<WbCall[]>([])
+  const call = computed(() => calls.value[0] ?? null)
+  const others = computed(() => calls.value.slice(1))
+  const byId = (id: unknown) => calls.value.find((c) => c.call_id === id)
   /** The call that ended last (shown during wrap-up). */
   const lastCall = ref<WbCall | null>(null)
   /** The queue of the last call: its wrap-up time wins over the agent's. */
@@ -96,7 +101,7 @@ export function useWorkbench() {
       loadError.value = (e as Error).message
       throw e
     }
-    call.value = null
+    calls.value = []
     live.known = false
     if (socket.status.state === 'open') await subscribe()
     void loadSummary()
@@ -132,7 +137,7 @@ export function useWorkbench() {
     live.state = str(row.state)
     live.reason = str(row.reason)
     live.since = (row.since as number | null) ?? Date.now()
-    if (!ON_CALL.includes(live.state) && call.value) call.value = null
+    if (!ON_CALL.includes(live.state)) calls.value = []
     if (call.value && ['talking', 'hold'].includes(live.state)) call.value.hold = live.state === 'hold'
     if (![...ON_CALL, 'wrap_up'].includes(live.state)) after.value = ''
   }
@@ -173,29 +178,28 @@ export function useWorkbench() {
         summarySoon()
         break
       case 'call.offered':
-        call.value = offered(d, e.at)
+        calls.value = [...calls.value.filter((c) => c.call_id !== d.call_id), offered(d, e.at)]
         lastQueueId.value = str(d.queue_id)
         break
       case 'call.answered':
-        if (!call.value || call.value.call_id !== d.call_id) call.value = offered(d, e.at)
-        call.value.answeredAt = e.at
+        if (!byId(d.call_id)) calls.value = [...calls.value, offered(d, e.at)]
+        byId(d.call_id)!.answeredAt = e.at
         break
       case 'call.ended':
-        if (call.value?.call_id === d.call_id) {
-          lastCall.value = call.value
-          call.value = null
+        if (byId(d.call_id)) {
+          lastCall.value = byId(d.call_id)!
+          calls.value = calls.value.filter((c) => c.call_id !== d.call_id)
         }
         summarySoon()
         break
-      case 'call.consult':
-        if (!call.value) break
-        if (['ringing', 'talking', 'threeway'].includes(str(d.state))) {
-          call.value.consult = { target: str(d.target), state: d.state as ConsultState }
-          if (d.state !== 'threeway') call.value.hold = false
-        } else {
-          call.value.consult = null
-        }
+      case 'call.consult': {
+        const c = byId(d.call_id) ?? call.value
+        if (!c) break
+        c.consult = ['ringing', 'talking', 'threeway'].includes(str(d.state))
+          ? { target: str(d.target), state: d.state as ConsultState }
+          : null
         break
+      }
     }
   }
 
@@ -289,7 +293,7 @@ export function useWorkbench() {
   onBeforeUnmount(stop)
 
   return {
-    data, loadError, hello, live, call, lastCall, after, summary, busy, now, agent, phone, socket, can,
+    data, loadError, hello, live, call, others, lastCall, after, summary, busy, now, agent, phone, socket, can,
     wrapUpLeft, inState, talkSeconds,
     load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
   }

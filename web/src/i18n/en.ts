@@ -509,7 +509,7 @@ export default {
     ivrHint: 'The caller goes into the flow — for example the satisfaction survey — and your phone is hung up.',
     consulting: 'Consulting {target}', consultStates: { ringing: 'Ringing', talking: 'Talking', threeway: 'Three-way' },
     consultTransfer: 'Transfer', consultThreeway: 'Three-way', consultCancel: 'Return to caller',
-    screenPop: 'Screen pop', lastCall: 'Last call: {caller} ({queue})',
+    otherCalls: 'Also in hand (the controls act on the call above):', screenPop: 'Screen pop', lastCall: 'Last call: {caller} ({queue})',
     today: 'My day', answered: 'Answered', talkTime: 'Talk time', aht: 'Average handle time',
     stateTimes: { idle_ms: 'Idle', busy_ms: 'Busy', ringing_ms: 'Ringing', talking_ms: 'Talking', wrap_up_ms: 'Wrap-up', login_ms: 'Logged in' },
     recent: 'My recent calls', noRecent: 'No calls yet', time: 'Time', caller: 'Caller', endStatus: 'Result',

@@ -502,7 +502,7 @@ const zh: typeof en = {
     ivrHint: '来电进入该流程（例如满意度调查），您的话机挂断。',
     consulting: '正在咨询 {target}', consultStates: { ringing: '振铃', talking: '通话中', threeway: '三方通话' },
     consultTransfer: '转接', consultThreeway: '三方通话', consultCancel: '返回客户',
-    screenPop: '弹屏', lastCall: '上一通：{caller}（{queue}）',
+    otherCalls: '其他通话（上方按钮作用于上面这通）：', screenPop: '弹屏', lastCall: '上一通：{caller}（{queue}）',
     today: '今日统计', answered: '接听数', talkTime: '通话时长', aht: '平均处理时长',
     stateTimes: { idle_ms: '空闲', busy_ms: '置忙', ringing_ms: '振铃', talking_ms: '通话', wrap_up_ms: '话后整理', login_ms: '签入时长' },
     recent: '我的最近通话', noRecent: '暂无通话', time: '时间', caller: '主叫', endStatus: '结果',
