@@ -88,8 +88,9 @@ export function useWorkbench() {
 
   const agent = computed(() => data.value?.agent ?? null)
   const phone = usePhone(() => agent.value)
-  const own = computed(() => !!agent.value && hello.value?.agent?.id === agent.value.id)
-  const agentQuery = () => (agent.value && !own.value ? { agent_id: agent.value.id } : {})
+  /** Another agent picked by a user who may work for others ('': the user's own agent). */
+  const workingAs = ref('')
+  const agentQuery = () => (workingAs.value ? { agent_id: workingAs.value } : {})
 
   const socket = workbenchSocket({ onOpen, onEvent })
 
@@ -97,6 +98,7 @@ export function useWorkbench() {
     loadError.value = ''
     try {
       data.value = await request<WorkbenchData>('GET', '/api/v1/workbench', { query: { agent_id: agentId } })
+      workingAs.value = agentId ?? ''
     } catch (e) {
       loadError.value = (e as Error).message
       throw e
@@ -126,7 +128,7 @@ export function useWorkbench() {
   async function subscribe() {
     if (!agent.value) return
     if (topics.length) await socket.command('unsubscribe', { topics }).catch(() => {})
-    topics = [own.value ? 'agent' : `agent:${agent.value.id}`]
+    topics = [workingAs.value ? `agent:${workingAs.value}` : 'agent']
     const r = await socket.command<{ agents: Array<Record<string, unknown>> }>('subscribe', { topics })
     const row = r.agents.find((a) => a.id === agent.value?.id)
     if (row) setLive(row)
@@ -211,7 +213,7 @@ export function useWorkbench() {
       busy.value = false
     }
   }
-  const agentField = () => (agent.value && !own.value ? { agent_id: agent.value.id } : {})
+  const agentField = agentQuery
 
   async function login(state: 'idle' | 'busy', reason: string) {
     await phone.value?.start()
