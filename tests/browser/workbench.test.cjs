@@ -139,8 +139,17 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
         // ---- log in with the desk phone ----
         await page.locator(sel('wb-login-card')).waitFor();
         assert.match(await page.locator(sel('wb-login-phone')).innerText(), new RegExp(`桌面话机 ${desk.number}`));
+        // another extension for this session (hot desking): one that does not exist is refused with the server's message
+        await page.locator(sel('wb-login-phone-other')).click();
+        assert.equal(await page.locator(sel('wb-login')).isDisabled(), true, 'a number is needed first');
+        await input(page, 'wb-login-phone-number').fill('99999998');
+        await page.locator(sel('wb-login')).click();
+        await page.locator('.api-error', { hasText: "'phone': no enabled extension" }).waitFor();
+        await page.locator(sel('wb-login-card')).waitFor();
+        await page.locator(sel('wb-login-phone-desk')).click();
         await page.locator(sel('wb-login')).click();
         await stateIs(page, 'idle');
+        assert.match(await page.locator(sel('wb-phone')).innerText(), new RegExp(desk.number));
         assert.equal((await page.locator(sel('wb-agent-no')).innerText()).trim(), agent.agent_no);
         const liveAgent = (await apiCall(admin, 'GET', '/api/v1/agents/live')).body.items.find((a) => a.id === agent.id);
         assert.equal(liveAgent.state, 'idle');

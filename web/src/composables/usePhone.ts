@@ -1,12 +1,15 @@
 // The agent's phone as the workbench sees it: the one place where the kind of phone matters.
-// Today the only kind is the desk phone — the SIP extension bound to the agent: the daemon rings it,
-// the agent picks up (or it answers by itself), and every other control goes through the daemon
-// (the WebSocket `call` command), so the page needs nothing from the phone. The browser softphone
-// (SIP over WebSocket with JsSIP, issue 7) will be a second implementation of AgentPhone here:
-// registering on start(), answering from the page (canAnswer), its microphone and volume.
+// Today the only kind is a desk phone — the SIP extension bound to the agent, or another extension
+// for this session (hot desking: login's `phone`): the daemon rings it, the agent picks up (or it
+// answers by itself), and every other control goes through the daemon (the WebSocket `call`
+// command), so the page needs nothing from the phone. The browser softphone (SIP over WebSocket
+// with JsSIP, issue 7) will be a second implementation of AgentPhone here: registering on start(),
+// answering from the page (canAnswer), its microphone and volume.
 import { computed, type ComputedRef } from 'vue'
 
 export type PhoneKind = 'desk'
+/** What the agent picks at login: the bound extension, or another extension number. */
+export type PhoneChoice = 'bound' | 'other'
 
 export interface AgentPhone {
   kind: PhoneKind
@@ -22,11 +25,11 @@ export interface AgentPhone {
   answer(): Promise<void>
 }
 
-function deskPhone(number: string): AgentPhone {
+function deskPhone(number: string, loginPhone?: string): AgentPhone {
   return {
     kind: 'desk',
     number,
-    loginPhone: undefined,
+    loginPhone,
     canAnswer: false,
     start: async () => {},
     stop: () => {},
@@ -36,10 +39,15 @@ function deskPhone(number: string): AgentPhone {
   }
 }
 
-/** The phone of the agent the workbench works as (null until the agent is known). */
-export function usePhone(agent: () => { phone: string } | null): ComputedRef<AgentPhone | null> {
+/** The phone of the agent the workbench works as (null until the agent is known): the one chosen, or
+ *  once logged in the one the server says the agent works on (`inUse`, the live row's phone). */
+export function usePhone(agent: () => { phone: string } | null, choice: { kind: PhoneChoice; number: string },
+  inUse: () => string): ComputedRef<AgentPhone | null> {
   return computed(() => {
     const a = agent()
-    return a ? deskPhone(a.phone) : null
+    if (!a) return null
+    if (inUse()) return deskPhone(inUse(), inUse() === a.phone ? undefined : inUse())
+    const other = choice.kind === 'other' ? choice.number.trim() : ''
+    return other ? deskPhone(other, other) : deskPhone(a.phone)
   })
 }

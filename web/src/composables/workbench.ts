@@ -7,7 +7,7 @@ import { computed, onBeforeUnmount, reactive, ref } from 'vue'
 import { request } from '../api'
 import { fillScreenPop } from '../utils/screenpop'
 import { workbenchSocket, type Hello, type WsEvent } from './workbenchSocket'
-import { usePhone } from './usePhone'
+import { usePhone, type PhoneChoice } from './usePhone'
 
 export interface WbAgent {
   id: string
@@ -67,12 +67,14 @@ export function useWorkbench() {
   const data = ref<WorkbenchData | null>(null)
   const loadError = ref('')
   const hello = ref<Hello | null>(null)
-  const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null })
-  /** The calls in hand, oldest first (an agent with max_calls > 1 may have several). The controls act on
-   *  the agent's first call (the API has no choice of call yet): `call`, the one the panel shows. */
+  const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null, phone: '' })
+  /** The calls in hand, oldest first (an agent with max_calls > 1 may have several). The panel shows one,
+   *  `call` (the one picked, else the first), and the controls act on it (the command names its call_id). */
   const calls = ref<WbCall[]>([])
-  const call = computed(() => calls.value[0] ?? null)
-  const others = computed(() => calls.value.slice(1))
+  const picked = ref('')
+  const call = computed(() => calls.value.find((c) => c.call_id === picked.value) ?? calls.value[0] ?? null)
+  const others = computed(() => calls.value.filter((c) => c !== call.value))
+  const pickCall = (id: string) => { picked.value = id }
   const byId = (id: unknown) => calls.value.find((c) => c.call_id === id)
   /** The call that ended last (shown during wrap-up). */
   const lastCall = ref<WbCall | null>(null)
@@ -87,7 +89,9 @@ export function useWorkbench() {
   let summaryTimer: ReturnType<typeof setInterval> | undefined
 
   const agent = computed(() => data.value?.agent ?? null)
-  const phone = usePhone(() => agent.value)
+  /** The phone chosen at login: the bound extension, or another one for this session (hot desking). */
+  const phoneChoice = reactive({ kind: 'bound' as PhoneChoice, number: '' })
+  const phone = usePhone(() => agent.value, phoneChoice, () => (live.state !== 'offline' ? live.phone : ''))
   /** Another agent picked by a user who may work for others ('': the user's own agent). */
   const workingAs = ref('')
   const agentQuery = () => (workingAs.value ? { agent_id: workingAs.value } : {})
@@ -138,6 +142,7 @@ export function useWorkbench() {
     live.known = true
     live.state = str(row.state)
     live.reason = str(row.reason)
+    if (row.phone !== undefined) live.phone = str(row.phone)
     live.since = (row.since as number | null) ?? Date.now()
     if (!ON_CALL.includes(live.state)) calls.value = []
     if (call.value && ['talking', 'hold'].includes(live.state)) call.value.hold = live.state === 'hold'
@@ -240,6 +245,7 @@ export function useWorkbench() {
   async function callAction(action: CallAction, target?: string) {
     const fields: Record<string, unknown> = { ...agentField(), action }
     if (target !== undefined) fields.target = target
+    if (call.value?.call_id) fields.call_id = call.value.call_id
     await run(() => socket.command('call', fields))
     const c = call.value
     if (!c) return
@@ -295,7 +301,7 @@ export function useWorkbench() {
   onBeforeUnmount(stop)
 
   return {
-    data, loadError, hello, live, call, others, lastCall, after, summary, busy, now, agent, phone, socket, can,
+    data, loadError, hello, live, phoneChoice, call, others, pickCall, lastCall, after, summary, busy, now, agent, phone, socket, can,
     wrapUpLeft, inState, talkSeconds,
     load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
   }
