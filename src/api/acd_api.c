@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "crud.h"
 
 /* ---- shared checks ---- */
@@ -277,8 +278,8 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 	"service_level_s, wrap_up_s, moh_class_id, announce_position_s, " \
 	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
 	"announce_prompt, whisper_prompt, agent_display_queue, overflow, " \
-	"leave_key, leave_to, leave_box, leave_prompt, enabled, created_at, " \
-	"updated_at"
+	"leave_key, leave_to, leave_box, leave_prompt, screen_pop_url, " \
+	"enabled, created_at, updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -308,6 +309,7 @@ static const struct crud_col queue_cols[] = {
 	{"leave_to", C_TEXT, false, 0, 9, "\"\"", false, false},
 	{"leave_box", C_TEXT, false, 0, 16, "\"\"", false, false},
 	{"leave_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
+	{"screen_pop_url", C_TEXT, false, 0, 1024, "\"\"", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -541,6 +543,25 @@ static int check_queue_waiting(struct db *db, struct api_req *req,
 	return err;
 }
 
+/* The workbench's screen pop: an http(s) URL template whose ${name}
+   variables the agent's browser fills in (URL-encoded); empty for none. */
+static int check_screen_pop(struct api_req *req, const char *url)
+{
+	if (!*url)
+		return 0;
+	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+		return api_fail(req, 400, "invalid_field", "field "
+				"'screen_pop_url': must start with http:// or "
+				"https://");
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++) {
+		if (*c <= ' ' || *c == 0x7f)
+			return api_fail(req, 400, "invalid_field", "field "
+					"'screen_pop_url': no spaces or "
+					"control characters");
+	}
+	return 0;
+}
+
 static int check_queue(struct db *db, struct api_req *req, json_t *row,
 		       bool creating)
 {
@@ -579,6 +600,9 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 				  0, 9);
 	if (!err)
 		err = check_queue_waiting(db, req, row);
+	if (!err)
+		err = check_screen_pop(req, json_string_value(json_object_get(
+					       row, "screen_pop_url")));
 	return err;
 }
 

@@ -243,6 +243,11 @@ CRUD_DECL(queues);
 HANDLER(agent_states_list);
 HANDLER(callbacks_list); HANDLER(callbacks_get); HANDLER(callbacks_update);
 HANDLER(queue_calls_list); HANDLER(reports_queues); HANDLER(reports_agents);
+/* Today's figures of one agent of the caller's tenant (qreports.c):
+   {from, to, interval, timezone, figures} as in reports/agents. */
+int qreports_agent_today(struct db *db, struct api_req *req,
+			 const char *agent_id, json_t **todayp);
+HANDLER(workbench_get); HANDLER(workbench_summary);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

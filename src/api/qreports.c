@@ -316,3 +316,60 @@ out:
 	free(p);
 	return err;
 }
+
+/* ---- one agent's day (the workbench, workbench.c) ---- */
+
+int qreports_agent_today(struct db *db, struct api_req *req,
+			 const char *agent_id, json_t **todayp)
+{
+	struct period *p = calloc(1, sizeof(*p));
+	json_t *agent = NULL, *states = NULL, *items = NULL;
+	struct tz *tz = NULL;
+	int64_t now = now_ms();
+	int err;
+
+	*todayp = NULL;
+	if (!p)
+		return ENOMEM;
+	err = tenant_zone(db, req, &tz, p->timezone, sizeof(p->timezone));
+	if (err)
+		goto out;
+	/* local midnights within the last 36 hours: the last one is today's */
+	p->n = qstats_edges(now - 36 * 3600 * 1000LL, now + 1, QSTATS_DAY, tz,
+			    p->edges, 3);
+	tz_free(tz);
+	if (!p->n) {
+		err = EINVAL;
+		goto out;
+	}
+	p->from = p->edges[p->n - 1];
+	p->to = now + 1;
+	p->edges[0] = p->from;
+	p->edges[1] = p->to;
+	p->n = 1;
+	err = db_query(db, &agent, "SELECT id, agent_no, name, department_id "
+		       "FROM agents WHERE tenant_id = ? AND id = ?",
+		       json_pack("[ss]", req->who.tenant_id, agent_id));
+	if (!err)
+		err = db_query(db, &states, STATES_SQL " AND agent_id = ?",
+			       json_pack("[sIIs]", req->who.tenant_id,
+					 (json_int_t)p->to,
+					 (json_int_t)p->from, agent_id));
+	if (err)
+		goto out;
+	items = qstats_agents(agent, states, p->edges, p->n,
+			      &(struct qstats_opts){0, now});
+	if (!items || json_array_size(items) != 1) {
+		err = items ? ENOENT : ENOMEM;
+		goto out;
+	}
+	*todayp = report_head(p);
+	json_object_set(*todayp, "figures", json_object_get(json_array_get(
+					items, 0), "total"));
+out:
+	json_decref(agent);
+	json_decref(states);
+	json_decref(items);
+	free(p);
+	return err;
+}

@@ -751,6 +751,13 @@ static const char *const m18_queue_calls[] = {
 	NULL
 };
 
+/* The workbench's screen pop (docs/guide.md, "The agent workbench"): a
+   URL template per queue, filled in by the agent's browser. */
+static const char *const m19_screen_pop[] = {
+	"ALTER TABLE queues ADD COLUMN screen_pop_url TEXT NOT NULL DEFAULT ''",
+	NULL
+};
+
 /* An agent's phone may answer queue calls by itself (auto-answer). */
 static const char *const m20_agent_auto_answer[] = {
 	"ALTER TABLE agents ADD COLUMN auto_answer INTEGER NOT NULL "
@@ -788,6 +795,7 @@ static const struct migration migrations[] = {
 	{16, m16_queue_waiting},
 	{17, m17_agent_user},
 	{18, m18_queue_calls},
+	{19, m19_screen_pop},
 	{20, m20_agent_auto_answer},
 	{21, m21_agent_external},
 };

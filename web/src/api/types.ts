@@ -1002,6 +1002,8 @@ export interface QueueWrite {
   /** A voicemail box's number (leave_to voicemail). */
   leave_box?: string
   leave_prompt?: QueuePromptPart[]
+  /** The workbench's screen pop: an http(s) URL template with ${name} variables; '' for none. */
+  screen_pop_url?: string
   enabled?: boolean
 }
 /** A prompt part, as in IVR flows. */
