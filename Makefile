@@ -8,11 +8,15 @@ CC       ?= cc
 # spandsp before librem: both export goertzel_init/_reset/_result, and
 # spandsp's DTMF receiver only works with its own (src/media/dtmf_detect.c).
 PKGS     := spandsp libre librem jansson sqlite3 libpq libsodium opus libbcg729 sndfile espeak-ng \
-	    libcrypto
+	    libcrypto libssl
 CFLAGS   += -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H \
 	    -Wall -Wextra -Werror -g -MMD -MP -DHOTLINE_VERSION=\"$(VERSION)\" \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# src/sip/ws_subprotocol.c stands in for two libre functions (libre calls
+# them through its PLT): the executable must export them.
+LDLIBS   += -Wl,--export-dynamic-symbol=websock_accept \
+	    -Wl,--export-dynamic-symbol=http_reply
 OPT      ?= -O2
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=undefined

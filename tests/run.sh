@@ -58,17 +58,18 @@ for be in sqlite postgres; do echo "-- $be"; tail -n 15 "$RES/e2e-$be.log"; done
 echo "== browser tests (Playwright + Debian chromium)"
 PORT=$(free_port)
 SIP_PORT=$(free_port)        # the IVR test places a call (baresip) to the daemon
+WSS_PORT=$(free_port)        # browser phones (JsSIP) register over secure WebSocket
 ADMIN_PW="browser-$RANDOM$RANDOM"
 HOTLINE_ADMIN_PASSWORD="$ADMIN_PW" HOTLINE_OPERATOR_PASSWORD="operator-$RANDOM$RANDOM" \
   build/asan/hotlined --data "$WORK/browser-data" --http "127.0.0.1:$PORT" --sip "127.0.0.1:$SIP_PORT" \
-  >"$RES/browser-daemon.out" 2>"$RES/browser-daemon.err" &
+  --sip-wss "127.0.0.1:$WSS_PORT" >"$RES/browser-daemon.out" 2>"$RES/browser-daemon.err" &
 DAEMON_PID=$!
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
   sleep 0.2
 done
 HOTLINE_URL="http://127.0.0.1:$PORT" HOTLINE_ADMIN_PASSWORD="$ADMIN_PW" HOTLINE_SIP="127.0.0.1:$SIP_PORT" \
-  node --test --test-reporter=spec --test-reporter-destination=stdout \
+  HOTLINE_SIP_WS="wss://127.0.0.1:$WSS_PORT" node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination="$RES/browser.xml" \
   tests/browser/ 2>&1 | tail -n 30
 kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID"; rc=$?

@@ -26,11 +26,18 @@ enum acd_agent_state {
 	AGENT_WRAPUP, AGENT_HELD,
 };
 
+/* An agent's phone to ring: an extension number, and whether the agent
+   wants their phone to answer by itself (auto-answer). */
+struct acd_phone {
+	const char *number;
+	bool auto_answer;
+};
+
 /* What the ACD asks of a call waiting in a queue. */
 struct acd_call_ops {
-	/* Rings these phones (extension numbers) at once for ring_s
-	   seconds; the outcome comes back as acd_rang(). */
-	int  (*ring)(void *arg, const char *const *phones, size_t n,
+	/* Rings these phones at once for ring_s seconds; the outcome
+	   comes back as acd_rang(). */
+	int  (*ring)(void *arg, const struct acd_phone *phones, size_t n,
 		     unsigned ring_s);
 	void (*cancel)(void *arg);          /* stops ringing */
 	void (*wait)(void *arg, const struct dir_queue *q);   /* music */
@@ -98,9 +105,13 @@ void acd_directory_changed(struct acd *acd);
 
 /* Agent control. ENOENT: no such agent; EINVAL: disabled or no bound
    phone (login); EALREADY: already so; EBUSY: on a call (logout);
-   EPERM: offline (state). */
+   EPERM: offline (state). At login, `phone` (NULL or "": the bound one)
+   is an extension number of the tenant to work on for this session:
+   ENODEV when it is no enabled extension, EADDRINUSE when another agent
+   logged in works on it. */
 int  acd_agent_login(struct acd *acd, const char *tenant_id,
-		     const char *agent_id, bool busy, const char *reason);
+		     const char *agent_id, bool busy, const char *reason,
+		     const char *phone);
 int  acd_agent_logout(struct acd *acd, const char *tenant_id,
 		      const char *agent_id);
 /* idle, or busy with a reason; during a call: the state after it

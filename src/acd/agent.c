@@ -191,19 +191,56 @@ static void free_agent(struct acd_agent *a)
 	free(a);
 }
 
+const char *acd_agent_phone(const struct acd_agent *a,
+			    const struct dir_agent *da)
+{
+	return a->phone[0] ? a->phone : da ? da->phone : "";
+}
+
+/* The phone chosen at login: 0, ENODEV (no enabled extension) or
+   EADDRINUSE (another agent of the tenant works on it). */
+static int phone_free(struct acd *acd, const char *tenant_id,
+		      const char *agent_id, const char *phone)
+{
+	const struct dir_extension *ext;
+	struct pl num;
+	struct le *le;
+
+	pl_set_str(&num, phone);
+	ext = directory_extension(acd->dir, tenant_id, &num);
+	if (!ext || !ext->enabled)
+		return ENODEV;
+	LIST_FOREACH(&acd->agents, le) {
+		const struct acd_agent *o = le->data;
+
+		if (!strcmp(o->tenant_id, tenant_id) &&
+		    strcmp(o->id, agent_id) &&
+		    !strcmp(acd_agent_phone(o, directory_agent(acd->dir,
+					     tenant_id, o->id)), phone))
+			return EADDRINUSE;
+	}
+	return 0;
+}
+
 int acd_agent_login(struct acd *acd, const char *tenant_id,
-		    const char *agent_id, bool busy, const char *reason)
+		    const char *agent_id, bool busy, const char *reason,
+		    const char *phone)
 {
 	const struct dir_agent *da = directory_agent(acd->dir, tenant_id,
 						     agent_id);
 	struct acd_agent *a;
+	bool chosen = phone && *phone;
+	int err;
 
 	if (!da)
 		return ENOENT;
-	if (!da->enabled || !da->phone[0])
+	if (!da->enabled || (!da->phone[0] && !chosen))
 		return EINVAL;
 	if (acd_agent_find(acd, tenant_id, agent_id))
 		return EALREADY;
+	err = phone_free(acd, tenant_id, agent_id, chosen ? phone : da->phone);
+	if (err)
+		return err;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return ENOMEM;
@@ -211,6 +248,7 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	str_ncpy(a->id, agent_id, sizeof(a->id));
 	str_ncpy(a->tenant_id, tenant_id, sizeof(a->tenant_id));
 	a->state = AGENT_OFFLINE;
+	str_ncpy(a->phone, chosen ? phone : "", sizeof(a->phone));
 	a->day = today();
 	tmr_init(&a->wrap_tmr);
 	tmr_init(&a->reach_tmr);
@@ -376,8 +414,10 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 {
 	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i}", "id",
-			 da->id, "agent_no", da->agent_no, "name", da->name,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i}",
+			 "id", da->id, "agent_no", da->agent_no, "name",
+			 da->name, "phone",
+			 a ? acd_agent_phone(a, da) : da->phone,
 			 "state", acd_state_name(a ? a->state : AGENT_OFFLINE),
 			 "reason", a ? a->reason : "", "since",
 			 a ? json_integer(a->since) : json_null(),

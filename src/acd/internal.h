@@ -14,6 +14,8 @@
 #include "pool.h"
 #include "strategy.h"
 
+struct dir_agent;
+
 enum { ACD_RING_MAX = 32, ACD_AHT_CALLS = 20,
        ACD_UNREACHABLE_MS = 10000, ACD_MISSED_MAX = 16 };
 
@@ -25,6 +27,7 @@ struct acd_agent {
 	char id[ID_LEN];
 	char tenant_id[ID_LEN];
 	enum acd_agent_state state;
+	char phone[33];            /* chosen at login; "": the bound one */
 	char reason[33];
 	int64_t since;             /* in this state since */
 	int64_t idle_since;        /* login or the end of the last call */
@@ -168,5 +171,10 @@ void qlog_answered(const struct acd_entry *e, const struct acd_agent *a);
 void qlog_left(const struct acd_entry *e, const char *outcome);
 /* At start: rows a stopped daemon left waiting end as `interrupted`. */
 void qlog_close_stale(struct store *store);
+
+/* The extension the agent works on now: the one chosen at login, else
+   their bound phone ("" when none). */
+const char *acd_agent_phone(const struct acd_agent *a,
+			    const struct dir_agent *da);
 
 #endif

@@ -309,7 +309,7 @@ static bool ready(const struct acd_agent *a)
 	const struct dir_agent *da = directory_agent(a->acd->dir,
 						     a->tenant_id, a->id);
 
-	return da && da->enabled && da->phone[0] && !a->offer &&
+	return da && da->enabled && acd_agent_phone(a, da)[0] && !a->offer &&
 	       !a->busy_after && a->unreachable_until <= now_ms() &&
 	       (a->state == AGENT_IDLE || a->state == AGENT_TALKING ||
 		a->state == AGENT_HELD);

@@ -428,7 +428,7 @@ void acd_rang(struct acd_entry *e, bool answered, const char *phone)
 		const struct dir_agent *da = directory_agent(
 			acd->dir, tenant, e->rung[i]->id);
 
-		if (da && !strcmp(da->phone, phone)) {
+		if (!strcmp(acd_agent_phone(e->rung[i], da), phone)) {
 			taker = e->rung[i];
 			e->rung[i] = e->rung[--e->nrung];
 			break;
@@ -564,7 +564,7 @@ static size_t ring_order(struct acd *acd, struct acd_entry *e,
 static bool offer(struct acd *acd, struct acd_entry *e,
 		  const struct dir_queue *dq)
 {
-	const char *phones[ACD_RING_MAX];
+	struct acd_phone phones[ACD_RING_MAX];
 	size_t n = candidates(acd, e), ring, k = 0;
 
 	if (!n && e->nmissed) {    /* everyone free let it ring: again */
@@ -580,7 +580,8 @@ static bool offer(struct acd *acd, struct acd_entry *e,
 			continue;          /* cannot happen: candidates are */
 		da = directory_agent(acd->dir, dq->tenant_id, a->id);
 		e->rung[k] = a;
-		phones[k++] = da ? da->phone : "";
+		phones[k++] = (struct acd_phone){acd_agent_phone(a, da),
+						 da && da->auto_answer};
 	}
 	e->nrung = k;
 	if (!k)

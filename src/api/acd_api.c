@@ -121,8 +121,8 @@ CRUD_HANDLERS(busyreasons, reason_spec, reason_list)
 /* ---- agents ---- */
 
 #define AGENT_SELECT "id, agent_no, name, department_id, extension_id, " \
-	"user_id, skills, max_calls, wrap_up_s, busy_after_miss, outbound, " \
-	"monitor, enabled, created_at, updated_at"
+	"user_id, skills, max_calls, wrap_up_s, busy_after_miss, auto_answer, " \
+	"outbound, monitor, enabled, created_at, updated_at"
 
 static const struct crud_col agent_cols[] = {
 	{"agent_no", C_TEXT, true, 3, 10, NULL, false, false},
@@ -134,6 +134,7 @@ static const struct crud_col agent_cols[] = {
 	{"max_calls", C_INT, false, 1, 10, "1", false, false},
 	{"wrap_up_s", C_INT, false, 0, 600, "5", false, false},
 	{"busy_after_miss", C_BOOL, false, 0, 0, "false", false, false},
+	{"auto_answer", C_BOOL, false, 0, 0, "false", false, false},
 	{"outbound", C_BOOL, false, 0, 0, "true", false, false},
 	{"monitor", C_BOOL, false, 0, 0, "false", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},

@@ -57,34 +57,67 @@ static bool state_of(struct api_req *req, bool *busy, const char **reason,
 	return true;
 }
 
+uint16_t agent_control_error(int err, const char *agent_id,
+			     const char *already, const char **code,
+			     char *msg, size_t size)
+{
+	uint16_t status = 409;
+
+	switch (err) {
+	case ENOENT:
+		status = 404;
+		*code = "not_found";
+		snprintf(msg, size, "no agent with id '%s'", agent_id);
+		break;
+	case EINVAL:
+		*code = "cannot_login";
+		snprintf(msg, size, "the agent is disabled or has no bound "
+			 "phone (choose one with 'phone')");
+		break;
+	case ENODEV:
+		status = 400;
+		*code = "invalid_field";
+		snprintf(msg, size, "'phone': no enabled extension of the "
+			 "tenant with that number");
+		break;
+	case EADDRINUSE:
+		*code = "phone_in_use";
+		snprintf(msg, size, "another agent logged in works on that "
+			 "phone");
+		break;
+	case EALREADY:
+		*code = "conflict";
+		snprintf(msg, size, "the agent is already %s", already);
+		break;
+	case EBUSY:
+		*code = "on_a_call";
+		snprintf(msg, size, "the agent is on a call");
+		break;
+	case EPERM:
+		*code = "offline";
+		snprintf(msg, size, "the agent is not logged in");
+		break;
+	default:
+		status = 500;
+		*code = "internal";
+		snprintf(msg, size, "%s", strerror(err));
+		break;
+	}
+	return status;
+}
+
 static void answer(struct api_req *req, struct acd *acd, int err,
 		   const char *already)
 {
 	json_t *row;
 
-	switch (err) {
-	case 0:
-		break;
-	case ENOENT:
-		api_fail(req, 404, "not_found", "no agent with id '%s'",
-			 req->id);
-		return;
-	case EINVAL:
-		api_fail(req, 409, "cannot_login", "the agent is disabled or "
-			 "has no bound phone");
-		return;
-	case EALREADY:
-		api_fail(req, 409, "conflict", "the agent is already %s",
-			 already);
-		return;
-	case EBUSY:
-		api_fail(req, 409, "on_a_call", "the agent is on a call");
-		return;
-	case EPERM:
-		api_fail(req, 409, "offline", "the agent is not logged in");
-		return;
-	default:
-		api_fail(req, 500, "internal", "%s", strerror(err));
+	if (err) {
+		const char *code;
+		char msg[128];
+		uint16_t status = agent_control_error(err, req->id, already,
+						      &code, msg, sizeof(msg));
+
+		api_fail(req, status, code, "%s", msg);
 		return;
 	}
 	row = acd_agent_live(acd, req->who.tenant_id, req->id);
@@ -95,14 +128,30 @@ static void answer(struct api_req *req, struct acd *acd, int err,
 			 req->id);
 }
 
+/* The phone chosen at login: absent, or an extension number. */
+static bool phone_of(struct api_req *req, const char **phone)
+{
+	json_t *p = json_object_get(req->body, "phone");
+
+	*phone = json_string_value(p);
+	if (!p || json_is_null(p) ||
+	    (*phone && strlen(*phone) <= 32 &&
+	     strspn(*phone, "0123456789") == strlen(*phone)))
+		return true;
+	api_fail(req, 400, "invalid_field", "'phone': an extension number "
+		 "(digits), or absent for the agent's bound phone");
+	return false;
+}
+
 static void login(struct api_req *req, void *arg)
 {
-	const char *reason;
+	const char *reason, *phone;
 	bool busy;
 
-	if (may_control(req, arg) && state_of(req, &busy, &reason, false))
+	if (may_control(req, arg) && state_of(req, &busy, &reason, false) &&
+	    phone_of(req, &phone))
 		answer(req, arg, acd_agent_login(arg, req->who.tenant_id,
-						 req->id, busy, reason),
+						 req->id, busy, reason, phone),
 		       "logged in");
 }
 

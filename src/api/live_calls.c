@@ -218,7 +218,11 @@ uint16_t agent_action_error(int err, const char *action, const char **code,
 	switch (err) {
 	case ENOENT:
 		*code = "no_call";
-		text = "the agent is on no call";
+		text = "the agent is on no call (or not on that one)";
+		break;
+	case ETOOMANYREFS:
+		*code = "several_calls";
+		text = "the agent has several calls: say which with 'call_id'";
 		break;
 	case ENXIO:
 		status = 404;
@@ -279,7 +283,10 @@ static void agent_call(struct api_req *req, void *arg)
 	const struct dir_agent *a = directory_agent(b2bua_directory(arg),
 						    req->who.tenant_id,
 						    req->id);
-	struct agent_action act = {.target = json_string_value(t)};
+	struct agent_action act = {
+		.target = json_string_value(t),
+		.call_id = json_string_value(json_object_get(req->body,
+							     "call_id"))};
 	int err;
 
 	if (!a) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ws_internal.h"
+#include "agents_live.h"
 #include "live_calls.h"
 #include "../acd/acd.h"
 #include "../call/b2bua.h"
@@ -138,25 +139,15 @@ static bool may_watch(const struct ws_conn *c, const struct dir_agent *da)
 static int acd_result(struct ws_conn *c, const struct dir_agent *da, int err,
 		      const char *already, struct reply *r)
 {
-	switch (err) {
-	case 0:
+	const char *code;
+	char text[128];
+
+	if (!err) {
 		r->data = acd_agent_live(c->hub->acd, c->tenant_id, da->id);
 		return 0;
-	case ENOENT:
-		return fail(r, "not_found", "no agent with id '%s'", da->id);
-	case EINVAL:
-		return fail(r, "cannot_login", "the agent is disabled or has "
-			    "no bound phone");
-	case EALREADY:
-		return fail(r, "conflict", "the agent is already %s",
-			    already);
-	case EBUSY:
-		return fail(r, "on_a_call", "the agent is on a call");
-	case EPERM:
-		return fail(r, "offline", "the agent is not logged in");
-	default:
-		return fail(r, "internal", "%s", strerror(err));
 	}
+	agent_control_error(err, da->id, already, &code, text, sizeof(text));
+	return fail(r, code, "%s", text);
 }
 
 /* state "idle" | "busy" and an optional reason (<= 32 characters). */
@@ -185,18 +176,18 @@ static int cmd_login(struct ws_conn *c, const json_t *msg,
 		     const struct dir_agent *da, struct reply *r)
 {
 	const json_t *phone = json_object_get(msg, "phone");
-	const char *reason;
+	const char *reason, *number = json_string_value(phone);
 	bool busy;
 
 	if (state_of(msg, false, &busy, &reason, r))
 		return -1;
-	if (phone && (!json_is_string(phone) ||
-		      strcmp(json_string_value(phone), da->phone)))
-		return fail(r, "invalid_field", "'phone': the agent works on "
-			    "its bound phone (%s)", da->phone[0] ? da->phone
-			    : "none");
+	if (phone && !json_is_null(phone) &&
+	    (!number || strlen(number) > 32 ||
+	     strspn(number, "0123456789") != strlen(number)))
+		return fail(r, "invalid_field", "'phone': an extension number "
+			    "(digits), or absent for the agent's bound phone");
 	return acd_result(c, da, acd_agent_login(c->hub->acd, c->tenant_id,
-						 da->id, busy, reason),
+						 da->id, busy, reason, number),
 			  "logged in", r);
 }
 
@@ -240,8 +231,9 @@ static int cmd_call(struct ws_conn *c, const json_t *msg,
 		    const struct dir_agent *da, struct reply *r)
 {
 	const char *action = json_string_value(json_object_get(msg, "action"));
-	struct agent_action act = {.target = json_string_value(
-					   json_object_get(msg, "target"))};
+	struct agent_action act = {
+		.target = json_string_value(json_object_get(msg, "target")),
+		.call_id = json_string_value(json_object_get(msg, "call_id"))};
 	const char *code;
 	char text[128];
 	int err;

@@ -203,6 +203,9 @@ static void media_event(struct media_endpoint *ep, enum media_event ev,
 		on_key(leg, digit, false);
 	} else if (ev == MEDIA_PLAY_DONE) {
 		call_played(call);
+	} else if (ev == MEDIA_SECURITY_FAILED && !call->ended) {
+		call_end(call, "system_error", "system", 0,
+			 "WebRTC DTLS failed");
 	}
 }
 
@@ -217,8 +220,10 @@ static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
 		log_warn("call", "no media port: %s", strerror(err));
 		return err;
 	}
-	return leg_sdp_init(&leg->sdp, sip_stack_media_addr(b->deps.stack),
-			    media_endpoint_port(leg->ep), prefer, allow);
+	return leg_sdp_init_proto(&leg->sdp,
+				  sip_stack_media_addr(b->deps.stack),
+				  media_endpoint_port(leg->ep), prefer, allow,
+				  leg->webrtc);
 }
 
 /* Takes the far end's address and format from its SDP into the media
@@ -226,8 +231,10 @@ static int leg_media(struct b2bua *b, struct leg *leg, const struct leg *near,
 static int leg_apply_remote(struct leg *leg)
 {
 	struct sa rtp;
-	int err = leg_sdp_remote(&leg->sdp, &rtp, &leg->fmt);
+	int err = leg_sdp_webrtc(&leg->sdp, leg->ep, true);
 
+	if (!err)
+		err = leg_sdp_remote(&leg->sdp, &rtp, &leg->fmt);
 	if (err)
 		return err;
 	leg->has_fmt = true;
@@ -515,21 +522,38 @@ struct leg_target {
 	const char *codecs;      /* allowed, "PCMU,PCMA"; NULL: all */
 };
 
+/* Asks the phone to answer by itself, in the two ways phones know:
+   Call-Info answer-after (RFC 5373's predecessor, Snom, Cisco, Linphone,
+   Grandstream) and Alert-Info info=alert-autoanswer (Yealink, Polycom). */
+static void auto_answer_headers(char *hdrs, size_t size)
+{
+	size_t len = strlen(hdrs);
+
+	re_snprintf(hdrs + len, size - len,
+		    "Call-Info: <sip:hotline.invalid>;answer-after=0\r\n"
+		    "Alert-Info: <http://hotline.invalid/>;"
+		    "info=alert-autoanswer;delay=0\r\n");
+}
+
 static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 		       const struct leg_target *t)
 {
 	const char *routev[1] = {t->route};
 	struct mbuf *offer = NULL;
-	char hdrs[256];
+	char hdrs[512];
 	int err;
 
 	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
 							  : NULL, t->codecs);
 	if (!err)
+		err = leg_sdp_webrtc(&leg->sdp, leg->ep, false);
+	if (!err)
 		err = leg_sdp_encode(&leg->sdp, &offer, true);
 	if (err)
 		goto out;
 	stimer_offer_headers(hdrs, sizeof(hdrs));
+	if (call->auto_answer)
+		auto_answer_headers(hdrs, sizeof(hdrs));
 	str_ncpy(leg->uri, t->uri, sizeof(leg->uri));
 	err = sipsess_connect(&leg->sess, b->sock, t->uri, t->from_name,
 			      t->from_uri, "hotline", routev, t->route ? 1 : 0,
@@ -560,6 +584,7 @@ static int connect_contact(struct b2bua *b, struct call *call,
 		    sip_stack_contact_addr(b->deps.stack));
 	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
 		    sip_transp_param(c->tp));
+	leg->webrtc = c->tp == SIP_TRANSP_WS || c->tp == SIP_TRANSP_WSS;
 	return connect_leg(b, call, leg, &t);
 }
 
@@ -1354,17 +1379,22 @@ int b2bua_monitor(struct b2bua *b, const char *tenant_id, const char *call_id,
 int b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 		       const char *agent_id, const struct agent_action *act)
 {
+	struct call *found = NULL;
 	struct le *le;
 
 	LIST_FOREACH(&b->calls, le) {
 		struct call *call = le->data;
 
-		if (!call->ended && !call->agent_released &&
-		    !strcmp(call->agent_id, agent_id) &&
-		    !strcmp(call->tenant_id, tenant_id))
-			return agentcall_action(call, act);
+		if (call->ended || call->agent_released ||
+		    strcmp(call->agent_id, agent_id) ||
+		    strcmp(call->tenant_id, tenant_id) ||
+		    (act->call_id && strcmp(call->id, act->call_id)))
+			continue;
+		if (found)
+			return ETOOMANYREFS;   /* several: say which */
+		found = call;
 	}
-	return ENOENT;
+	return found ? agentcall_action(found, act) : ENOENT;
 }
 
 int b2bua_monitor_stop(struct b2bua *b, const char *tenant_id,

@@ -85,6 +85,7 @@ enum agent_action_kind {
 struct agent_action {
 	enum agent_action_kind kind;
 	const char *target;
+	const char *call_id;   /* which of the agent's calls; NULL: the one */
 };
 /* "hangup", "hold", "unhold", "mute", "unmute", "dtmf",
    "transfer_extension", "transfer_agent", "transfer_queue",
@@ -100,7 +101,8 @@ bool agent_action_needs_target(enum agent_action_kind kind);
    on the call, DTMF on hold or muted, anything but hang up and ending
    the consultation while consulting, consulting with a supervisor on the
    call; ELOOP: transfer to or consult oneself; EINVAL: bad keys or
-   number. */
+   number; ETOOMANYREFS: the agent has several calls and no call_id
+   says which. */
 int  b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 			const char *agent_id, const struct agent_action *act);
 /* Ends a call of the tenant now; ENOENT if there is none. */

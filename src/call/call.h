@@ -61,6 +61,8 @@ struct leg {
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
 	enum leg_role role;
+	bool webrtc;               /* we offer it WebRTC media (a device
+				      registered over WebSocket) */
 	bool moh;                  /* hears music on hold (moh.c) */
 	bool moh_waiting;          /* ... once it is loaded */
 	struct le moh_le;
@@ -118,6 +120,7 @@ struct call {
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
+	bool auto_answer;          /* the phones rung now answer by themselves */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	struct consult *consult;   /* the agent consulting, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */

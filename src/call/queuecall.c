@@ -278,7 +278,7 @@ static void ring_timeout(void *arg)
 		acd_rang(e, false, NULL);
 }
 
-static int host_ring(void *arg, const char *const *phones, size_t n,
+static int host_ring(void *arg, const struct acd_phone *phones, size_t n,
 		     unsigned ring_s)
 {
 	struct call *call = arg;
@@ -292,8 +292,11 @@ static int host_ring(void *arg, const char *const *phones, size_t n,
 	if (q && q->agent_display_queue)
 		re_snprintf(call->caller_name, sizeof(call->caller_name),
 			    "%s: %s", q->name, *name ? name : call->caller);
-	for (size_t i = 0; i < n; i++)
-		rung += call_ring_number(call, phones[i]);
+	for (size_t i = 0; i < n; i++) {
+		call->auto_answer = phones[i].auto_answer;
+		rung += call_ring_number(call, phones[i].number);
+	}
+	call->auto_answer = false;
 	str_ncpy(call->caller_name, name, sizeof(call->caller_name));
 	if (!rung)
 		return EAGAIN;            /* no registered phone */

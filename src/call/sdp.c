@@ -5,6 +5,13 @@
  * or trunk allows (by default all the media engine transcodes: PCMU, PCMA,
  * G722, opus, G729), so each leg gets its own far end's first choice
  * within that list and the engine bridges any pair.
+ *
+ * WebRTC legs (decision 56): a browser offers UDP/TLS/RTP/SAVPF, and we
+ * offer it to devices registered over WebSocket. Our side is ICE-lite with
+ * one host candidate (the media address and port), rtcp-mux, and DTLS
+ * with the media engine's certificate fingerprint; we answer a=setup
+ * passive (active when the far end is passive) and offer actpass. The far
+ * end's c= address is not used: media goes where its ICE checks come from.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -89,16 +96,34 @@ static int add_codecs(struct sdp_media *m, const char *prefer,
 	return err;
 }
 
+#define PROTO_PLAIN  "RTP/AVP"
+#define PROTO_WEBRTC "UDP/TLS/RTP/SAVPF"
+
 int leg_sdp_init(struct leg_sdp *ls, const struct sa *laddr, uint16_t port,
 		 const char *prefer, const char *allow)
+{
+	return leg_sdp_init_proto(ls, laddr, port, prefer, allow, false);
+}
+
+int leg_sdp_init_proto(struct leg_sdp *ls, const struct sa *laddr,
+		       uint16_t port, const char *prefer, const char *allow,
+		       bool webrtc)
 {
 	int err;
 
 	memset(ls, 0, sizeof(*ls));
+	ls->laddr = mem_alloc(sizeof(*ls->laddr), NULL);
+	if (!ls->laddr)
+		return ENOMEM;
+	*ls->laddr = *laddr;
+	ls->port = port;
 	err = sdp_session_alloc(&ls->sess, laddr);
 	if (!err)
 		err = sdp_media_add(&ls->audio, ls->sess, "audio", port,
-				    "RTP/AVP");
+				    webrtc ? PROTO_WEBRTC : PROTO_PLAIN);
+	if (!err)
+		err = sdp_media_set_alt_protos(ls->audio, 2, PROTO_PLAIN,
+					       PROTO_WEBRTC);
 	if (!err)
 		err = sdp_media_set_lattr(ls->audio, true, "ptime", "20");
 	if (!err)
@@ -112,6 +137,86 @@ void leg_sdp_reset(struct leg_sdp *ls)
 {
 	ls->sess = mem_deref(ls->sess);
 	ls->audio = NULL;
+	ls->laddr = mem_deref(ls->laddr);
+}
+
+bool leg_sdp_is_webrtc(const struct leg_sdp *ls)
+{
+	const char *proto = ls->audio ? sdp_media_proto(ls->audio) : NULL;
+
+	return proto && !strcmp(proto, PROTO_WEBRTC);
+}
+
+/* A remote attribute of the audio line, else of the session. */
+static const char *rattr(const struct leg_sdp *ls, const char *name)
+{
+	const char *v = sdp_media_rattr(ls->audio, name);
+
+	return v ? v : sdp_session_rattr(ls->sess, name);
+}
+
+static int set_local_attrs(struct leg_sdp *ls,
+			   const struct media_webrtc_local *l,
+			   const char *setup)
+{
+	const char *mid = sdp_media_rattr(ls->audio, "mid");
+	int err;
+
+	err = sdp_session_set_lattr(ls->sess, true, "ice-lite", NULL);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "mid", "%s",
+					  mid ? mid : "0");
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "ice-ufrag", "%s",
+					  l->ufrag);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "ice-pwd", "%s",
+					  l->pwd);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "fingerprint",
+					  "%s", l->fingerprint);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "setup", "%s",
+					  setup);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "rtcp-mux", NULL);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true, "candidate",
+					  "1 1 UDP 2130706431 %j %u typ host",
+					  ls->laddr, ls->port);
+	if (!err)
+		err = sdp_media_set_lattr(ls->audio, true,
+					  "end-of-candidates", NULL);
+	ls->webrtc_attrs = !err;
+	return err;
+}
+
+int leg_sdp_webrtc(struct leg_sdp *ls, struct media_endpoint *ep,
+		   bool remote)
+{
+	struct media_webrtc_local l;
+	const char *fp, *setup;
+	bool client;
+	int err;
+
+	if (!leg_sdp_is_webrtc(ls))
+		return 0;
+	if (!remote) {
+		err = media_webrtc_enable(ep, &l);
+		return err ? err : set_local_attrs(ls, &l, "actpass");
+	}
+	fp = rattr(ls, "fingerprint");
+	setup = rattr(ls, "setup");
+	if (!fp || strncasecmp(fp, "sha-256 ", 8))
+		return EPROTO;
+	client = setup && !strcasecmp(setup, "passive");
+	ls->dtls_active = client;
+	err = media_webrtc_enable(ep, &l);
+	if (!err)
+		err = set_local_attrs(ls, &l, client ? "active" : "passive");
+	if (!err)
+		err = media_webrtc_remote(ep, fp, client);
+	return err;
 }
 
 int leg_sdp_decode(struct leg_sdp *ls, struct mbuf *mb, bool offer)
@@ -123,9 +228,17 @@ int leg_sdp_decode(struct leg_sdp *ls, struct mbuf *mb, bool offer)
 	return err;
 }
 
+/* A WebRTC offer says actpass, new or not (RFC 8842 5.5: the answer keeps
+   or changes the roles); an answer, the role we took. */
 int leg_sdp_encode(struct leg_sdp *ls, struct mbuf **mbp, bool offer)
 {
-	return sdp_encode(mbp, ls->sess, offer);
+	int err = 0;
+
+	if (ls->webrtc_attrs)
+		err = sdp_media_set_lattr(ls->audio, true, "setup", "%s",
+					  offer ? "actpass" : ls->dtls_active
+					  ? "active" : "passive");
+	return err ? err : sdp_encode(mbp, ls->sess, offer);
 }
 
 /* A format's encoding name; static payload types may come without an
@@ -184,8 +297,9 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	const struct list *fmts = sdp_media_format_lst(ls->audio, false);
 	const struct sa *raddr = sdp_media_raddr(ls->audio);
 	const struct sdp_format *f = NULL;
+	bool webrtc = leg_sdp_is_webrtc(ls);
 
-	if (!raddr || !sa_isset(raddr, SA_ALL))
+	if (!webrtc && (!raddr || !sa_isset(raddr, SA_ALL)))
 		return ENOENT;
 	/* The far end's first choice among the codecs we both have. */
 	for (struct le *le = list_head(fmts); le && !f; le = le->next) {
@@ -196,7 +310,10 @@ int leg_sdp_remote(const struct leg_sdp *ls, struct sa *rtp,
 	}
 	if (!f)
 		return ENOENT;
-	*rtp = *raddr;
+	if (webrtc)
+		sa_init(rtp, AF_UNSPEC);        /* where ICE checks come from */
+	else
+		*rtp = *raddr;
 	memset(fmt, 0, sizeof(*fmt));
 	fmt->pt = (uint8_t)f->pt;
 	str_ncpy(fmt->name, format_name(f), sizeof(fmt->name));

@@ -62,6 +62,9 @@ static const struct option_def options[] = {
 	 "PEM file with the TLS certificate and private key"},
 	{"sip-ws", "HOTLINE_SIP_WS", "", STR(sip_ws),
 	 "SIP over WebSocket (RFC 7118) on address:port"},
+	{"sip-wss", "HOTLINE_SIP_WSS", "", STR(sip_wss),
+	 "SIP over secure WebSocket on address:port (certificate: "
+	 "--sip-tls-cert, else a self-signed one made in the data dir)"},
 	{"rtp-ports", "HOTLINE_RTP_PORTS", "20000-29999", STR(rtp_ports),
 	 "UDP port range for RTP and RTCP"},
 	{"public-addr", "HOTLINE_PUBLIC_ADDR", "", STR(public_addr),

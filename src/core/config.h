@@ -24,6 +24,7 @@ struct config {
 	char sip_tls[128];       /* --sip-tls: TLS listener, "" = none */
 	char sip_tls_cert[1024]; /* --sip-tls-cert: PEM with key and cert */
 	char sip_ws[128];        /* --sip-ws: WebSocket listener, "" = none */
+	char sip_wss[128];       /* --sip-wss: secure WebSocket, "" = none */
 	char rtp_ports[32];      /* --rtp-ports LO-HI */
 	char public_addr[128];   /* --public-addr: address in SDP/Contact */
 	char sip_default_tenant[64]; /* --sip-default-tenant CODE */

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dirs.h"
 #include "log.h"
+#include "selfsigned.h"
 #include "../api/bootstrap.h"
 #include "../api/live_calls.h"
 #include "../api/agents_live.h"
@@ -92,18 +93,42 @@ static bool sip_enabled(const struct config *cfg)
 	return cfg->sip_addr[0] && strcmp(cfg->sip_addr, "off");
 }
 
+/* The secure WebSocket's certificate: --sip-tls-cert, else a self-signed
+   one kept in the data dir (made on the first start). */
+static int wss_certificate(const struct config *cfg, char *path, size_t size)
+{
+	int err;
+
+	if (cfg->sip_tls_cert[0]) {
+		snprintf(path, size, "%s", cfg->sip_tls_cert);
+		return 0;
+	}
+	snprintf(path, size, "%s/sip-wss-selfsigned.pem", cfg->data_dir);
+	err = selfsigned_ensure(path);
+	if (err)
+		log_error("sip", "cannot write a self-signed certificate to "
+			  "%s: %s", path, strerror(err));
+	return err;
+}
+
 /* SIP and media, once the directory is loaded. */
 static int start_telephony(struct daemon *d)
 {
+	char wss_cert[sizeof(d->cfg.data_dir) + 32] = "";
 	struct sip_stack_config sc = {
 		d->cfg.sip_addr, d->cfg.sip_tls, d->cfg.sip_tls_cert,
-		d->cfg.sip_ws, d->cfg.public_addr,
+		d->cfg.sip_ws, d->cfg.public_addr, d->cfg.sip_wss, wss_cert,
 	};
 	struct media_config mc = {0};
 	struct b2bua_deps deps;
 	char ip[64];
 	int err;
 
+	if (d->cfg.sip_wss[0]) {
+		err = wss_certificate(&d->cfg, wss_cert, sizeof(wss_cert));
+		if (err)
+			return err;
+	}
 	err = sip_stack_start(&d->sip, &sc);
 	if (err)
 		return err;

@@ -47,6 +47,7 @@ static void ep_destroy(struct media_endpoint *ep)
 	player_release(ep);
 	media_sound_unref(ep->want.sound);
 	media_sound_unref(ep->play.sound);
+	webrtc_free(ep->wrtc);
 	list_unlink(&ep->ctl_le);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
@@ -80,6 +81,10 @@ static void dispatch(struct qnode *n)
 	case Q_EV_TIMEOUT:
 		if (!ep->freed && ep->eventh)
 			ep->eventh(ep, MEDIA_TIMEOUT, 0, ep->arg);
+		break;
+	case Q_EV_SECFAIL:
+		if (!ep->freed && ep->eventh)
+			ep->eventh(ep, MEDIA_SECURITY_FAILED, 0, ep->arg);
 		break;
 	case Q_EV_DTMF:
 		if (!ep->freed && ep->eventh)
@@ -210,6 +215,7 @@ void media_engine_stop(struct media_engine *me)
 	while (me->eps.head)
 		ep_destroy(me->eps.head->data);
 	mix_free_all(me);
+	engine_dtls_close(me);
 	free(me->thrv);
 	free(me->used);
 	free(me);
@@ -337,6 +343,7 @@ static void want_publish(struct media_endpoint *ep, bool push)
 	ep->want.conf = ep->conf;
 	ep->want.conf_muted = ep->conf_muted;
 	ep->want.conf_only = ep->conf_only;
+	ep->want.wrtc = ep->wrtc;
 	while (ep->nretired && ep->want.nretired < TAP_RETIRED)
 		ep->want.retired[ep->want.nretired++] =
 			ep->retired[--ep->nretired];

@@ -33,7 +33,7 @@ enum qkind {
 	Q_ATTACH, Q_DETACH, Q_SYNC, Q_QUIT,
 	/* media thread -> control */
 	Q_EV_FIRST, Q_EV_TIMEOUT, Q_EV_DTMF, Q_EV_DETACHED, Q_EV_FREED,
-	Q_EV_PLAYED,
+	Q_EV_PLAYED, Q_EV_SECFAIL,
 };
 
 struct qnode {
@@ -86,6 +86,8 @@ struct want {
 	struct media_conf *conf;
 	bool conf_muted;
 	const struct media_endpoint *conf_only;
+	/* webrtc.c: ICE-lite and DTLS-SRTP state, or NULL: plain RTP */
+	struct webrtc *wrtc;
 };
 
 
@@ -209,6 +211,7 @@ struct media_endpoint {
 	struct media_conf *conf;
 	bool conf_muted;
 	const struct media_endpoint *conf_only;
+	struct webrtc *wrtc;            /* freed with the endpoint */
 
 	/* control -> media */
 	pthread_mutex_t lock;
@@ -246,6 +249,7 @@ struct media_endpoint {
 	struct tap tap;
 	struct conf_member cm;
 	struct rtcp_state rtcp;
+	struct webrtc *w_wrtc;
 
 	struct ep_stats st;
 };
@@ -283,6 +287,9 @@ struct media_engine {
 	struct nodeq events;    /* media -> control */
 	struct list eps;        /* every endpoint not yet released (ctl) */
 	struct list confs;      /* conference pool (ctl; conf.c) */
+	struct tls *dtls;       /* WebRTC certificate, made when first
+				   needed (ctl; webrtc.c) */
+	char dtls_fp[MEDIA_FP_SIZE];
 	/* port pool (ctl) */
 	uint16_t port_base;
 	unsigned nslots;
@@ -346,6 +353,25 @@ void mix_tick(struct media_thread *mt, int64_t now);
 void mix_unlist(struct media_endpoint *ep);
 void mix_member_release(struct media_endpoint *ep);
 void mix_free_all(struct media_engine *me);   /* ctl, threads stopped */
+
+/* webrtc.c */
+struct webrtc;
+int  engine_dtls_init(struct media_engine *me);         /* ctl */
+void engine_dtls_close(struct media_engine *me);        /* ctl */
+struct webrtc *webrtc_new(void);                        /* ctl */
+void webrtc_free(struct webrtc *w);                     /* ctl */
+void webrtc_local(const struct webrtc *w, struct media_webrtc_local *l);
+void webrtc_set_remote(struct webrtc *w, const char *fingerprint,
+		       bool dtls_client);               /* ctl */
+/* A packet that came to a WebRTC endpoint: STUN and DTLS taken here,
+   SRTP/SRTCP decrypted in place. Returns the plain RTP/RTCP packet's
+   length, 0: nothing to relay (media thread). */
+size_t webrtc_rx(struct media_endpoint *ep, uint8_t *p, size_t len,
+		 const struct addr *src);
+/* Protects and sends an RTP/RTCP packet to the browser; false: not
+   ready yet, dropped (media thread). */
+bool webrtc_send(struct media_endpoint *ep, const uint8_t *p, size_t len);
+void webrtc_tick(struct media_endpoint *ep);            /* media */
 
 /* engine.c, for conf.c (control thread) */
 void engine_publish(struct media_endpoint *ep);

@@ -54,6 +54,8 @@ enum media_event {
 	MEDIA_TIMEOUT,          /* no RTP for the inactivity timeout */
 	MEDIA_DTMF,             /* an RFC 4733 digit ended; see digit */
 	MEDIA_PLAY_DONE,        /* what media_play() played has ended */
+	MEDIA_SECURITY_FAILED,  /* WebRTC: DTLS failed or the far end's
+				   certificate is not the one its SDP named */
 };
 
 typedef void (media_event_h)(struct media_endpoint *ep, enum media_event ev,
@@ -181,6 +183,27 @@ void media_conf_mute(struct media_endpoint *ep, bool muted);
 /* A whisper: only `to` (a member) hears ep; NULL: everyone again. */
 void media_conf_whisper(struct media_endpoint *ep,
 			const struct media_endpoint *to);
+
+/* ---- WebRTC (src/media/webrtc.c) ---- */
+
+enum { MEDIA_UFRAG_SIZE = 16, MEDIA_PWD_SIZE = 48, MEDIA_FP_SIZE = 128 };
+
+/* What our SDP says for a WebRTC endpoint. */
+struct media_webrtc_local {
+	char ufrag[MEDIA_UFRAG_SIZE];   /* ICE credentials */
+	char pwd[MEDIA_PWD_SIZE];
+	char fingerprint[MEDIA_FP_SIZE];        /* "sha-256 AB:CD:..." */
+};
+
+/* Makes the endpoint a WebRTC one (ICE-lite, DTLS-SRTP, rtcp-mux) for
+   good; again: the same credentials. */
+int  media_webrtc_enable(struct media_endpoint *ep,
+			 struct media_webrtc_local *local);
+/* The far end's certificate fingerprint from its SDP, and whether we
+   start the DTLS handshake (it answered a=setup:passive). */
+int  media_webrtc_remote(struct media_endpoint *ep, const char *fingerprint,
+			 bool dtls_client);
+bool media_endpoint_is_webrtc(const struct media_endpoint *ep);
 
 /* Echo test: what the far end sends comes straight back to it. */
 void media_endpoint_echo(struct media_endpoint *ep, bool on);

@@ -20,6 +20,11 @@
  * with the timestamp mapped to its clock. Each digit's end is reported
  * once, keyed on the event's timestamp. RTCP is forwarded as is between the
  * RTCP sockets (RTT is not computed).
+ *
+ * A WebRTC endpoint (webrtc.c) sees every packet first through webrtc_rx()
+ * (STUN and DTLS taken there, SRTP decrypted in place; only ICE moves its
+ * latch) and sends through webrtc_send() (SRTP, RTCP muxed on the RTP
+ * port); its RTCP port stays silent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -228,6 +233,13 @@ static void send_to(struct media_endpoint *b, int fd, const struct addr *to,
 {
 	ssize_t n;
 
+	if (b->w_wrtc) {        /* SRTP to the browser, RTCP muxed */
+		if (fd == b->fd_rtp && webrtc_send(b, p, len) && count) {
+			stat_add(&b->st.tx_packets, 1);
+			stat_add(&b->st.tx_bytes, len);
+		}
+		return;
+	}
 	if (count) {
 		stat_add(&b->st.tx_packets, 1);
 		stat_add(&b->st.tx_bytes, len);
@@ -471,11 +483,22 @@ void relay_rtp_handler(int flags, void *arg)
 	clocks(&now_us, &wall_ms);
 	for (int i = 0; i < n && ep->owner; i++) {
 		struct msghdr *h = &mt->msgs[i].msg_hdr;
+		size_t len = mt->msgs[i].msg_len;
 
 		if (h->msg_flags & MSG_TRUNC)
 			continue;
-		addr_set(&ep->latch_rtp, &mt->src[i], h->msg_namelen);
-		rx_rtp(ep, mt->buf[i], mt->msgs[i].msg_len, now_us, wall_ms);
+		if (ep->w_wrtc) {       /* ICE latches, not any packet */
+			struct addr src = {.len = h->msg_namelen};
+
+			memcpy(&src.ss, &mt->src[i], sizeof(src.ss));
+			len = webrtc_rx(ep, mt->buf[i], len, &src);
+			if (!len)
+				continue;
+		}
+		else {
+			addr_set(&ep->latch_rtp, &mt->src[i], h->msg_namelen);
+		}
+		rx_rtp(ep, mt->buf[i], len, now_us, wall_ms);
 	}
 }
 
@@ -510,6 +533,8 @@ void relay_rtcp_handler(int flags, void *arg)
 	if (!(flags & FD_READ) || !mt)
 		return;
 	n = receive(mt, ep->fd_rtcp);
+	if (ep->w_wrtc)
+		return;         /* rtcp-mux: nothing comes here */
 	clocks(&now_us, &wall);
 	for (int i = 0; i < n && ep->owner; i++) {
 		struct msghdr *h = &mt->msgs[i].msg_hdr;
@@ -530,17 +555,19 @@ void relay_rtcp_handler(int flags, void *arg)
 	}
 }
 
-/* Reports endpoints silent for the timeout, once per silence. */
+/* Reports endpoints silent for the timeout, once per silence; moves
+   WebRTC handshakes on (retransmissions). */
 void relay_scan(struct media_thread *mt, int64_t now)
 {
 	int64_t limit = (int64_t)mt->me->cfg.timeout_s * 1000;
 
-	if (!limit)
-		return;
 	for (struct le *le = mt->eps.head; le; le = le->next) {
 		struct media_endpoint *ep = le->data;
 
-		if (ep->timed_out || (!ep->w_remote.len && !ep->got_first))
+		if (ep->w_wrtc)
+			webrtc_tick(ep);
+		if (!limit || ep->timed_out ||
+		    (!ep->w_remote.len && !ep->got_first))
 			continue;
 		if (now - ep->quiet_since < limit)
 			continue;

@@ -159,6 +159,7 @@ static void apply(struct media_thread *mt, struct media_endpoint *ep)
 	ep->law = w.has_fmt ? relay_law(&w.fmt) : LAW_OTHER;
 	ep->codec = w.has_fmt ? relay_codec(&w.fmt) : CODEC_NONE;
 	ep->w_muted = w.muted;
+	ep->w_wrtc = w.wrtc;
 	peer = (w.peer && w.peer_thr == mt) ? w.peer : NULL;
 	if (ep->wpeer != peer) {
 		unlink_peer(ep);

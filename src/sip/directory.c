@@ -1011,6 +1011,7 @@ static void agent_from_row(struct dir_agent *a, json_t *row)
 	a->max_calls = (unsigned)row_int(row, "max_calls");
 	a->wrap_up_s = (unsigned)row_int(row, "wrap_up_s");
 	a->busy_after_miss = row_int(row, "busy_after_miss");
+	a->auto_answer = row_int(row, "auto_answer");
 	a->enabled = row_int(row, "enabled");
 }
 

@@ -223,7 +223,7 @@ struct dir_agent {
 	char user_id[ID_LEN];   /* the console user working as it; "": none */
 	json_t *skills;         /* [{skill_id, level}] */
 	unsigned max_calls, wrap_up_s;
-	bool busy_after_miss, enabled;
+	bool busy_after_miss, auto_answer, enabled;
 };
 struct dir_queue {
 	char id[ID_LEN];

@@ -1,6 +1,7 @@
 /*
  * stack.c — the SIP stack: libre's transaction layer with its transports
- * (UDP and TCP on --sip, TLS on --sip-tls, WebSocket on --sip-ws), and the
+ * (UDP and TCP on --sip, TLS on --sip-tls, WebSocket on --sip-ws and
+ * --sip-wss), and the
  * last-resort answers for requests no module takes: OPTIONS gets 200 with
  * what we allow, methods we do not implement get 405 or 501.
  */
@@ -36,6 +37,7 @@ static void stack_destructor(void *arg)
 	ss->sip = mem_deref(ss->sip);
 	ss->dnsc = mem_deref(ss->dnsc);
 	ss->tls = mem_deref(ss->tls);
+	sip_ws_compat_close();
 }
 
 static bool is_handled_elsewhere(const struct pl *met)
@@ -140,6 +142,19 @@ static int add_transports(struct sip_stack *ss,
 			return err;
 		}
 	}
+	if (cfg->wss && *cfg->wss) {
+		err = parse_addr(&laddr, cfg->wss, "--sip-wss");
+		if (!err)
+			err = sip_transp_add_websock(ss->sip, SIP_TRANSP_WSS,
+						     &laddr, true,
+						     cfg->wss_cert);
+		if (err) {
+			log_error("sip", "cannot start SIP over secure "
+				  "WebSocket on %s (certificate %s): %s",
+				  cfg->wss, cfg->wss_cert, strerror(err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -194,11 +209,13 @@ int sip_stack_start(struct sip_stack **ssp, const struct sip_stack_config *cfg)
 		mem_deref(ss);
 		return err;
 	}
-	log_info("sip", "SIP on %s (UDP, TCP)%s%s%s%s", cfg->udp_tcp,
+	log_info("sip", "SIP on %s (UDP, TCP)%s%s%s%s%s%s", cfg->udp_tcp,
 		 cfg->tls && *cfg->tls ? ", TLS on " : "",
 		 cfg->tls && *cfg->tls ? cfg->tls : "",
 		 cfg->ws && *cfg->ws ? ", WebSocket on " : "",
-		 cfg->ws && *cfg->ws ? cfg->ws : "");
+		 cfg->ws && *cfg->ws ? cfg->ws : "",
+		 cfg->wss && *cfg->wss ? ", secure WebSocket on " : "",
+		 cfg->wss && *cfg->wss ? cfg->wss : "");
 	*ssp = ss;
 	return 0;
 }

@@ -16,8 +16,13 @@ struct sip_stack_config {
 	const char *tls_cert;
 	const char *ws;          /* "" or address */
 	const char *public_addr; /* "" or IP */
+	const char *wss;         /* "" or address */
+	const char *wss_cert;    /* PEM with key and cert for wss */
 };
 
+/* Frees what ws_compat.c keeps about SIP WebSocket connections (after
+   the stack is closed). */
+void sip_ws_compat_close(void);
 int  sip_stack_start(struct sip_stack **ssp,
 		     const struct sip_stack_config *cfg);
 /* Installs the fallback listener; call after the other modules'. */

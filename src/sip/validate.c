@@ -124,10 +124,17 @@ static bool display_name_ok(const struct sip_hdr *h)
 	return true;
 }
 
+/* From the request line: over WebSocket the buffer begins with the
+   frame's header, whose masking key may hold a zero byte. */
 static bool headers_have_nul(const struct sip_msg *msg)
 {
-	const uint8_t *start = msg->mb->buf;
-	size_t len = msg->mb->end;
+	const uint8_t *buf = msg->mb->buf, *end = buf + msg->mb->end;
+	const uint8_t *start = (const uint8_t *)msg->met.p;
+	size_t len;
+
+	if (!start || start < buf || start >= end)
+		start = buf;
+	len = (size_t)(end - start);
 
 	for (size_t i = 0; i + 3 < len; i++) {
 		if (!memcmp(start + i, "\r\n\r\n", 4))

@@ -758,6 +758,13 @@ static const char *const m19_screen_pop[] = {
 	NULL
 };
 
+/* An agent's phone may answer queue calls by itself (auto-answer). */
+static const char *const m20_agent_auto_answer[] = {
+	"ALTER TABLE agents ADD COLUMN auto_answer INTEGER NOT NULL "
+	"DEFAULT 0",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -779,6 +786,7 @@ static const struct migration migrations[] = {
 	{17, m17_agent_user},
 	{18, m18_queue_calls},
 	{19, m19_screen_pop},
+	{20, m20_agent_auto_answer},
 };
 
 static long long now_ms(void)

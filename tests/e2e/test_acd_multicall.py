@@ -7,7 +7,7 @@ calls. And the ACD's run-time picture (the routing pool, decision 46) follows
 the configuration while agents stay logged in."""
 import time
 
-from e2e_helpers import expect
+from e2e_helpers import assert_error, expect
 from peers import UAS_ANSWER, Sipp, _answered, _in_dialog, _pause, _recv, _scenario, \
     write_scenario
 from test_acd_calls import AGENTS, QUEUES, agent_no, live, login, queue_flow, states, uniq
@@ -89,6 +89,13 @@ def test_an_agent_with_two_lines_takes_two_calls_and_a_third_waits(daemon, admin
     on_agent = [c for c in expect(admin.get("/api/v1/calls/live"), 200)["items"]
                 if c["agent_id"] == a["id"]]
     assert sorted(c["caller"] for c in on_agent) == sorted([first, second])
+    # the agent's controls say which call; one of two on hold leaves them talking
+    url = f"{AGENTS}/{a['id']}/call"
+    assert_error(admin.post(url, json={"action": "hold"}), 409, "several_calls")
+    assert_error(admin.post(url, json={"action": "hold", "call_id": "nope"}), 409, "no_call")
+    expect(admin.post(url, json={"action": "hold", "call_id": on_agent[0]["id"]}), 200)
+    assert live(admin, a)["state"] == "talking"
+    expect(admin.post(url, json={"action": "unhold", "call_id": on_agent[0]["id"]}), 200)
     for uac in (first_uac, second_uac, third_uac):
         assert uac.wait(40) == 0, uac.errors()
     assert phone.wait(20) == 0, phone.errors()

@@ -1,15 +1,17 @@
-"""No call is lost when an agent's phone is not there (issue 6): a phone that
-is not registered (or stopped answering the keep-alive) is passed over and the
-call goes to the next agent at once, without spinning on the unreachable one;
-a phone that disappears while it rings (180, then nothing) costs the caller
-one ring timeout, then the next agent answers."""
+"""Agents' phones (issue 6). No call is lost when an agent's phone is not there:
+a phone that is not registered (or stopped answering the keep-alive) is passed
+over and the call goes to the next agent at once, without spinning on the
+unreachable one; a phone that disappears while it rings (180, then nothing)
+costs the caller one ring timeout, then the next agent answers. An agent may log
+in on another extension than their bound one (hot desking), and an agent set to
+auto-answer gets INVITEs asking the phone to answer by itself."""
 import time
 
-from e2e_helpers import expect
-from peers import UAS_ANSWER, _recv, _respond, _scenario
+from e2e_helpers import assert_error, expect
+from peers import Sipp, UAS_ANSWER, _recv, _respond, _scenario, write_scenario
 from test_acd_calls import AGENTS, QUEUES, agent_no, agent_with_phone, login, queue_flow, \
     states, uniq
-from test_calls import call_record, new_extension
+from test_calls import call_record, new_extension, register_with_sipp
 from test_ivr_calls import keys_call, path
 
 # Rings (180) and then vanishes: the process exits without a final answer.
@@ -69,3 +71,69 @@ def test_a_phone_that_disappears_while_ringing_loses_no_call(daemon, admin, tmp_
     assert rec["answered_by"] == b_phone_no and rec["end_status"] == "normal_end"
     assert path(rec)[1] == ("q", "answered", "")
     assert [s for s, _ in states(admin, a)][-2:] == ["ringing", "idle"]
+
+
+def uas_answer_checking_header(present):
+    """A phone that answers and checks whether the INVITE asks it to answer by itself
+    (Call-Info answer-after=0 and Alert-Info info=alert-autoanswer)."""
+    check = "check_it" if present else "check_it_inverse"
+    return _scenario(
+        "uas auto answer",
+        '  <recv request="INVITE">\n    <action>\n'
+        f'      <ereg regexp="answer-after=0" search_in="hdr" header="Call-Info:" {check}="true"'
+        ' assign_to="ci"/>\n'
+        f'      <ereg regexp="info=alert-autoanswer" search_in="hdr" header="Alert-Info:"'
+        f' {check}="true" assign_to="ai"/>\n'
+        '    </action>\n  </recv>\n',
+        _respond("200 OK", True, True, sdp=True, headers=["X-Checked: [$ci] [$ai]"]),
+        _recv("ACK"), _recv("BYE"), _respond("200 OK"))
+
+
+def test_auto_answer_asks_the_phone_to_answer(daemon, admin, tmp_path):
+    for auto in (True, False):
+        a, number, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(),
+                                            uas_answer_checking_header(auto),
+                                            auto_answer=auto, wrap_up_s=0)
+        assert a["auto_answer"] is auto
+        q = expect(admin.post(QUEUES, json={"name": uniq("q-"),
+                                            "members": [{"agent_id": a["id"]}]}), 201)
+        _, _, flow_no = queue_flow(admin, q["id"])
+        login(admin, a)
+        caller = new_extension(admin)
+        keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
+        assert phone.wait(20) == 0, phone.errors()
+        assert call_record(admin, caller)["agent_id"] == a["id"]
+        expect(admin.post(f"{AGENTS}/{a['id']}/logout", json={}), 200)
+
+
+def test_an_agent_logs_in_on_another_phone(daemon, admin, tmp_path):
+    a, bound_no, bound = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    b, b_no, b_phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=0)
+    desk_no = new_extension(admin)
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"),
+                                        "members": [{"agent_id": a["id"]}]}), 201)
+    _, _, flow_no = queue_flow(admin, q["id"])
+    url = f"{AGENTS}/{a['id']}/login"
+    for bad in ("80x1", "1" * 33, 5):
+        assert_error(admin.post(url, json={"phone": bad}), 400, "invalid_field",
+                     mention="phone")
+    assert_error(admin.post(url, json={"phone": "79999999"}), 400, "invalid_field",
+                 mention="phone")
+    login(admin, b)                                      # b works on b_no
+    assert_error(admin.post(url, json={"phone": b_no}), 409, "phone_in_use")
+    desk = Sipp(tmp_path, write_scenario(tmp_path, "desk", UAS_ANSWER), daemon.sip_port,
+                port=register_with_sipp(tmp_path, daemon, desk_no)).start()
+    row = login(admin, a, phone=desk_no)
+    assert row["phone"] == desk_no and row["state"] == "idle"
+    caller = new_extension(admin)
+    keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
+    assert desk.wait(20) == 0, desk.errors()
+    rec = call_record(admin, caller)
+    assert (rec["agent_id"], rec["answered_by"]) == (a["id"], desk_no)
+    assert bound.proc.poll() is None                     # the bound phone never rang
+    expect(admin.post(f"{AGENTS}/{a['id']}/logout", json={}), 200)
+    assert login(admin, a)["phone"] == bound_no          # next time: the bound phone
+    for p in (bound, b_phone):
+        p.stop()
+    for x in (a, b):
+        expect(admin.post(f"{AGENTS}/{x['id']}/logout", json={}), 200)

@@ -142,7 +142,7 @@ static void cleanup_tmpdir(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct sip_stack_config sc = {"127.0.0.1:0", "", "", "", ""};
+	struct sip_stack_config sc = {"127.0.0.1:0", "", "", "", "", "", ""};
 	struct media_config mc = {"127.0.0.1", 47000, 47999, 1, 30};
 	struct b2bua_deps deps;
 	int err;

@@ -932,6 +932,8 @@ export interface AgentWrite {
   wrap_up_s?: number
   /** Set busy after a call rang out. */
   busy_after_miss?: boolean
+  /** Queue calls ask the agent's phone to answer by itself. */
+  auto_answer?: boolean
   outbound?: boolean
   monitor?: boolean
   enabled?: boolean
@@ -1049,8 +1051,13 @@ export interface LiveAgent {
   reason: string
   /** When the current state began; null while offline since the daemon started. */
   since: Millis | null
+  /** The extension the agent works on: chosen at login, else the bound one. */
+  phone: string
   answered_today: number
   active_calls: number
+  /** A queue call rings the agent now. */
+  offered: boolean
+  max_calls: number
 }
 /** A queue with calls waiting now (GET /api/v1/queues/live). */
 export interface LiveQueue {
@@ -1063,6 +1070,8 @@ export interface LiveQueue {
 export interface AgentStateChange {
   state?: 'idle' | 'busy'
   reason?: string
+  /** Login only: the extension to work on this session (default: the bound phone). */
+  phone?: string
 }
 export type MonitorMode = 'listen' | 'whisper' | 'barge' | 'intercept'
 /** POST /api/v1/calls/live/{id}/monitor: the supervisor's phone (an extension number) is called and joins the call. */

@@ -109,7 +109,7 @@ export function isMember(q: Queue, a: Agent): boolean {
   })
 }
 
-export const ON_CALL = ['ringing', 'talking'] as const
+export const ON_CALL = ['ringing', 'talking', 'hold'] as const
 
 /** One agent row of the board. */
 export interface BoardAgent extends LiveAgent {
@@ -268,7 +268,7 @@ export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
     return dir.queues.map((q) => {
       const l = waitingOf.get(q.id)
       const members = membersOf.value.get(q.id) ?? []
-      const n = { offline: 0, idle: 0, busy: 0, ringing: 0, talking: 0, wrap_up: 0 } as Record<string, number>
+      const n = { offline: 0, idle: 0, busy: 0, ringing: 0, talking: 0, hold: 0, wrap_up: 0 } as Record<string, number>
       for (const id of members) {
         const st = stateOf.get(id) ?? 'offline'
         n[st] = (n[st] ?? 0) + 1
@@ -277,7 +277,7 @@ export function useAcdBoard(makeSource?: (parts: LivePart[]) => LiveSource) {
         id: q.id, name: q.name, number: q.number, enabled: q.enabled,
         waiting: l?.waiting ?? 0, longest_wait_ms: l?.longest_wait_ms ?? 0, members,
         loggedIn: members.length - n.offline, idle: n.idle, busy: n.busy,
-        talking: n.ringing + n.talking, wrapUp: n.wrap_up,
+        talking: n.ringing + n.talking + n.hold, wrapUp: n.wrap_up,
       }
     })
   })

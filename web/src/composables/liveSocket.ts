@@ -33,7 +33,7 @@ interface Event {
 }
 type Reply = { agents?: LiveAgent[]; queues?: LiveQueue[] }
 
-const IN_CALL = ['ringing', 'talking', 'wrap_up']
+const IN_CALL = ['ringing', 'talking', 'hold', 'wrap_up']
 
 function pageSocketUrl() {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`
