@@ -3,7 +3,7 @@
 // the consultation (call.consult), the agent's own day (GET /api/v1/workbench/summary), and the
 // commands (login, state, wrapup_done, logout, call actions) whose refusals come back as ApiErrors
 // with the server's message. Which actions are valid now is decided here, once, for the buttons.
-import { computed, onBeforeUnmount, reactive, ref } from 'vue'
+import { computed, onBeforeUnmount, reactive, ref, watch } from 'vue'
 import { request } from '../api'
 import { fillScreenPop } from '../utils/screenpop'
 import { workbenchSocket, type Hello, type WsEvent } from './workbenchSocket'
@@ -87,9 +87,10 @@ export function useWorkbench() {
   let summaryTimer: ReturnType<typeof setInterval> | undefined
 
   const agent = computed(() => data.value?.agent ?? null)
-  const phone = usePhone(() => agent.value)
   /** Another agent picked by a user who may work for others ('': the user's own agent). */
   const workingAs = ref('')
+  const phones = usePhone(() => agent.value, () => !workingAs.value)
+  const phone = phones.phone
   const agentQuery = () => (workingAs.value ? { agent_id: workingAs.value } : {})
 
   const socket = workbenchSocket({ onOpen, onEvent })
@@ -105,6 +106,8 @@ export function useWorkbench() {
     }
     calls.value = []
     live.known = false
+    if (workingAs.value) phones.choose('desk')
+    await phones.probe()
     if (socket.status.state === 'open') await subscribe()
     void loadSummary()
   }
@@ -220,7 +223,12 @@ export function useWorkbench() {
     const fields: Record<string, unknown> = { ...agentField(), state }
     if (state === 'busy' && reason) fields.reason = reason
     if (phone.value?.loginPhone) fields.phone = phone.value.loginPhone
-    setLive(await run(() => socket.command('login', fields)))
+    try {
+      setLive(await run(() => socket.command('login', fields)))
+    } catch (e) {
+      if (phone.value?.kind === 'browser') phone.value.stop()
+      throw e
+    }
   }
   async function logout() {
     setLive(await run(() => socket.command('logout', agentField())))
@@ -282,6 +290,15 @@ export function useWorkbench() {
   const talkSeconds = computed(() =>
     call.value?.answeredAt ? Math.max(0, Math.floor((now.value - call.value.answeredAt) / 1000)) : 0)
 
+  // A browser phone still in a call the daemon has ended (its BYE lost with a dropped socket) ends it
+  // here too, a moment later (the agent's state may run ahead of the phone's signalling).
+  let settle: ReturnType<typeof setTimeout> | undefined
+  watch(() => live.state, (s) => {
+    clearTimeout(settle)
+    if (!ON_CALL.includes(s) && phones.browser.value?.state.call === 'talking')
+      settle = setTimeout(() => { if (!ON_CALL.includes(live.state)) phones.browser.value?.dropCall() }, 3000)
+  })
+
   function start() {
     socket.start()
     summaryTimer = setInterval(loadSummary, 60000)
@@ -291,11 +308,13 @@ export function useWorkbench() {
     clearInterval(summaryTimer)
     clearInterval(ticker)
     clearTimeout(soon)
+    clearTimeout(settle)
+    phones.browser.value?.stop()
   }
   onBeforeUnmount(stop)
 
   return {
-    data, loadError, hello, live, call, others, lastCall, after, summary, busy, now, agent, phone, socket, can,
+    data, loadError, hello, live, call, others, lastCall, after, summary, busy, now, agent, phone, phones, socket, can,
     wrapUpLeft, inState, talkSeconds,
     load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
   }
