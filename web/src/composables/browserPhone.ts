@@ -215,7 +215,7 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
         uri: `sip:${creds.sip_user}@${creds.domain}`,
         password: creds.password,
         register: true,
-        register_expires: 120,
+        register_expires: 60,
         connection_recovery_min_interval: 2,
         connection_recovery_max_interval: 10,
         user_agent: 'Hotline workbench (JsSIP)',
@@ -237,8 +237,8 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
         state.cause = String(e.cause ?? '')
         done(new PhoneError('register_failed', `${url}: ${e.cause ?? 'refused'}`))
       })
-      ua.on('newRTCSession', (e) => {
-        if (e.originator === 'remote') onIncoming(e as IncomingRTCSessionEvent)
+      ua.on('newRTCSession', (e: { originator: string }) => {
+        if (e.originator === 'remote') onIncoming(e as unknown as IncomingRTCSessionEvent)
       })
       state.sip = 'connecting'
       ua.start()
