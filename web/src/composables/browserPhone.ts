@@ -54,8 +54,10 @@ export interface BrowserPhone extends AgentPhone {
   state: BrowserPhoneState
   setMic(id: string): Promise<void>
   setSpeaker(id: string): Promise<void>
-  /** Ends the call on this side only (the daemon ended it and its BYE was lost with the socket). */
-  dropCall(): void
+  /** Which call the phone has now (0: none), for dropCall. */
+  callNumber(): number
+  /** Ends call `n` if it is still here (the daemon ended it and its BYE was lost with the socket). */
+  dropCall(n: number): void
 }
 
 const REGISTER_TIMEOUT_MS = 10000
@@ -110,6 +112,8 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
   let ticker: ReturnType<typeof setInterval> | undefined
   let stopping = false
   let audio: HTMLAudioElement | null = null
+  let calls = 0          // numbers the calls, for dropCall
+  let callNo = 0
 
   async function openMic(deviceId: string): Promise<MediaStream> {
     if (!navigator.mediaDevices?.getUserMedia)
@@ -170,6 +174,7 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
   function endCall(s: RTCSession) {
     if (session !== s) return
     session = null
+    callNo = 0
     state.call = 'none'
     speakerMeter?.close()
     speakerMeter = null
@@ -184,6 +189,7 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
       return
     }
     session = s
+    callNo = ++calls
     state.call = 'ringing'
     const hear = (pc: RTCPeerConnection) => pc.addEventListener('track', (ev) =>
       playRemote(ev.streams[0] ?? new MediaStream([ev.track])))
@@ -306,9 +312,12 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
       state.speaker = id
       await setSink(id)
     },
-    dropCall() {
-      if (session && !session.isEnded()) session.terminate()
-      if (session) endCall(session)
+    callNumber: () => callNo,
+    dropCall(n: number) {
+      const s = session
+      if (!s || n !== callNo) return
+      if (!s.isEnded()) s.terminate()
+      endCall(s)
     },
   }
 }

@@ -290,13 +290,18 @@ export function useWorkbench() {
   const talkSeconds = computed(() =>
     call.value?.answeredAt ? Math.max(0, Math.floor((now.value - call.value.answeredAt) / 1000)) : 0)
 
-  // A browser phone still in a call the daemon has ended (its BYE lost with a dropped socket) ends it
-  // here too, a moment later (the agent's state may run ahead of the phone's signalling).
-  let settle: ReturnType<typeof setTimeout> | undefined
+  // A browser phone still in a call the daemon has ended (its BYE lost with a dropped socket) ends that
+  // call here too, a moment later (the agent's state may run ahead of the phone's signalling).
+  const settling = new Set<ReturnType<typeof setTimeout>>()
   watch(() => live.state, (s) => {
-    clearTimeout(settle)
-    if (!ON_CALL.includes(s) && phones.browser.value?.state.call === 'talking')
-      settle = setTimeout(() => { if (!ON_CALL.includes(live.state)) phones.browser.value?.dropCall() }, 3000)
+    const p = phones.browser.value
+    if (ON_CALL.includes(s) || !p || p.state.call !== 'talking') return
+    const n = p.callNumber()
+    const timer = setTimeout(() => {
+      settling.delete(timer)
+      p.dropCall(n)
+    }, 3000)
+    settling.add(timer)
   })
 
   function start() {
@@ -308,7 +313,7 @@ export function useWorkbench() {
     clearInterval(summaryTimer)
     clearInterval(ticker)
     clearTimeout(soon)
-    clearTimeout(settle)
+    settling.forEach(clearTimeout)
     phones.browser.value?.stop()
   }
   onBeforeUnmount(stop)
