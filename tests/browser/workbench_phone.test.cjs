@@ -4,6 +4,7 @@
 // HOTLINE_SIP (baresip's way in) and HOTLINE_SIP_WS (the daemon's --sip-wss or --sip-ws; the test's
 // Chromium accepts the self-signed certificate). The daemon must have been started with that
 // WebSocket listener: the workbench offers "this browser" only when GET /workbench/phone has a ws_url.
+// WBPHONE_DEBUG=1 prints JsSIP's log of the agent's page.
 //
 // An agent's user signs in, picks "this browser" and logs in; the tab registers the agent's extension
 // over WebSocket. A baresip caller (440 Hz) dials an IVR flow into the agent's queue; the page rings,
