@@ -77,6 +77,9 @@ struct api_settings {
 	const char *data_dir;    /* --data: voice files live under it */
 	const char *db_name;
 	const char *version;
+	/* where browsers reach SIP over WebSocket: "wss://ADDR:PORT" (the
+	   --sip-wss listener), else "ws://..." (--sip-ws), "" = neither */
+	char sip_ws_url[160];
 };
 
 struct api_req {
@@ -248,6 +251,7 @@ HANDLER(queue_calls_list); HANDLER(reports_queues); HANDLER(reports_agents);
 int qreports_agent_today(struct db *db, struct api_req *req,
 			 const char *agent_id, json_t **todayp);
 HANDLER(workbench_get); HANDLER(workbench_summary);
+HANDLER(softphone_get);
 HANDLER(ivr_flows_report);
 HANDLER(ivr_versions_list); HANDLER(ivr_versions_create);
 HANDLER(ivr_versions_get); HANDLER(ivr_versions_update);

@@ -205,6 +205,8 @@ static const struct route routes[] = {
 	 workbench_get},
 	{"GET", "/api/v1/workbench/summary", "workbench.summary", "workbench",
 	 0, NULL, workbench_summary},
+	{"GET", "/api/v1/workbench/phone", "workbench.phone", "workbench", 0,
+	 NULL, softphone_get},
 	{"GET", "/api/v1/agent-states", "agent_states.list", "agents", 0,
 	 NULL, agent_states_list},
 	{"GET", "/api/v1/queue-calls", "queue_calls.list", "queues", 0, NULL,

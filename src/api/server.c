@@ -644,6 +644,12 @@ static void body_limit(const struct http_msg *msg, struct httpd_limit *lim,
 	free(path);
 }
 
+void api_server_set_sip_ws_url(struct api_server *srv, const char *url)
+{
+	snprintf(srv->settings.sip_ws_url, sizeof(srv->settings.sip_ws_url),
+		 "%s", url ? url : "");
+}
+
 static void request_handler(struct httpd_conn *conn, const struct http_msg *msg,
 			    void *arg)
 {

@@ -12,6 +12,9 @@ int  api_server_start(struct api_server **srvp, const char *addr,
 		      struct store *store, const char *web_dir,
 		      const char *data_dir, long session_hours,
 		      long max_body);
+/* The URL browsers register at over SIP on WebSocket (ws:// or wss://),
+   for GET /api/v1/workbench/phone; call before the loop serves requests. */
+void api_server_set_sip_ws_url(struct api_server *srv, const char *url);
 /* After every successful change made through a route flagged
    ROUTE_TELEPHONY (extensions, trunks, routes...), h runs on the control
    thread before the reply is sent; the reply goes out when h calls

@@ -172,9 +172,23 @@ static void reload_directory(void *arg, void (*done)(void *ctx), void *ctx)
 	directory_reload_wait(d->dir, done, ctx);
 }
 
+/* Where browser phones register (GET /api/v1/workbench/phone): the secure
+   WebSocket when there is one, else the plain one; "" without telephony. */
+static void browser_sip_url(const struct daemon *d, char *url, size_t size)
+{
+	*url = '\0';
+	if (!d->sip)
+		return;
+	if (d->cfg.sip_wss[0])
+		snprintf(url, size, "wss://%s", d->cfg.sip_wss);
+	else if (d->cfg.sip_ws[0])
+		snprintf(url, size, "ws://%s", d->cfg.sip_ws);
+}
+
 /* The console and API, last: once they answer, everything is up. */
 static void serve(struct daemon *d)
 {
+	char ws_url[sizeof(d->cfg.sip_wss) + 8];
 	int err = api_server_start(&d->api, d->cfg.http_addr, d->store,
 				   d->cfg.web_dir, d->cfg.data_dir,
 				   d->cfg.session_hours, d->cfg.max_body);
@@ -183,6 +197,8 @@ static void serve(struct daemon *d)
 		fail_start(d, "the HTTP server", err);
 		return;
 	}
+	browser_sip_url(d, ws_url, sizeof(ws_url));
+	api_server_set_sip_ws_url(d->api, ws_url);
 	if (d->dir)
 		api_server_on_change(d->api, reload_directory, d);
 	if (d->b2bua)

@@ -19,6 +19,14 @@
  * else the endpoint reports MEDIA_SECURITY_FAILED and stays silent. SRTP
  * keys come from the handshake (SRTP_AES128_CM_SHA1_80, libre's srtp).
  *
+ * One RTP stream goes to the browser whatever we send from (the relay of
+ * the other leg, or our own sounds: hold silence, music, prompts). Each
+ * source has its own SSRC, and a browser plays only the newest
+ * unsignalled one: after our own sound the relayed stream, though it comes
+ * back, would be heard no more. So the RTP we send is rewritten to one SSRC
+ * with sequence numbers and timestamps that go on across a change of
+ * source (the marker set on the first packet after it).
+ *
  * Packets are told apart by their first byte (RFC 7983): 0-3 STUN, 20-63
  * DTLS, 128-191 RTP/RTCP. Anything malformed is dropped.
  *
@@ -32,6 +40,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -65,6 +74,12 @@ struct webrtc {
 	struct srtp *tx, *rx;
 	struct mbuf *in, *out;  /* a STUN request (libre keeps a reference
 				   while it reads it), what we send */
+	struct out_stream {     /* the one RTP stream we send (see above) */
+		bool started;
+		uint32_t ssrc, src_ssrc, ts_off, last_ts;
+		uint16_t seq_off, last_seq;
+		int64_t last_us;
+	} os;
 };
 
 /* ---- the engine's certificate (control thread) ---- */
@@ -232,6 +247,65 @@ static bool is_rtcp(const uint8_t *p, size_t len)
 	return len >= 2 && p[1] >= 192 && p[1] <= 223;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void set32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* Rewrites the RTP packet p (at least 12 bytes) into the one stream. */
+static void one_stream(struct media_endpoint *ep, struct out_stream *os,
+		       uint8_t *p)
+{
+	const struct codec_info *ci = codec_get(ep->codec);
+	uint32_t ssrc = get32(p + 8), ts = get32(p + 4);
+	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+	int64_t now = mono_us();
+
+	if (!os->started) {
+		os->started = true;
+		os->ssrc = rand_u32();
+		os->src_ssrc = ssrc;
+		os->seq_off = (uint16_t)(rand_u16() - seq);
+		os->ts_off = rand_u32() - ts;
+	} else if (ssrc != os->src_ssrc) {
+		/* a new source: on from the last packet, by the time since */
+		int64_t ms = (now - os->last_us) / 1000;
+		uint32_t clock = ci ? ci->clock : 8000;
+
+		if (ms < 20)
+			ms = 20;
+		os->src_ssrc = ssrc;
+		os->seq_off = (uint16_t)(os->last_seq + 1 - seq);
+		os->ts_off = os->last_ts + (uint32_t)((uint64_t)ms * clock /
+						      1000) - ts;
+		p[1] |= 0x80;
+	}
+	os->last_seq = (uint16_t)(seq + os->seq_off);
+	os->last_ts = ts + os->ts_off;
+	os->last_us = now;
+	p[2] = (uint8_t)(os->last_seq >> 8);
+	p[3] = (uint8_t)os->last_seq;
+	set32(p + 4, os->last_ts);
+	set32(p + 8, os->ssrc);
+}
+
 bool webrtc_send(struct media_endpoint *ep, const uint8_t *p, size_t len)
 {
 	struct webrtc *w = ep->w_wrtc;
@@ -243,6 +317,8 @@ bool webrtc_send(struct media_endpoint *ep, const uint8_t *p, size_t len)
 	mbuf_rewind(mb);
 	(void)mbuf_write_mem(mb, p, len);
 	mb->pos = 0;
+	if (!is_rtcp(p, len) && len >= 12)
+		one_stream(ep, &w->os, mb->buf);
 	err = is_rtcp(p, len) ? srtcp_encrypt(w->tx, mb)
 			      : srtp_encrypt(w->tx, mb);
 	if (err)

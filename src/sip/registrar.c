@@ -454,6 +454,31 @@ static void set_str(char **dst, const struct pl *pl)
 	*dst = s;
 }
 
+static bool over_websocket(enum sip_transp tp)
+{
+	return tp == SIP_TRANSP_WS || tp == SIP_TRANSP_WSS;
+}
+
+/* A browser that lost its WebSocket registers again over a new one: the
+   same Call-ID, a contact with the new socket's address. Its binding of
+   the lost socket can be reached no more (calls forked to it would fail
+   at once): it goes. */
+static void drop_lost_socket(struct registrar *reg, const struct sip_msg *msg,
+			     const char *ext_id)
+{
+	struct list *l = hash_list(reg->by_ext, hash_joaat_str(ext_id));
+	struct le *le = list_head(l);
+
+	while (le) {
+		struct binding *b = le->data;
+
+		le = le->next;
+		if (!strcmp(b->ext_id, ext_id) && over_websocket(b->tp) &&
+		    b->callid && !pl_strcmp(&msg->callid, b->callid))
+			binding_remove(b, "its WebSocket was replaced");
+	}
+}
+
 /* Adds or refreshes one binding; false when the request is out of order. */
 static bool bind_one(struct registrar *reg, const struct sip_msg *msg,
 		     const struct dir_extension *ext, const struct contact_in *c)
@@ -472,6 +497,8 @@ static bool bind_one(struct registrar *reg, const struct sip_msg *msg,
 		return true;
 	}
 	if (!b) {
+		if (over_websocket(msg->tp))
+			drop_lost_socket(reg, msg, ext->id);
 		while (binding_count(reg, ext->id, &oldest) >=
 		       ext->max_contacts && oldest)
 			binding_remove(oldest, "contact limit");

@@ -1,7 +1,8 @@
 """SIP over secure WebSocket (--sip-wss): without --sip-tls-cert hotlined
 makes a self-signed certificate once in its data dir and keeps it across
 restarts; the WebSocket upgrade answers the "sip" subprotocol browsers ask
-for (RFC 7118), and a REGISTER in a frame gets the registrar's answer back."""
+for (RFC 7118), and a REGISTER in a frame gets the registrar's answer back.
+A browser registering again over a new socket replaces its lost one's contact."""
 import hashlib
 import os
 import socket
@@ -87,3 +88,52 @@ def test_sip_over_secure_websocket_with_a_self_signed_certificate(make_daemon):
     assert head.startswith("HTTP/1.1 101"), head
     assert hashlib.sha256(cert).hexdigest() == first
     s.close()
+
+
+def _wss_register(port, ext, call_id, cseq):
+    """REGISTERs ext over a new secure WebSocket with the digest; answers the open socket."""
+    from test_sip_registrar import authorization, parse, pick_challenge
+    s, head, _ = _upgrade(port)
+    assert head.startswith("HTTP/1.1 101"), head
+
+    def register(n, auth=""):
+        s.sendall(_frame(
+            "REGISTER sip:demo SIP/2.0\r\n"
+            f"Via: SIP/2.0/WSS abc.invalid;branch=z9hG4bK-{call_id}-{n}\r\n"
+            f"Max-Forwards: 70\r\nTo: <sip:{ext['number']}@demo>\r\n"
+            f"From: <sip:{ext['number']}@demo>;tag=t{call_id}\r\nCall-ID: {call_id}\r\n"
+            f"CSeq: {n} REGISTER\r\nContact: <sip:br{call_id}@abc.invalid;transport=ws>\r\n"
+            f"Expires: 60\r\n{auth + chr(13) + chr(10) if auth else ''}Content-Length: 0\r\n\r\n"))
+        return parse(_read_frame(s))
+    r = register(cseq)
+    assert r["status"] == 401, r["text"]
+    r = register(cseq + 1, authorization(pick_challenge(r, "MD5"), ext["number"], ext["password"],
+                                         "REGISTER", "sip:demo"))
+    assert r["status"] == 200, r["text"]
+    return s
+
+
+def test_a_browser_registering_again_over_a_new_socket_replaces_its_lost_contact(make_daemon):
+    """A browser phone (JsSIP) that lost its WebSocket registers again over a new one with the
+    same Call-ID: the contact of the lost socket goes (calls forked to it would fail at once);
+    another browser's (another Call-ID) stays."""
+    from e2e_helpers import ADMIN_PASSWORD, DEMO, expect
+    port = free_port()
+    d = make_daemon(extra_args=["--sip-wss", f"127.0.0.1:{port}"])
+    admin = d.client().login(DEMO, "admin", ADMIN_PASSWORD)
+    ext = expect(admin.post("/api/v1/extensions", json={"number": "5551234", "password": "Wss-pass-12345"}), 201)
+
+    def contacts():
+        items = expect(admin.get("/api/v1/registrations", params={"number": ext["number"]}), 200)["items"]
+        return sorted(c["source"] for c in items)
+
+    first = _wss_register(port, ext, "browser-a", 1)
+    other = _wss_register(port, ext, "browser-b", 1)
+    src = lambda sock: f"127.0.0.1:{sock.getsockname()[1]}"  # noqa: E731
+    lost, kept = src(first), src(other)
+    assert contacts() == sorted([lost, kept])
+    first.close()           # the network drops...
+    again = _wss_register(port, ext, "browser-a", 3)   # ...and JsSIP registers again
+    assert contacts() == sorted([src(again), kept]), "the lost socket's contact is replaced, the other browser's kept"
+    again.close()
+    other.close()

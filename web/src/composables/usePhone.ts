@@ -1,14 +1,18 @@
 // The agent's phone as the workbench sees it: the one place where the kind of phone matters.
-// Today the only kind is a desk phone — the SIP extension bound to the agent, or another extension
-// for this session (hot desking: login's `phone`): the daemon rings it, the agent picks up (or it
-// answers by itself), and every other control goes through the daemon (the WebSocket `call`
-// command), so the page needs nothing from the phone. The browser softphone (SIP over WebSocket
-// with JsSIP, issue 7) will be a second implementation of AgentPhone here: registering on start(),
-// answering from the page (canAnswer), its microphone and volume.
-import { computed, type ComputedRef } from 'vue'
+// Two kinds: the desk phone — the SIP extension bound to the agent, or another extension for this
+// session (hot desking: login's `phone`): the daemon rings it, the agent picks up (or it answers by
+// itself) and every other control goes through the daemon (the WebSocket `call` command), so the page
+// needs nothing from the phone; and "this browser" (browserPhone.ts):
+// the tab registers the same extension over SIP on WebSocket with JsSIP and is answered from the page.
+// The browser phone is offered only for the user's own agent, when the daemon has SIP over WebSocket
+// (GET /api/v1/workbench/phone answers a ws_url). The choice is remembered for the tab (sessionStorage)
+// so that a reload while logged in registers the browser again.
+import { computed, ref, shallowRef, type ComputedRef } from 'vue'
+import { request } from '../api'
+import { browserPhone, type BrowserPhone, type PhoneCredentials } from './browserPhone'
 
-export type PhoneKind = 'desk'
-/** What the agent picks at login: the bound extension, or another extension number. */
+export type PhoneKind = 'desk' | 'browser'
+/** The desk phone picked at login: the bound extension, or another extension number. */
 export type PhoneChoice = 'bound' | 'other'
 
 export interface AgentPhone {
@@ -19,6 +23,8 @@ export interface AgentPhone {
   loginPhone: string | undefined
   /** Whether the page answers a ringing call itself; a desk phone is answered on the phone. */
   canAnswer: boolean
+  /** Whether a call rings on this phone now, for the page to answer (only a browser phone knows). */
+  readonly ringing: boolean
   /** Gets the phone ready before the agent logs in (a browser phone registers); nothing for a desk phone. */
   start(): Promise<void>
   stop(): void
@@ -31,6 +37,7 @@ function deskPhone(number: string, loginPhone?: string): AgentPhone {
     number,
     loginPhone,
     canAnswer: false,
+    ringing: false,
     start: async () => {},
     stop: () => {},
     answer: async () => {
@@ -39,15 +46,51 @@ function deskPhone(number: string, loginPhone?: string): AgentPhone {
   }
 }
 
-/** The phone of the agent the workbench works as (null until the agent is known): the one chosen, or
- *  once logged in the one the server says the agent works on (`inUse`, the live row's phone). */
-export function usePhone(agent: () => { phone: string } | null, choice: { kind: PhoneChoice; number: string },
-  inUse: () => string): ComputedRef<AgentPhone | null> {
-  return computed(() => {
+const CHOICE_KEY = 'hotline.workbench.phone'
+
+/** The phone of the agent the workbench works as (phone: null until the agent is known): the browser,
+ *  or the desk phone chosen (`desk`), or once logged in the one the server says the agent works on
+ *  (`inUse`, the live row's phone). */
+export function usePhone(agent: () => { id: string; phone: string } | null, own: () => boolean,
+  desk: { kind: PhoneChoice; number: string }, inUse: () => string) {
+  const choice = ref<PhoneKind>('desk')
+  const creds = ref<PhoneCredentials | null>(null)
+  const browser = shallowRef<BrowserPhone | null>(null)
+  /** The browser phone may be chosen: the user's own agent, and the daemon has SIP over WebSocket. */
+  const browserAvailable = computed(() => own() && !!creds.value?.ws_url && !!agent())
+
+  /** Reads whether (and with what) this browser may register; after every load of the agent. */
+  async function probe() {
+    creds.value = null
+    if (!own() || !agent()) return
+    try {
+      creds.value = await request<PhoneCredentials>('GET', '/api/v1/workbench/phone')
+    } catch {
+      creds.value = null   // 404: no extension; the desk phone (or nothing) is all there is
+    }
+  }
+
+  function choose(kind: PhoneKind) {
+    if (kind === choice.value && (kind === 'desk' || browser.value)) return
+    browser.value?.stop()
+    browser.value = null
+    if (kind === 'browser' && creds.value && browserAvailable.value) browser.value = browserPhone(creds.value)
+    choice.value = browser.value ? 'browser' : 'desk'
+    sessionStorage.setItem(CHOICE_KEY, choice.value)
+  }
+
+  const phone: ComputedRef<AgentPhone | null> = computed(() => {
     const a = agent()
     if (!a) return null
+    if (choice.value === 'browser' && browser.value) return browser.value
     if (inUse()) return deskPhone(inUse(), inUse() === a.phone ? undefined : inUse())
-    const other = choice.kind === 'other' ? choice.number.trim() : ''
+    const other = desk.kind === 'other' ? desk.number.trim() : ''
     return other ? deskPhone(other, other) : deskPhone(a.phone)
   })
+
+  return {
+    phone, choice, browser, browserAvailable, probe, choose,
+    /** The choice this tab made before (a reload while logged in). */
+    remembered: () => sessionStorage.getItem(CHOICE_KEY) as PhoneKind | null,
+  }
 }

@@ -3,7 +3,7 @@
 // the consultation (call.consult), the agent's own day (GET /api/v1/workbench/summary), and the
 // commands (login, state, wrapup_done, logout, call actions) whose refusals come back as ApiErrors
 // with the server's message. Which actions are valid now is decided here, once, for the buttons.
-import { computed, onBeforeUnmount, reactive, ref } from 'vue'
+import { computed, onBeforeUnmount, reactive, ref, watch } from 'vue'
 import { request } from '../api'
 import { fillScreenPop } from '../utils/screenpop'
 import { workbenchSocket, type Hello, type WsEvent } from './workbenchSocket'
@@ -89,11 +89,13 @@ export function useWorkbench() {
   let summaryTimer: ReturnType<typeof setInterval> | undefined
 
   const agent = computed(() => data.value?.agent ?? null)
-  /** The phone chosen at login: the bound extension, or another one for this session (hot desking). */
+  /** The desk phone chosen at login: the bound extension, or another one for this session (hot desking). */
   const phoneChoice = reactive({ kind: 'bound' as PhoneChoice, number: '' })
-  const phone = usePhone(() => agent.value, phoneChoice, () => (live.state !== 'offline' ? live.phone : ''))
   /** Another agent picked by a user who may work for others ('': the user's own agent). */
   const workingAs = ref('')
+  const phones = usePhone(() => agent.value, () => !workingAs.value, phoneChoice,
+    () => (live.state !== 'offline' ? live.phone : ''))
+  const phone = phones.phone
   const agentQuery = () => (workingAs.value ? { agent_id: workingAs.value } : {})
 
   const socket = workbenchSocket({ onOpen, onEvent })
@@ -109,6 +111,8 @@ export function useWorkbench() {
     }
     calls.value = []
     live.known = false
+    if (workingAs.value) phones.choose('desk')
+    await phones.probe()
     if (socket.status.state === 'open') await subscribe()
     void loadSummary()
   }
@@ -225,7 +229,12 @@ export function useWorkbench() {
     const fields: Record<string, unknown> = { ...agentField(), state }
     if (state === 'busy' && reason) fields.reason = reason
     if (phone.value?.loginPhone) fields.phone = phone.value.loginPhone
-    setLive(await run(() => socket.command('login', fields)))
+    try {
+      setLive(await run(() => socket.command('login', fields)))
+    } catch (e) {
+      if (phone.value?.kind === 'browser') phone.value.stop()
+      throw e
+    }
   }
   async function logout() {
     setLive(await run(() => socket.command('logout', agentField())))
@@ -288,6 +297,20 @@ export function useWorkbench() {
   const talkSeconds = computed(() =>
     call.value?.answeredAt ? Math.max(0, Math.floor((now.value - call.value.answeredAt) / 1000)) : 0)
 
+  // A browser phone still in a call the daemon has ended (its BYE lost with a dropped socket) ends that
+  // call here too, a moment later (the agent's state may run ahead of the phone's signalling).
+  const settling = new Set<ReturnType<typeof setTimeout>>()
+  watch(() => live.state, (s) => {
+    const p = phones.browser.value
+    if (ON_CALL.includes(s) || !p || p.state.call !== 'talking') return
+    const n = p.callNumber()
+    const timer = setTimeout(() => {
+      settling.delete(timer)
+      p.dropCall(n)
+    }, 3000)
+    settling.add(timer)
+  })
+
   function start() {
     socket.start()
     summaryTimer = setInterval(loadSummary, 60000)
@@ -297,11 +320,14 @@ export function useWorkbench() {
     clearInterval(summaryTimer)
     clearInterval(ticker)
     clearTimeout(soon)
+    settling.forEach(clearTimeout)
+    phones.browser.value?.stop()
   }
   onBeforeUnmount(stop)
 
   return {
-    data, loadError, hello, live, phoneChoice, call, others, pickCall, lastCall, after, summary, busy, now, agent, phone, socket, can,
+    data, loadError, hello, live, phoneChoice, call, others, pickCall, lastCall, after, summary, busy, now, agent, phone,
+    phones, socket, can,
     wrapUpLeft, inState, talkSeconds,
     load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
   }

@@ -1,0 +1,323 @@
+// The browser softphone of the workbench (issue 7; decision 60): this tab registers the agent's own
+// extension over SIP on WebSocket with JsSIP (credentials from GET /api/v1/workbench/phone), rings
+// here, and is answered from the page. The daemon terminates the WebRTC media (DTLS-SRTP, decision 56)
+// and every other control (hang up, hold, mute, transfer) still goes through the daemon's WebSocket
+// command, as with a desk phone. What the page shows is in `state` (reactive): the registration
+// (JsSIP reconnects and registers again by itself after a network loss), the ringing or answered call,
+// the microphone's and the received audio's levels (WebAudio AnalyserNode), the devices to choose.
+// A denied microphone is a PhoneError('mic_denied') from start(): nothing is registered, the agent
+// may log in with the desk phone instead.
+import { reactive } from 'vue'
+import { UA, WebSocketInterface } from 'jssip'
+import type { RTCSession } from 'jssip/lib/RTCSession'
+import type { IncomingRTCSessionEvent } from 'jssip/lib/UA'
+import type { AgentPhone } from './usePhone'
+
+export interface PhoneCredentials {
+  number: string
+  sip_user: string
+  password: string
+  domain: string
+  ws_url: string | null
+}
+export type SipState = 'off' | 'connecting' | 'registered' | 'disconnected' | 'failed'
+export type PhoneCallState = 'none' | 'ringing' | 'talking'
+export type PhoneErrorCode = 'mic_denied' | 'no_mic' | 'insecure' | 'register_failed'
+
+export class PhoneError extends Error {
+  readonly code: PhoneErrorCode
+  constructor(code: PhoneErrorCode, message: string) {
+    super(message)
+    this.name = 'PhoneError'
+    this.code = code
+  }
+}
+
+export interface Device { id: string; label: string }
+export interface BrowserPhoneState {
+  sip: SipState
+  /** Why the registration failed or the socket dropped (JsSIP's cause). */
+  cause: string
+  call: PhoneCallState
+  micLevel: number
+  speakerLevel: number
+  mics: Device[]
+  speakers: Device[]
+  mic: string
+  speaker: string
+  /** Whether the browser lets the page choose the output (HTMLMediaElement.setSinkId). */
+  canPickSpeaker: boolean
+}
+
+export interface BrowserPhone extends AgentPhone {
+  kind: 'browser'
+  state: BrowserPhoneState
+  setMic(id: string): Promise<void>
+  setSpeaker(id: string): Promise<void>
+  /** Which call the phone has now (0: none), for dropCall. */
+  callNumber(): number
+  /** Ends call `n` if it is still here (the daemon ended it and its BYE was lost with the socket). */
+  dropCall(n: number): void
+}
+
+const REGISTER_TIMEOUT_MS = 10000
+const METER_MS = 100
+
+/** A listener address (0.0.0.0, [::]) is no address to connect to: the page's own host is. */
+export function reachableWsUrl(url: string, host = location.hostname): string {
+  return url.replace(/^(wss?:\/\/)(0\.0\.0\.0|\[::\])(?=[:/]|$)/, (_m, scheme: string) =>
+    `${scheme}${host.includes(':') ? `[${host}]` : host}`)
+}
+
+function micError(e: unknown): PhoneError {
+  const name = (e as { name?: string })?.name ?? ''
+  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError')
+    return new PhoneError('mic_denied', 'the microphone is blocked for this page')
+  return new PhoneError('no_mic', `no microphone to use (${name || String(e)})`)
+}
+
+/** An AnalyserNode on a stream and the level it reads (RMS, scaled to 0..1). */
+function meter(ctx: AudioContext, stream: MediaStream) {
+  const source = ctx.createMediaStreamSource(stream)
+  const node = ctx.createAnalyser()
+  node.fftSize = 1024
+  source.connect(node)
+  const buf = new Float32Array(node.fftSize)
+  return {
+    level(): number {
+      node.getFloatTimeDomainData(buf)
+      let sum = 0
+      for (const x of buf) sum += x * x
+      return Math.min(1, Math.sqrt(sum / buf.length) * 4)
+    },
+    close() {
+      source.disconnect()
+    },
+  }
+}
+type Meter = ReturnType<typeof meter>
+
+export function browserPhone(creds: PhoneCredentials): BrowserPhone {
+  const state = reactive<BrowserPhoneState>({
+    sip: 'off', cause: '', call: 'none', micLevel: 0, speakerLevel: 0,
+    mics: [], speakers: [], mic: '', speaker: '',
+    canPickSpeaker: typeof (HTMLMediaElement.prototype as { setSinkId?: unknown }).setSinkId === 'function',
+  })
+  let ua: UA | null = null
+  let session: RTCSession | null = null
+  let mic: MediaStream | null = null
+  let ctx: AudioContext | null = null
+  let micMeter: Meter | null = null
+  let speakerMeter: Meter | null = null
+  let ticker: ReturnType<typeof setInterval> | undefined
+  let stopping = false
+  let audio: HTMLAudioElement | null = null
+  let calls = 0          // numbers the calls, for dropCall
+  let callNo = 0
+
+  async function openMic(deviceId: string): Promise<MediaStream> {
+    if (!navigator.mediaDevices?.getUserMedia)
+      throw new PhoneError('insecure', 'this page may not use a microphone (it needs https:// or localhost)')
+    try {
+      return await navigator.mediaDevices.getUserMedia({
+        audio: deviceId ? { deviceId: { exact: deviceId } } : true, video: false,
+      })
+    } catch (e) {
+      throw micError(e)
+    }
+  }
+
+  async function listDevices() {
+    const all = await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[])
+    const pick = (kind: MediaDeviceKind) => all.filter((d) => d.kind === kind)
+      .map((d, i) => ({ id: d.deviceId, label: d.label || `${kind} ${i + 1}` }))
+    state.mics = pick('audioinput')
+    state.speakers = pick('audiooutput')
+    if (!state.mic) state.mic = mic?.getAudioTracks()[0]?.getSettings().deviceId ?? ''
+  }
+
+  function useMic(stream: MediaStream) {
+    mic?.getTracks().forEach((t) => t.stop())
+    mic = stream
+    micMeter?.close()
+    micMeter = ctx ? meter(ctx, stream) : null
+    // a call in progress sends from the new device at once
+    const sender = session?.connection?.getSenders().find((s) => s.track?.kind === 'audio')
+    if (sender) void sender.replaceTrack(stream.getAudioTracks()[0])
+  }
+
+  function tick() {
+    state.micLevel = micMeter?.level() ?? 0
+    state.speakerLevel = speakerMeter?.level() ?? 0
+  }
+
+  function playRemote(stream: MediaStream) {
+    if (!audio) {
+      audio = document.createElement('audio')
+      audio.autoplay = true
+      audio.dataset.test = 'wb-phone-audio'
+      audio.style.display = 'none'
+      document.body.appendChild(audio)
+      if (state.speaker) void setSink(state.speaker)
+    }
+    audio.srcObject = stream
+    void audio.play().catch(() => {})
+    speakerMeter?.close()
+    speakerMeter = ctx ? meter(ctx, stream) : null
+  }
+
+  async function setSink(id: string) {
+    const el = audio as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null
+    if (el?.setSinkId) await el.setSinkId(id)
+  }
+
+  function endCall(s: RTCSession) {
+    if (session !== s) return
+    session = null
+    callNo = 0
+    state.call = 'none'
+    speakerMeter?.close()
+    speakerMeter = null
+    state.speakerLevel = 0
+    if (audio) audio.srcObject = null
+  }
+
+  function onIncoming(e: IncomingRTCSessionEvent) {
+    const s = e.session
+    if (session) {
+      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
+      return
+    }
+    session = s
+    callNo = ++calls
+    state.call = 'ringing'
+    const hear = (pc: RTCPeerConnection) => pc.addEventListener('track', (ev) =>
+      playRemote(ev.streams[0] ?? new MediaStream([ev.track])))
+    if (s.connection) hear(s.connection)
+    else s.on('peerconnection', (ev) => hear(ev.peerconnection))
+    s.on('confirmed', () => { if (session === s) state.call = 'talking' })
+    s.on('accepted', () => { if (session === s) state.call = 'talking' })
+    s.on('ended', () => endCall(s))
+    s.on('failed', () => endCall(s))
+    // the daemon asks the phone to answer by itself (the agent's auto_answer): Call-Info answer-after
+    const info = e.request.getHeader('Call-Info') ?? ''
+    if (/answer-after\s*=\s*0/i.test(info)) void answer()
+  }
+
+  function register(): Promise<void> {
+    const url = reachableWsUrl(creds.ws_url ?? '')
+    return new Promise((resolve, reject) => {
+      let settled = false
+      const done = (err?: Error) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (err) reject(err)
+        else resolve()
+      }
+      const timer = setTimeout(() => done(new PhoneError('register_failed', `no answer from ${url}`)), REGISTER_TIMEOUT_MS)
+      ua = new UA({
+        sockets: [new WebSocketInterface(url)],
+        uri: `sip:${creds.sip_user}@${creds.domain}`,
+        password: creds.password,
+        register: true,
+        register_expires: 60,
+        connection_recovery_min_interval: 2,
+        connection_recovery_max_interval: 10,
+        user_agent: 'Hotline workbench (JsSIP)',
+      })
+      ua.on('connecting', () => { if (state.sip !== 'registered') state.sip = 'connecting' })
+      ua.on('disconnected', (e) => {
+        if (stopping) return
+        state.sip = 'disconnected'
+        state.cause = e.error ? 'network' : ''
+      })
+      ua.on('registered', () => {
+        state.sip = 'registered'
+        state.cause = ''
+        done()
+      })
+      ua.on('unregistered', () => { if (!stopping) state.sip = 'disconnected' })
+      ua.on('registrationFailed', (e) => {
+        state.sip = 'failed'
+        state.cause = String(e.cause ?? '')
+        done(new PhoneError('register_failed', `${url}: ${e.cause ?? 'refused'}`))
+      })
+      ua.on('newRTCSession', (e: { originator: string }) => {
+        if (e.originator === 'remote') onIncoming(e as unknown as IncomingRTCSessionEvent)
+      })
+      state.sip = 'connecting'
+      ua.start()
+    })
+  }
+
+  async function start() {
+    if (ua) return
+    stopping = false
+    const stream = await openMic(state.mic)
+    ctx = new AudioContext()
+    void ctx.resume()
+    useMic(stream)
+    await listDevices()
+    ticker = setInterval(tick, METER_MS)
+    try {
+      await register()
+    } catch (e) {
+      stop()
+      throw e
+    }
+  }
+
+  function stop() {
+    stopping = true
+    if (session && !session.isEnded()) session.terminate()
+    session = null
+    ua?.stop()
+    ua = null
+    clearInterval(ticker)
+    micMeter?.close()
+    speakerMeter?.close()
+    micMeter = speakerMeter = null
+    mic?.getTracks().forEach((t) => t.stop())
+    mic = null
+    void ctx?.close()
+    ctx = null
+    audio?.remove()
+    audio = null
+    Object.assign(state, { sip: 'off', call: 'none', micLevel: 0, speakerLevel: 0 })
+  }
+
+  async function answer() {
+    const s = session
+    if (!s || state.call !== 'ringing') throw new Error('no call is ringing in this browser')
+    if (!mic) mic = await openMic(state.mic)
+    s.answer({ mediaStream: mic, pcConfig: { iceServers: [] } })
+  }
+
+  return {
+    kind: 'browser',
+    number: creds.number,
+    loginPhone: undefined,
+    canAnswer: true,
+    get ringing() { return state.call === 'ringing' },
+    state,
+    start,
+    stop,
+    answer,
+    async setMic(id: string) {
+      state.mic = id
+      if (ua) useMic(await openMic(id))
+    },
+    async setSpeaker(id: string) {
+      state.speaker = id
+      await setSink(id)
+    },
+    callNumber: () => callNo,
+    dropCall(n: number) {
+      const s = session
+      if (!s || n !== callNo) return
+      if (!s.isEnded()) s.terminate()
+      endCall(s)
+    },
+  }
+}
