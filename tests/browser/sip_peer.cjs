@@ -45,15 +45,17 @@ async function freeSipPort() {
 class Baresip {
   /**
    * user: the SIP user (for a trunk peer, the caller's number); password: '' for a trunk peer
-   * (no registration, requests trusted by address); port: the port to send from (a trunk's port).
+   * (no registration, requests trusted by address); port: the port to send from (a trunk's port);
+   * answer: 'manual' (the test accepts) or 'auto' (baresip answers every call by itself).
    */
-  constructor({ name, user, password = '', domain = '127.0.0.1', port, toneHz = 440 }) {
+  constructor({ name, user, password = '', domain = '127.0.0.1', port, toneHz = 440, answer = 'manual' }) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `baresip-${name}-`));
     this.port = port;
     this.user = user;
     this.password = password;
     this.domain = domain;
     this.toneHz = toneHz;
+    this.answer = answer;
     this.log = '';
   }
 
@@ -72,7 +74,7 @@ class Baresip {
     const auth = this.password ? `;auth_pass=${this.password};regint=300` : ';regint=0';
     fs.writeFileSync(path.join(this.dir, 'accounts'),
       `<sip:${this.user}@${this.domain};transport=udp>${auth};outbound="sip:${SIP};transport=udp";` +
-      'answermode=manual;audio_codecs=PCMU\n');
+      `answermode=${this.answer};audio_codecs=PCMU\n`);
     this.proc = spawn('baresip', ['-f', this.dir, '-t', String(seconds)], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const take = (d) => { this.log += d.toString(); };
     this.proc.stdout.on('data', take);

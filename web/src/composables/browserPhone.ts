@@ -6,7 +6,9 @@
 // (JsSIP reconnects and registers again by itself after a network loss), the ringing or answered call,
 // the microphone's and the received audio's levels (WebAudio AnalyserNode), the devices to choose.
 // A denied microphone is a PhoneError('mic_denied') from start(): nothing is registered, the agent
-// may log in with the desk phone instead.
+// may log in with the desk phone instead. The agent's outbound call (the dial pad, decision 62) is
+// placed here too: an ordinary call from the extension, routed by the daemon; `state.outbound` says
+// what the page shows of it (the number, when it was answered, how it failed), and it is hung up here.
 import { reactive } from 'vue'
 import { UA, WebSocketInterface } from 'jssip'
 import type { RTCSession } from 'jssip/lib/RTCSession'
@@ -21,7 +23,8 @@ export interface PhoneCredentials {
   ws_url: string | null
 }
 export type SipState = 'off' | 'connecting' | 'registered' | 'disconnected' | 'failed'
-export type PhoneCallState = 'none' | 'ringing' | 'talking'
+/** ringing: a call rings in this tab; calling: the agent's outbound call is on its way. */
+export type PhoneCallState = 'none' | 'ringing' | 'calling' | 'talking'
 export type PhoneErrorCode = 'mic_denied' | 'no_mic' | 'insecure' | 'register_failed'
 
 export class PhoneError extends Error {
@@ -34,6 +37,15 @@ export class PhoneError extends Error {
 }
 
 export interface Device { id: string; label: string }
+/** The agent's outbound call (the dial pad): kept after it ends, for the page to say how. */
+export interface OutboundCall {
+  number: string
+  startedAt: number
+  answeredAt: number | null
+  endedAt: number | null
+  /** Why it failed ('' : answered, or still up): the SIP status and reason, else JsSIP's cause. */
+  failure: string
+}
 export interface BrowserPhoneState {
   sip: SipState
   /** Why the registration failed or the socket dropped (JsSIP's cause). */
@@ -47,6 +59,8 @@ export interface BrowserPhoneState {
   speaker: string
   /** Whether the browser lets the page choose the output (HTMLMediaElement.setSinkId). */
   canPickSpeaker: boolean
+  /** The last outbound call (null: none placed yet). */
+  outbound: OutboundCall | null
 }
 
 export interface BrowserPhone extends AgentPhone {
@@ -58,6 +72,11 @@ export interface BrowserPhone extends AgentPhone {
   callNumber(): number
   /** Ends call `n` if it is still here (the daemon ended it and its BYE was lost with the socket). */
   dropCall(n: number): void
+  /** Places an outbound call to `number` (an extension, a queue or IVR number, an outside number);
+   *  resolves when that call has ended (answered or not: see state.outbound). */
+  dial(number: string): Promise<void>
+  /** Hangs up the outbound call (an incoming one is hung up through the daemon). */
+  hangup(): void
 }
 
 const REGISTER_TIMEOUT_MS = 10000
@@ -102,6 +121,7 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     sip: 'off', cause: '', call: 'none', micLevel: 0, speakerLevel: 0,
     mics: [], speakers: [], mic: '', speaker: '',
     canPickSpeaker: typeof (HTMLMediaElement.prototype as { setSinkId?: unknown }).setSinkId === 'function',
+    outbound: null,
   })
   let ua: UA | null = null
   let session: RTCSession | null = null
@@ -182,15 +202,10 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     if (audio) audio.srcObject = null
   }
 
-  function onIncoming(e: IncomingRTCSessionEvent) {
-    const s = e.session
-    if (session) {
-      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
-      return
-    }
+  /** The media and the state of a session, incoming or outgoing: the remote audio plays and is metered. */
+  function follow(s: RTCSession) {
     session = s
     callNo = ++calls
-    state.call = 'ringing'
     const hear = (pc: RTCPeerConnection) => pc.addEventListener('track', (ev) =>
       playRemote(ev.streams[0] ?? new MediaStream([ev.track])))
     if (s.connection) hear(s.connection)
@@ -199,6 +214,16 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     s.on('accepted', () => { if (session === s) state.call = 'talking' })
     s.on('ended', () => endCall(s))
     s.on('failed', () => endCall(s))
+  }
+
+  function onIncoming(e: IncomingRTCSessionEvent) {
+    const s = e.session
+    if (session) {
+      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' })
+      return
+    }
+    state.call = 'ringing'
+    follow(s)
     // the daemon asks the phone to answer by itself (the agent's auto_answer): Call-Info answer-after
     const info = e.request.getHeader('Call-Info') ?? ''
     if (/answer-after\s*=\s*0/i.test(info)) void answer()
@@ -294,6 +319,40 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     s.answer({ mediaStream: mic, pcConfig: { iceServers: [] } })
   }
 
+  /** How an outbound call failed: the final response (404 Not Found), else JsSIP's cause. */
+  function failureOf(e: { cause?: string; message?: unknown }): string {
+    const m = e.message as { status_code?: number; reason_phrase?: string } | undefined
+    if (m?.status_code) return `${m.status_code} ${m.reason_phrase ?? ''}`.trim()
+    return String(e.cause ?? 'failed')
+  }
+
+  function dial(number: string): Promise<void> {
+    const target = number.trim()
+    if (!ua || state.sip !== 'registered') return Promise.reject(new Error('the browser phone is not registered'))
+    if (session) return Promise.reject(new Error('the browser phone is in a call'))
+    if (!/^[0-9*#+]{1,32}$/.test(target)) return Promise.reject(new Error('a number: digits, * # +'))
+    const out: OutboundCall = { number: target, startedAt: Date.now(), answeredAt: null, endedAt: null, failure: '' }
+    state.outbound = out
+    state.call = 'calling'
+    const line = state.outbound   // the reactive one
+    return new Promise((resolve) => {
+      const s = ua!.call(`sip:${target}@${creds.domain}`, {
+        mediaStream: mic ?? undefined,
+        mediaConstraints: { audio: true, video: false },
+        pcConfig: { iceServers: [] },
+        rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      })
+      follow(s)
+      s.on('accepted', () => { line.answeredAt = Date.now() })
+      s.on('ended', () => { line.endedAt = Date.now(); resolve() })
+      s.on('failed', (e) => {
+        line.endedAt = Date.now()
+        line.failure = failureOf(e)
+        resolve()
+      })
+    })
+  }
+
   return {
     kind: 'browser',
     number: creds.number,
@@ -318,6 +377,12 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
       if (!s || n !== callNo) return
       if (!s.isEnded()) s.terminate()
       endCall(s)
+    },
+    dial,
+    hangup() {
+      const s = session
+      if (!s || !state.outbound || state.outbound.endedAt) return
+      if (!s.isEnded()) s.terminate()
     },
   }
 }

@@ -3,6 +3,8 @@
 // the consultation (call.consult), the agent's own day (GET /api/v1/workbench/summary), and the
 // commands (login, state, wrapup_done, logout, call actions) whose refusals come back as ApiErrors
 // with the server's message. Which actions are valid now is decided here, once, for the buttons.
+// The agent's outbound call (dial, browser phone only; decision 62) puts the agent busy "outbound"
+// while it lasts, so that the queues offer them nothing meanwhile, and back to their state after.
 import { computed, onBeforeUnmount, reactive, ref, watch } from 'vue'
 import { request } from '../api'
 import { fillScreenPop } from '../utils/screenpop'
@@ -62,6 +64,8 @@ export type CallAction =
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v))
 /** Agent states with a call in hand (hold: the agent holds every call they have). */
 const ON_CALL = ['ringing', 'talking', 'hold']
+/** The busy reason while the agent's own outbound call is up (decision 62). */
+export const OUTBOUND_REASON = 'outbound'
 
 export function useWorkbench() {
   const data = ref<WorkbenchData | null>(null)
@@ -251,6 +255,22 @@ export function useWorkbench() {
   async function wrapupDone() {
     setLive(await run(() => socket.command('wrapup_done', agentField())))
   }
+  /** Places an outbound call from the browser phone: busy "outbound" first (no queue call is offered
+   *  meanwhile), the call, then the state before — unless the agent changed it during the call. Resolves
+   *  when the call has ended; how it went is the phone's state.outbound. */
+  async function dial(number: string) {
+    const p = phones.browser.value
+    if (!p) throw new Error('dial on the desk phone')
+    if (!canDial.value) throw new Error('not now: the agent is on a call or not logged in')
+    const before = { state: live.state as 'idle' | 'busy', reason: live.reason }
+    await setState('busy', OUTBOUND_REASON)
+    try {
+      await p.dial(number)
+    } finally {
+      if (live.state === 'busy' && live.reason === OUTBOUND_REASON)
+        await setState(before.state, before.state === 'busy' ? before.reason : '')
+    }
+  }
   async function callAction(action: CallAction, target?: string) {
     const fields: Record<string, unknown> = { ...agentField(), action }
     if (target !== undefined) fields.target = target
@@ -262,6 +282,12 @@ export function useWorkbench() {
     if (action === 'mute' || action === 'unmute') c.muted = action === 'mute'
   }
 
+  /** The dial pad is offered: a browser phone, registered, free, and the agent idle or busy. */
+  const canDial = computed(() => {
+    const p = phones.browser.value
+    return !!p && p.state.sip === 'registered' && p.state.call === 'none' && !calls.value.length
+      && (live.state === 'idle' || live.state === 'busy')
+  })
   /** Which actions are valid now (the buttons' enabled state). */
   const can = computed(() => {
     const talking = live.state === 'talking' || live.state === 'hold'
@@ -303,6 +329,7 @@ export function useWorkbench() {
   watch(() => live.state, (s) => {
     const p = phones.browser.value
     if (ON_CALL.includes(s) || !p || p.state.call !== 'talking') return
+    if (p.state.outbound && !p.state.outbound.endedAt) return   // the agent's own call: no ACD state
     const n = p.callNumber()
     const timer = setTimeout(() => {
       settling.delete(timer)
@@ -327,9 +354,9 @@ export function useWorkbench() {
 
   return {
     data, loadError, hello, live, phoneChoice, call, others, pickCall, lastCall, after, summary, busy, now, agent, phone,
-    phones, socket, can,
+    phones, socket, can, canDial,
     wrapUpLeft, inState, talkSeconds,
-    load, loadSummary, start, login, logout, setState, wrapupDone, callAction,
+    load, loadSummary, start, login, logout, setState, wrapupDone, callAction, dial,
   }
 }
 export type Workbench = ReturnType<typeof useWorkbench>

@@ -507,6 +507,14 @@ export default {
     browserPhoneHint: 'This tab registers your extension and rings here; answer with the Answer button, speak through the microphone and hear through the speaker of this computer. Keep the tab open while logged in.',
     waitingInBrowser: 'Waiting for calls. They ring in this browser ({phone}).',
     answer: 'Answer', answerWaiting: 'The call is on its way to this browser…',
+    dial: {
+      title: 'Dial pad', number: 'Number to call', call: 'Call', backspace: 'Delete the last digit',
+      hint: 'An extension, a queue or IVR number, or an outside number (your extension\'s dial permission applies). While the call is up you are busy ("outbound"); afterwards back to your state.',
+      deskHint: 'Dial on your desk phone {phone}: the console cannot place calls on a desk phone yet.',
+      outbound: 'Outbound call', calling: 'Calling', talking: 'Talking', hangUp: 'Hang up',
+      failed: 'The call to {number} failed: {cause}', ended: 'The call to {number} ended ({time}).',
+      reason: 'outbound call',
+    },
     phoneErrors: {
       mic_denied: 'The microphone is blocked for this page, so this browser cannot be your phone. Allow the microphone in the browser\'s site settings (the icon left of the address) and log in again.',
       no_mic: 'No microphone can be used ({detail}). Plug one in, or use your desk phone.',

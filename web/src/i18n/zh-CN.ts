@@ -500,6 +500,14 @@ const zh: typeof en = {
     browserPhoneHint: '本标签页注册您的分机，来电在这里振铃；点“接听”按钮接听，通过本机的麦克风和扬声器通话。签入期间请保持本页打开。',
     waitingInBrowser: '等待来电，来电会在本浏览器振铃（{phone}）。',
     answer: '接听', answerWaiting: '来电正在接通到本浏览器…',
+    dial: {
+      title: '拨号盘', number: '要拨打的号码', call: '呼叫', backspace: '删除最后一位',
+      hint: '可拨分机、队列或 IVR 号码，或外线号码（按您分机的呼出权限）。通话期间您处于忙碌（“外呼”），结束后恢复原来的状态。',
+      deskHint: '请在您的桌面电话 {phone} 上拨号：控制台暂不能让桌面电话发起呼叫。',
+      outbound: '外呼', calling: '呼叫中', talking: '通话中', hangUp: '挂断',
+      failed: '呼叫 {number} 失败：{cause}', ended: '与 {number} 的通话已结束（{time}）。',
+      reason: '外呼',
+    },
     phoneErrors: {
       mic_denied: '本页面的麦克风已被禁止，无法把本浏览器用作话机。请在浏览器的网站设置（地址栏左侧的图标）中允许麦克风，然后重新签入。',
       no_mic: '没有可用的麦克风（{detail}）。请接入麦克风，或使用桌面话机。',
