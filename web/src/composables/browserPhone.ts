@@ -335,13 +335,22 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     state.outbound = out
     state.call = 'calling'
     const line = state.outbound   // the reactive one
-    return new Promise((resolve) => {
-      const s = ua!.call(`sip:${target}@${creds.domain}`, {
-        mediaStream: mic ?? undefined,
-        mediaConstraints: { audio: true, video: false },
-        pcConfig: { iceServers: [] },
-        rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
-      })
+    return new Promise((resolve, reject) => {
+      let s: RTCSession
+      try {
+        s = ua!.call(`sip:${target}@${creds.domain}`, {
+          mediaStream: mic ?? undefined,
+          mediaConstraints: { audio: true, video: false },
+          pcConfig: { iceServers: [] },
+          rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+        })
+      } catch (e) {   // JsSIP refused the target before sending anything
+        line.endedAt = Date.now()
+        line.failure = String((e as Error).message ?? e)
+        state.call = 'none'
+        reject(e)
+        return
+      }
       follow(s)
       s.on('accepted', () => { line.answeredAt = Date.now() })
       s.on('ended', () => { line.endedAt = Date.now(); resolve() })
