@@ -37,6 +37,21 @@ def tone_power(path, freqs, start=0.0, end=None):
     return out
 
 
+def baresip_ports():
+    """A SIP port for baresip: free for UDP and TCP, and the next one free for TCP too
+    (baresip's SIP over TLS listens there; a taken one makes baresip fail at start)."""
+    import socket
+    for _ in range(50):
+        port = free_sip_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                t.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for baresip")
+
+
 class Baresip:
     """One baresip user agent with a sine-tone microphone and its decoded
     audio recorded (sndfile module) under `rec`."""
@@ -47,20 +62,8 @@ class Baresip:
         self.rec = self.dir / "rec"
         shutil.rmtree(self.dir, ignore_errors=True)
         self.rec.mkdir(parents=True)
-        self.tone_hz = tone_hz
-        self._write_config()
-        (self.dir / "accounts").write_text(
-            f"<sip:{user}@{domain};transport={transport}>;auth_pass={password};"
-            f"outbound=\"sip:127.0.0.1:{proxy_port};transport={transport}\";"
-            f"regint=300;answermode={answer};audio_codecs={codecs}\n")
-        self.log_path = self.dir / "baresip.log"
-        self.proc = None
-
-    def _write_config(self, extra=""):
-        """The config with new ports (SIP; baresip's TLS takes the next one too)."""
-        self.port = free_sip_port()
+        self.port = baresip_ports()
         rtp = 30000 + 2 * (self.port % 5000)
-        tone_hz = self.tone_hz
         (self.dir / "config").write_text("\n".join([
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{self.port}",
@@ -74,42 +77,28 @@ class Baresip:
             "ausrc_channels 2", "auplay_channels 2",
             f"snd_path {self.rec}",
             f"rtp_ports {rtp}-{rtp + 9}",
-            "sip_trans_def udp", extra,
+            "sip_trans_def udp", "",
         ]))
+        (self.dir / "accounts").write_text(
+            f"<sip:{user}@{domain};transport={transport}>;auth_pass={password};"
+            f"outbound=\"sip:127.0.0.1:{proxy_port};transport={transport}\";"
+            f"regint=300;answermode={answer};audio_codecs={codecs}\n")
+        self.log_path = self.dir / "baresip.log"
+        self.proc = None
 
     def start(self, commands=(), seconds=30, ctrl=False):
-        """ctrl: accept commands (see command()) on a TCP port (ctrl_tcp). A port
-        taken meanwhile by another process (the two e2e halves run side by side)
-        makes baresip fail at start: it is started again on other ports."""
+        """ctrl: accept commands (see command()) on a TCP port (ctrl_tcp)."""
+        if ctrl:
+            self.ctrl_port = free_sip_port()
+            with open(self.dir / "config", "a") as f:
+                f.write(f"module ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n")
         args = ["baresip", "-f", str(self.dir), "-t", str(seconds)]
         for c in commands:
             args += ["-e", c]
-        for attempt in range(4):
-            extra = ""
-            if ctrl:
-                self.ctrl_port = free_sip_port()
-                extra = f"module ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.ctrl_port}\n"
-            if attempt or ctrl:
-                self._write_config(extra)
-            self.log = open(self.log_path, "wb")
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
-                                         stderr=subprocess.STDOUT, cwd=self.dir)
-            if self._started():
-                break
-            self.stop()
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
         return self
-
-    def _started(self, timeout=2.0):
-        """False when baresip failed to bind its ports; True once it is ready."""
-        end = time.time() + timeout
-        while time.time() < end:
-            out = self.output()
-            if "Address already in use" in out or "init failed" in out:
-                return False
-            if "baresip is ready" in out or self.proc.poll() is not None:
-                return True
-            time.sleep(0.02)
-        return True
 
     def output(self):
         return self.log_path.read_text(errors="replace")
