@@ -123,6 +123,13 @@ int  acd_agent_logout(struct acd *acd, const char *tenant_id,
 int  acd_agent_set(struct acd *acd, const char *tenant_id,
 		   const char *agent_id, bool busy, const char *reason);
 
+/* A call the ACD did not give is up on this phone (an extension number):
+   the agent logged in on it, if any, is offered no queue call until
+   every such call is over (on: one more; off: one less). Their state
+   does not change: the call is theirs, not the queue's. */
+void acd_phone_in_use(struct acd *acd, const char *tenant_id,
+		      const char *phone, bool on);
+
 /* The agent put one of their calls on hold (on) or resumed it: the
    agent is in state hold while every call they have is on hold, talking
    again (reason "resumed") when one is not. ENOENT: no such agent or

@@ -382,6 +382,29 @@ int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
 	return 0;
 }
 
+void acd_phone_in_use(struct acd *acd, const char *tenant_id,
+		      const char *phone, bool on)
+{
+	struct le *le;
+
+	if (!phone || !*phone)
+		return;
+	LIST_FOREACH(&acd->agents, le) {
+		struct acd_agent *a = le->data;
+
+		if (strcmp(a->phone, phone) || strcmp(a->tenant_id, tenant_id))
+			continue;
+		if (on)
+			a->own_calls++;
+		else if (a->own_calls)
+			a->own_calls--;
+		acd_agent_sync(a);
+		if (!a->own_calls)
+			acd_dispatch_tenant(acd, tenant_id);
+		return;
+	}
+}
+
 /* Hold while every call in hand is on hold, else talking. */
 static void hold_sync(struct acd_agent *a)
 {
@@ -441,7 +464,7 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 {
 	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i,s:i}",
 			 "id", da->id, "agent_no", da->agent_no, "name",
 			 da->name, "phone",
 			 a ? a->phone : da->phone[0] ? da->phone : da->external,
@@ -451,7 +474,8 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 			 "answered_today", a ? (int)a->answered_today : 0,
 			 "active_calls", a ? (int)a->active : 0,
 			 "offered", a && a->offer,
-			 "max_calls", da->max_calls ? (int)da->max_calls : 1);
+			 "max_calls", da->max_calls ? (int)da->max_calls : 1,
+			 "other_calls", a ? (int)a->own_calls : 0);
 }
 
 json_t *acd_agents_live(struct acd *acd, const char *tenant_id)

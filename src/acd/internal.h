@@ -35,6 +35,7 @@ struct acd_agent {
 	unsigned answered_today;
 	int day;                   /* the day answered_today counts */
 	unsigned held;             /* of those, on hold */
+	unsigned own_calls;        /* other calls on its phone (not offered) */
 	unsigned active;           /* calls taken and not over (up to
 				      max_calls, with the offer ringing) */
 	unsigned wrap_up_s;        /* after the call being taken */

@@ -310,6 +310,7 @@ static bool ready(const struct acd_agent *a)
 						     a->tenant_id, a->id);
 
 	return da && da->enabled && a->phone[0] && !a->offer &&
+	       !a->own_calls &&
 	       !a->busy_after && a->unreachable_until <= now_ms() &&
 	       (a->state == AGENT_IDLE || a->state == AGENT_TALKING ||
 		a->state == AGENT_HELD);

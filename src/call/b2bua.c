@@ -437,6 +437,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	b->answer_ms = now_ms();
 	stimer_response(b, msg);
 	stimer_start(b);
+	if (!call->queue && !call->agent_id[0] && !b->trunk)
+		leg_phone_in_use(b, b->endpoint);    /* not a queue's call */
 	call->winner = b;
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
@@ -891,6 +893,8 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 		 sizeof(call->caller_name));
 	str_ncpy(call->callee, callee, sizeof(call->callee));
 	err = accept_a(b, call, msg, codecs);
+	if (!err && strcmp(direction, "inbound"))
+		leg_phone_in_use(call->a, caller);   /* an extension calling */
 	if (!err)
 		return call;
 	log_warn("call", "call %s: cannot take the INVITE from %s: %s",

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../core/libre.h"
+#include "../acd/acd.h"
+#include "b2bua.h"
 #include "call.h"
 #include "../ivr/ivr.h"
 #include "../core/log.h"
@@ -57,6 +59,22 @@ struct leg *leg_new_aside(struct call *call)
 	return leg;
 }
 
+static void phone_in_use(struct leg *leg, bool on)
+{
+	struct acd *acd = b2bua_deps(leg->call->b2bua)->acd;
+
+	if (acd && leg->in_use[0])
+		acd_phone_in_use(acd, leg->call->tenant_id, leg->in_use, on);
+}
+
+void leg_phone_in_use(struct leg *leg, const char *number)
+{
+	if (leg->in_use[0] || !number || !*number)
+		return;
+	str_ncpy(leg->in_use, number, sizeof(leg->in_use));
+	phone_in_use(leg, true);
+}
+
 void legs_aside_free(struct list *legs)
 {
 	struct le *le;
@@ -100,6 +118,8 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 {
 	if (!leg || leg->state == LEG_ENDED)
 		return;
+	phone_in_use(leg, false);
+	leg->in_use[0] = '\0';
 	stimer_stop(leg);
 	tmr_cancel(&leg->keys_tmr);
 	moh_stop(leg);

@@ -61,6 +61,7 @@ struct leg {
 	char keys[24];             /* DTMF keyed so far: "##12" (transfer.c) */
 	struct tmr keys_tmr;       /* the pause that ends "##12" */
 	enum leg_role role;
+	char in_use[33];           /* the extension told busy to the ACD */
 	bool webrtc;               /* we offer it WebRTC media (a device
 				      registered over WebSocket) */
 	bool moh;                  /* hears music on hold (moh.c) */
@@ -133,6 +134,9 @@ struct leg *leg_new(struct call *call, bool outgoing);
 /* An outgoing leg in no list of the call's (the caller keeps it). */
 struct leg *leg_new_aside(struct call *call);
 void leg_free(struct leg *leg);        /* safe on NULL */
+/* The leg is a call of this extension the ACD did not give: its agent
+   (if one works on it) is offered no queue call until the leg stops. */
+void leg_phone_in_use(struct leg *leg, const char *number);
 /* Legs aside (monitor.c, consult.c): free them all; stop every one but
    `keep` (CANCEL or BYE now when `release`, else when freed); whether
    every one has ended. */

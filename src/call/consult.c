@@ -175,6 +175,7 @@ void consult_answered(struct leg *leg)
 	leg->answer_ms = now_ms();
 	c->leg = leg;
 	c->state = CONSULT_TALKING;
+	leg_phone_in_use(leg, leg->endpoint);   /* a consulted agent is busy */
 	legs_aside_stop(&c->legs, leg, true);    /* its other phones */
 	media_play_stop(call->winner->ep);
 	if (media_bridge(call->winner->ep, leg->ep))

@@ -194,6 +194,7 @@ void monitor_answered(struct leg *leg)
 	leg->state = LEG_ANSWERED;
 	leg->answer_ms = now_ms();
 	m->leg = leg;
+	leg_phone_in_use(leg, leg->endpoint);
 	legs_aside_stop(&m->legs, leg, true);    /* its other phones */
 	log_info("call", "call %s: %s monitors it (%s)", call->id, m->phone,
 		 monitor_mode_name(m->mode));

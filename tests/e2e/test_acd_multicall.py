@@ -166,3 +166,25 @@ def test_members_follow_the_configuration_while_agents_are_logged_in(daemon, adm
     assert queue_visit(admin, ext)["outcome"] == "no_agent"
     assert a_phone.wait(20) == 0, a_phone.errors()
     assert b_phone.wait(20) == 0, b_phone.errors()
+
+
+def test_an_agent_on_a_call_of_their_own_is_offered_no_queue_call(daemon, admin, tmp_path):
+    """A colleague calls the agent's extension directly (no queue): while that call is up
+    the agent, still idle for the ACD's statistics, is offered no queue call."""
+    a, phone_no, phone = agent_taking(admin, tmp_path, daemon, 2, max_calls=2)
+    q, number = queue_of(admin, a)
+    login(admin, a)
+    direct, direct_uac = caller(admin, tmp_path, daemon, phone_no, 5000)
+    assert until(lambda: live(admin, a)["other_calls"] == 1)
+    assert live(admin, a)["state"] == "idle"
+    queued, queued_uac = caller(admin, tmp_path, daemon, number, 9000)
+    assert until(lambda: waiting(admin, q) == 1)
+    time.sleep(1.5)                       # the direct call is still up: nothing offered
+    assert waiting(admin, q) == 1 and not live(admin, a)["offered"]
+    for uac in (direct_uac, queued_uac):
+        assert uac.wait(30) == 0, uac.errors()
+    assert phone.wait(20) == 0, phone.errors()
+    visit = queue_visit(admin, queued)
+    assert visit["outcome"] == "answered" and visit["agent_id"] == a["id"]
+    assert visit["answered_at"] >= call_record(admin, direct)["end_at"]
+    assert live(admin, a)["other_calls"] == 0

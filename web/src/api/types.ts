@@ -1062,6 +1062,8 @@ export interface LiveAgent {
   /** A queue call rings the agent now. */
   offered: boolean
   max_calls: number
+  /** Calls on the agent's phone the ACD did not give; no queue call is offered meanwhile. */
+  other_calls: number
 }
 /** A queue with calls waiting now (GET /api/v1/queues/live). */
 export interface LiveQueue {
