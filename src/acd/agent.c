@@ -229,22 +229,6 @@ static int session_phone(struct acd *acd, const struct dir_agent *da,
 	return 0;
 }
 
-/* EADDRINUSE when another agent of the tenant works on the phone. */
-static int phone_free(struct acd *acd, const char *tenant_id,
-		      const char *agent_id, const char *phone)
-{
-	struct le *le;
-
-	LIST_FOREACH(&acd->agents, le) {
-		const struct acd_agent *o = le->data;
-
-		if (!strcmp(o->tenant_id, tenant_id) &&
-		    strcmp(o->id, agent_id) && !strcmp(o->phone, phone))
-			return EADDRINUSE;
-	}
-	return 0;
-}
-
 int acd_agent_login(struct acd *acd, const char *tenant_id,
 		    const char *agent_id, bool busy, const char *reason,
 		    const char *phone)
@@ -263,10 +247,10 @@ int acd_agent_login(struct acd *acd, const char *tenant_id,
 	if (acd_agent_find(acd, tenant_id, agent_id))
 		return EALREADY;
 	err = session_phone(acd, da, phone, number, &external);
-	if (!err)
-		err = phone_free(acd, tenant_id, agent_id, number);
 	if (err)
 		return err;
+	if (acd_agent_on_phone(acd, tenant_id, number))
+		return EADDRINUSE;     /* another agent works on it */
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return ENOMEM;
@@ -385,24 +369,17 @@ int acd_agent_wrapup_done(struct acd *acd, const char *tenant_id,
 void acd_phone_in_use(struct acd *acd, const char *tenant_id,
 		      const char *phone, bool on)
 {
-	struct le *le;
+	struct acd_agent *a = acd_agent_on_phone(acd, tenant_id, phone);
 
-	if (!phone || !*phone)
+	if (!a)
 		return;
-	LIST_FOREACH(&acd->agents, le) {
-		struct acd_agent *a = le->data;
-
-		if (strcmp(a->phone, phone) || strcmp(a->tenant_id, tenant_id))
-			continue;
-		if (on)
-			a->own_calls++;
-		else if (a->own_calls)
-			a->own_calls--;
-		acd_agent_sync(a);
-		if (!a->own_calls)
-			acd_dispatch_tenant(acd, tenant_id);
-		return;
-	}
+	if (on)
+		a->own_calls++;
+	else if (a->own_calls)
+		a->own_calls--;
+	acd_agent_sync(a);
+	if (!a->own_calls)
+		acd_dispatch_tenant(acd, tenant_id);
 }
 
 /* Hold while every call in hand is on hold, else talking. */

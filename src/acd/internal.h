@@ -22,6 +22,7 @@ enum { ACD_RING_MAX = 32, ACD_AHT_CALLS = 20,
 struct acd_agent {
 	struct le le;              /* in acd->agents */
 	struct le he;              /* in acd->agent_ids */
+	struct le phone_le;        /* in acd->agent_phones */
 	struct acd *acd;
 	uint32_t pool;             /* its index in acd->pool */
 	char id[ID_LEN];
@@ -102,6 +103,7 @@ struct acd {
 	struct bus *bus;           /* events (events.c), or NULL */
 	struct list agents;        /* logged in (not offline) */
 	struct hash *agent_ids;    /* the same, by id */
+	struct hash *agent_phones; /* the same, by the phone they work on */
 	struct list queues;        /* with calls waiting */
 	struct hash *queue_ids;    /* every acd_queue, by id */
 	struct list handled;       /* acd_handled, per queue */
@@ -115,6 +117,9 @@ struct acd {
 };
 
 /* agent.c */
+/* The agent logged in working on this phone, or NULL. */
+struct acd_agent *acd_agent_on_phone(struct acd *acd, const char *tenant_id,
+				     const char *phone);
 struct acd_agent *acd_agent_find(struct acd *acd, const char *tenant_id,
 				 const char *id);
 void acd_agent_state(struct acd_agent *a, enum acd_agent_state s,

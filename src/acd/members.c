@@ -55,6 +55,27 @@ struct acd_agent *acd_agent_find(struct acd *acd, const char *tenant_id,
 	return le ? le->data : NULL;
 }
 
+static bool phone_is(struct le *le, void *arg)
+{
+	const struct acd_agent *a = le->data;
+	const struct id_key *k = arg;
+
+	return !strcmp(a->phone, k->id) && !strcmp(a->tenant_id, k->tenant_id);
+}
+
+struct acd_agent *acd_agent_on_phone(struct acd *acd, const char *tenant_id,
+				     const char *phone)
+{
+	struct id_key k = {tenant_id, phone};
+	struct le *le;
+
+	if (!acd || !tenant_id || !phone || !*phone)
+		return NULL;
+	le = hash_lookup(acd->agent_phones, hash_joaat_str(phone), phone_is,
+			 &k);
+	return le ? le->data : NULL;
+}
+
 /* ---- membership ---- */
 
 struct membership {
@@ -288,6 +309,8 @@ int acd_members_agent_add(struct acd *acd, struct acd_agent *a)
 	}
 	acd->by_pool[a->pool] = a;
 	hash_append(acd->agent_ids, hash_joaat_str(a->id), &a->he, a);
+	hash_append(acd->agent_phones, hash_joaat_str(a->phone), &a->phone_le,
+		    a);
 	hash_apply(acd->queue_ids, join_queue, &ta);
 	return 0;
 }
@@ -295,6 +318,7 @@ int acd_members_agent_add(struct acd *acd, struct acd_agent *a)
 void acd_members_agent_remove(struct acd *acd, struct acd_agent *a)
 {
 	hash_unlink(&a->he);
+	hash_unlink(&a->phone_le);
 	if (a->pool < acd->cap && acd->by_pool[a->pool] == a)
 		acd->by_pool[a->pool] = NULL;
 	/* EBUSY only at shutdown, with calls up: the pool goes too */
@@ -392,6 +416,8 @@ int acd_members_init(struct acd *acd)
 	if (!err)
 		err = hash_alloc(&acd->agent_ids, ID_BUCKETS);
 	if (!err)
+		err = hash_alloc(&acd->agent_phones, ID_BUCKETS);
+	if (!err)
 		err = hash_alloc(&acd->queue_ids, ID_BUCKETS);
 	if (!err)
 		acd_pool_seed(acd->pool, (uint64_t)now_ms() | 1);
@@ -411,6 +437,7 @@ void acd_members_close(struct acd *acd)
 		hash_apply(acd->queue_ids, drop_queue, acd);
 	acd->queue_ids = mem_deref(acd->queue_ids);
 	acd->agent_ids = mem_deref(acd->agent_ids);
+	acd->agent_phones = mem_deref(acd->agent_phones);
 	acd_pool_free(acd->pool);
 	acd->pool = NULL;
 	free(acd->by_pool);

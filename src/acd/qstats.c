@@ -298,22 +298,52 @@ static json_t *interval_row(const int64_t *edges, size_t i, json_t *fig)
 	return fig;
 }
 
+/* What a report over `items` (queues or agents) and n intervals works
+   with: one figure block of `size` bytes per item and interval plus the
+   item's total (zeroed), the items indexed by id, the array it answers.
+   false on ENOMEM (nothing is kept). */
+struct report {
+	void *figs;
+	struct id_index *ids;
+	json_t *out;
+};
+
+static bool report_start(struct report *r, const json_t *items, size_t n,
+			 size_t size)
+{
+	size_t count = json_array_size(items);
+
+	r->figs = calloc((count ? count : 1) * (n + 1), size);
+	r->ids = index_new(items, "id");
+	r->out = json_array();
+	if (r->figs && r->ids && r->out)
+		return true;
+	free(r->figs);
+	free(r->ids);
+	json_decref(r->out);
+	return false;
+}
+
+static void report_end(struct report *r)
+{
+	free(r->ids);
+	free(r->figs);
+}
+
 json_t *qstats_queues(const json_t *queues, const json_t *rows,
 		      const int64_t *edges, size_t n,
 		      const struct qstats_opts *o)
 {
 	size_t nq = json_array_size(queues), i;
-	struct qfig *figs = calloc((nq ? nq : 1) * (n + 1), sizeof(*figs));
-	struct id_index *ids = index_new(queues, "id");
-	json_t *out = json_array();
+	struct report r;
+	struct qfig *figs;
+	struct id_index *ids;
+	json_t *out;
 	const json_t *row;
 
-	if (!figs || !ids || !out) {
-		free(figs);
-		free(ids);
-		json_decref(out);
+	if (!report_start(&r, queues, n, sizeof(*figs)))
 		return NULL;
-	}
+	figs = r.figs, ids = r.ids, out = r.out;
 	json_array_foreach(rows, i, row) {
 		long q = index_find(ids, nq, str_of(row, "queue_id"));
 		long k = interval_of(edges, n, int_of(row, "entered_at"));
@@ -341,8 +371,7 @@ json_t *qstats_queues(const json_t *queues, const json_t *rows,
 			(json_int_t)int_of(q, "service_level_s")),
 			queue_figures(&f[n]), intervals));
 	}
-	free(ids);
-	free(figs);
+	report_end(&r);
 	return out;
 }
 
@@ -461,17 +490,15 @@ json_t *qstats_agents(const json_t *agents, const json_t *states,
 		      const struct qstats_opts *o)
 {
 	size_t na = json_array_size(agents), i;
-	struct afig *figs = calloc((na ? na : 1) * (n + 1), sizeof(*figs));
-	struct id_index *ids = index_new(agents, "id");
-	json_t *out = json_array();
+	struct report r;
+	struct afig *figs;
+	struct id_index *ids;
+	json_t *out;
 	const json_t *row;
 
-	if (!figs || !ids || !out) {
-		free(figs);
-		free(ids);
-		json_decref(out);
+	if (!report_start(&r, agents, n, sizeof(*figs)))
 		return NULL;
-	}
+	figs = r.figs, ids = r.ids, out = r.out;
 	json_array_foreach(states, i, row) {
 		long a = index_find(ids, na, str_of(row, "agent_id"));
 
@@ -494,7 +521,6 @@ json_t *qstats_agents(const json_t *agents, const json_t *states,
 			? json_object_get(a, "department_id") : json_null()),
 			agent_figures(&f[n]), intervals));
 	}
-	free(ids);
-	free(figs);
+	report_end(&r);
 	return out;
 }

@@ -136,7 +136,7 @@ static void answer(struct api_req *req, struct acd *acd, int err,
 			 req->id);
 }
 
-/* The phone chosen at login: absent, or an extension number. */
+/* The phone chosen at login: absent, an extension number, or "external". */
 static bool phone_of(struct api_req *req, const char **phone)
 {
 	json_t *p = json_object_get(req->body, "phone");

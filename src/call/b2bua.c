@@ -522,6 +522,7 @@ struct leg_target {
 				    NULL */
 	sip_auth_h *authh;       /* credentials for 401/407, or NULL */
 	const char *codecs;      /* allowed, "PCMU,PCMA"; NULL: all */
+	bool auto_answer;        /* ask the phone to answer by itself */
 };
 
 /* Asks the phone to answer by itself, in the two ways phones know:
@@ -554,7 +555,7 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 	if (err)
 		goto out;
 	stimer_offer_headers(hdrs, sizeof(hdrs));
-	if (call->auto_answer)
+	if (t->auto_answer)
 		auto_answer_headers(hdrs, sizeof(hdrs));
 	str_ncpy(leg->uri, t->uri, sizeof(leg->uri));
 	err = sipsess_connect(&leg->sess, b->sock, t->uri, t->from_name,
@@ -575,12 +576,12 @@ out:
    registered from (it may be behind NAT). */
 static int connect_contact(struct b2bua *b, struct call *call,
 			   struct leg *leg, const struct reg_contact *c,
-			   const char *codecs)
+			   const char *codecs, bool auto_answer)
 {
 	char from_uri[256], route[160];
 	struct leg_target t = {c->uri, from_uri,
 			       call->caller_name[0] ? call->caller_name : NULL,
-			       route, NULL, codecs};
+			       route, NULL, codecs, auto_answer};
 
 	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
 		    sip_stack_contact_addr(b->deps.stack));
@@ -595,6 +596,7 @@ struct fork_ctx {
 	struct call *call;
 	struct list *aside;      /* aside legs go there; NULL: b legs */
 	enum leg_role role;      /* theirs */
+	bool auto_answer;
 	const char *number;
 	char codecs[64];         /* the extension's */
 	unsigned started;
@@ -613,7 +615,8 @@ static void fork_to_contact(const struct reg_contact *c, void *arg)
 		list_append(fc->aside, &leg->le, leg);
 	}
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
-	int err = connect_contact(fc->b, fc->call, leg, c, fc->codecs);
+	int err = connect_contact(fc->b, fc->call, leg, c, fc->codecs,
+				  fc->auto_answer);
 
 	if (err) {
 		log_warn("call", "call %s: cannot ring %s: %s", fc->call->id,
@@ -910,10 +913,12 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 
 static unsigned ring_extension(struct call *call,
 			       const struct dir_extension *ext,
-			       struct list *aside, enum leg_role role)
+			       struct list *aside, enum leg_role role,
+			       bool auto_answer)
 {
 	struct fork_ctx fc = {.b = call->b2bua, .call = call, .aside = aside,
-			      .role = role, .number = ext->number};
+			      .role = role, .auto_answer = auto_answer,
+			      .number = ext->number};
 
 	if (!aside)
 		lastcaller_note(call->b2bua->last_callers, call->tenant_id,
@@ -928,7 +933,7 @@ static unsigned ring_extension(struct call *call,
 unsigned call_ring_extension(struct call *call,
 			     const struct dir_extension *ext)
 {
-	return ring_extension(call, ext, NULL, LEG_PARTY);
+	return ring_extension(call, ext, NULL, LEG_PARTY, false);
 }
 
 static const struct dir_extension *extension_numbered(struct call *call,
@@ -945,9 +950,17 @@ static const struct dir_extension *extension_numbered(struct call *call,
 
 unsigned call_ring_number(struct call *call, const char *number)
 {
+	return call_ring_agent(call, number, false);
+}
+
+unsigned call_ring_agent(struct call *call, const char *number,
+			 bool auto_answer)
+{
 	const struct dir_extension *ext = extension_numbered(call, number);
 
-	return ext && ext->enabled ? call_ring_extension(call, ext) : 0;
+	return ext && ext->enabled ? ring_extension(call, ext, NULL, LEG_PARTY,
+						    auto_answer)
+				   : 0;
 }
 
 unsigned call_ring_aside(struct call *call, const char *number,
@@ -955,7 +968,8 @@ unsigned call_ring_aside(struct call *call, const char *number,
 {
 	const struct dir_extension *ext = extension_numbered(call, number);
 
-	return ext && ext->enabled ? ring_extension(call, ext, into, role)
+	return ext && ext->enabled ? ring_extension(call, ext, into, role,
+						    false)
 				   : 0;
 }
 
@@ -1046,7 +1060,7 @@ static int dial_trunk(struct call *call, struct leg *leg,
 	struct b2bua *b = call->b2bua;
 	char uri[320], from_uri[320], route[320];
 	struct leg_target lt = {uri, from_uri, NULL, NULL, trunk_auth,
-				t->codecs};
+				t->codecs, false};
 	bool tp_param = strcmp(t->transport, "udp") != 0;
 
 	re_snprintf(uri, sizeof(uri), "sip:%s@%s%s%u%s%s", call->out->dialed,

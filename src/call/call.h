@@ -121,7 +121,6 @@ struct call {
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
-	bool auto_answer;          /* the phones rung now answer by themselves */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	struct consult *consult;   /* the agent consulting, or NULL */
 	bool hang_up_after_play;   /* ends when its prompt has played */
@@ -387,6 +386,10 @@ unsigned call_ring_extension(struct call *call,
 /* The same for the tenant's enabled extension with this number (0: no
    such extension, or no device registered). */
 unsigned call_ring_number(struct call *call, const char *number);
+/* The same for an agent's phone, asking it to answer by itself when the
+   agent wants auto-answer. */
+unsigned call_ring_agent(struct call *call, const char *number,
+			 bool auto_answer);
 /* The same, with legs that are not the call's b legs (monitor.c,
    consult.c): they go into `into`, with this role. */
 unsigned call_ring_aside(struct call *call, const char *number,

@@ -315,10 +315,9 @@ static int host_ring(void *arg, const struct acd_phone *phones, size_t n,
 			rung += ring_outside(call, &phones[i]);
 			continue;
 		}
-		call->auto_answer = phones[i].auto_answer;
-		rung += call_ring_number(call, phones[i].number);
+		rung += call_ring_agent(call, phones[i].number,
+					phones[i].auto_answer);
 	}
-	call->auto_answer = false;
 	str_ncpy(call->caller_name, name, sizeof(call->caller_name));
 	if (!rung)
 		return EAGAIN;            /* no registered phone */

@@ -16,73 +16,26 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { sipSkip, freeSipPort, Baresip } = require('./sip_peer.cjs');
+const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
+const {
+  TENANT, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
+  agentPage, stateIs, phoneIs, level, levelAbove,
+} = require('./workbench_harness.cjs');
 
-const BASE = (process.env.HOTLINE_URL || '').replace(/\/+$/, '');
-const ADMIN_PASSWORD = process.env.HOTLINE_ADMIN_PASSWORD || '';
-const TENANT = process.env.HOTLINE_TENANT || 'demo';
-const WS = process.env.HOTLINE_SIP_WS || '';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const WEB_MODULES = path.join(__dirname, '../../web/node_modules');
-const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
-const PHONE_PW = `Pw${RUN}x12345678`;
-const USER_PW = `Sp-${RUN}-pass-123`;
 const MIC_HZ = 1000;    // the browser's fake microphone
 const CALLEE_HZ = 440;  // the called phone's
 
-let skip = false;
-if (!BASE || !ADMIN_PASSWORD) skip = 'HOTLINE_URL / HOTLINE_ADMIN_PASSWORD are not set';
-else if (!WS) skip = 'HOTLINE_SIP_WS is not set (the daemon\'s --sip-ws / --sip-wss address)';
-else if (sipSkip) skip = sipSkip;
-else if (!fs.existsSync(CHROMIUM)) skip = `chromium not found at ${CHROMIUM}`;
+const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench dial pad tests: ${skip}`);
 
-const sel = (t) => `[data-test="${t}"]`;
-const input = (page, t) => page.locator(`input${sel(t)}, ${sel(t)} input`).first();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const digits = (n) => String(Math.floor(10 ** (n - 1) + Math.random() * 9 * 10 ** (n - 1)));
-
-let token = '';
-async function api(method, url, body) {
-  const res = await fetch(`${BASE}${url}`, {
-    method,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-const undo = [];
-async function create(url, body) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = await api('POST', url, body());
-    if (r.status === 409) continue;
-    assert.equal(r.status, 201, `${url}: ${JSON.stringify(r.body)}`);
-    undo.unshift(`${url}/${r.body.id}`);
-    return r.body;
-  }
-  throw new Error(`${url}: always 409`);
-}
-
+const { api, create, signIn, undoAll } = adminSession();
 let tmp, browser, made;
-const launch = (extra) => require(path.join(WEB_MODULES, 'playwright-core')).chromium.launch({
-  executablePath: CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-    '--ignore-certificate-errors', ...extra],
-});
-
 
 before(async () => {
   if (skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbdial-'));
-  const login = await fetch(`${BASE}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ tenant: TENANT, username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  assert.equal(login.status, 200, 'admin logs in');
-  token = (await login.json()).token;
+  await signIn();
 
   const role = await create('/api/v1/roles', () => ({ name: `dp-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
   const user = await create('/api/v1/users', () => ({ username: `dp${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
@@ -101,60 +54,14 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (made) await api('POST', `/api/v1/agents/${made.agent.id}/logout`);
-  for (const url of undo) await api('DELETE', url);
+  await undoAll();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A page of the agent's user on the workbench, its SIP WebSocket under the test's control. */
-async function agentPage(b) {
-  const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15000);
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(String(e)));
-  if (process.env.WBPHONE_DEBUG) {   // JsSIP's own log (the debug package) on the test's output
-    await page.addInitScript(() => localStorage.setItem('debug', 'JsSIP:*'));
-    page.on('console', (m) => console.log(`# page: ${m.text().slice(0, 400)}`));
-  }
-  await page.addInitScript(() => {
-    const Real = window.WebSocket;
-    window.__sip = { all: [], block: false };
-    window.WebSocket = class extends Real {
-      constructor(url, protocols) {
-        const sip = [].concat(protocols || []).includes('sip');
-        super(sip && window.__sip.block ? 'ws://127.0.0.1:9/blocked' : url, protocols);
-        if (sip) window.__sip.all.push(this);
-      }
-    };
-  });
-  await page.goto(`${BASE}/#/login`);
-  await input(page, 'login-tenant').fill(TENANT);
-  await input(page, 'login-username').fill(made.user.username);
-  await input(page, 'login-password').fill(USER_PW);
-  await page.locator(sel('login-submit')).click();
-  await page.locator(sel('menu-workbench')).click();
-  await page.locator(sel('wb-login-card')).waitFor();
-  return page;
-}
-
-const stateIs = (page, state, timeout = 15000) => page.waitForFunction(
-  ([s, st]) => document.querySelector(s)?.dataset.state === st, [sel('wb-state'), state], { timeout });
-const phoneIs = (page, state, timeout = 15000) => page.waitForFunction(
-  ([s, st]) => document.querySelector(s)?.dataset.state === st, [sel('wb-phone-state'), state], { timeout });
-const level = async (page, t) => Number(await page.locator(sel(t)).getAttribute('data-level'));
-async function levelAbove(page, t, min, ms = 8000) {
-  const deadline = Date.now() + ms;
-  let v = await level(page, t);
-  while (Date.now() < deadline && !(v > min)) {
-    await sleep(100);
-    v = await level(page, t);
-  }
-  return v;
-}
 const liveAgent = async () => (await api('GET', '/api/v1/agents/live')).body.items.find((a) => a.id === made.agent.id);
 
 test('the agent dials an extension from the pad: outbound busy, audio, hang up, back to idle; a failed number', { skip, timeout: 60000 }, async () => {
-  const page = await agentPage(browser);
+  const page = await agentPage(browser, made.user.username);
   let callee = null;
   try {
     callee = await new Baresip({ name: 'dp-callee', user: made.calleeExt.number, password: PHONE_PW, domain: TENANT,

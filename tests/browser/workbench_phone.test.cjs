@@ -21,73 +21,28 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { sipSkip, freeSipPort, Baresip } = require('./sip_peer.cjs');
+const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
+const {
+  TENANT, WS, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
+  agentPage, stateIs, phoneIs, level, levelAbove,
+} = require('./workbench_harness.cjs');
 
-const BASE = (process.env.HOTLINE_URL || '').replace(/\/+$/, '');
-const ADMIN_PASSWORD = process.env.HOTLINE_ADMIN_PASSWORD || '';
-const TENANT = process.env.HOTLINE_TENANT || 'demo';
-const WS = process.env.HOTLINE_SIP_WS || '';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const WEB_MODULES = path.join(__dirname, '../../web/node_modules');
-const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
-const PHONE_PW = `Pw${RUN}x12345678`;
-const USER_PW = `Sp-${RUN}-pass-123`;
 const MIC_HZ = 1000;    // the browser's fake microphone
 const CALLER_HZ = 440;  // the caller's
 
-let skip = false;
-if (!BASE || !ADMIN_PASSWORD) skip = 'HOTLINE_URL / HOTLINE_ADMIN_PASSWORD are not set';
-else if (!WS) skip = 'HOTLINE_SIP_WS is not set (the daemon\'s --sip-ws / --sip-wss address)';
-else if (sipSkip) skip = sipSkip;
-else if (!fs.existsSync(CHROMIUM)) skip = `chromium not found at ${CHROMIUM}`;
+const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench browser phone tests: ${skip}`);
 
-const sel = (t) => `[data-test="${t}"]`;
-const input = (page, t) => page.locator(`input${sel(t)}, ${sel(t)} input`).first();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const digits = (n) => String(Math.floor(10 ** (n - 1) + Math.random() * 9 * 10 ** (n - 1)));
 const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
 
-let token = '';
-async function api(method, url, body) {
-  const res = await fetch(`${BASE}${url}`, {
-    method,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-const undo = [];
-async function create(url, body) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = await api('POST', url, body());
-    if (r.status === 409) continue;
-    assert.equal(r.status, 201, `${url}: ${JSON.stringify(r.body)}`);
-    undo.unshift(`${url}/${r.body.id}`);
-    return r.body;
-  }
-  throw new Error(`${url}: always 409`);
-}
-
+const { api, create, signIn, undoAll } = adminSession();
 let tmp, browser, made;
-const launch = (extra) => require(path.join(WEB_MODULES, 'playwright-core')).chromium.launch({
-  executablePath: CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required',
-    '--ignore-certificate-errors', ...extra],
-});
 
 before(async () => {
   if (skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbphone-'));
-  const login = await fetch(`${BASE}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ tenant: TENANT, username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  assert.equal(login.status, 200, 'admin logs in');
-  token = (await login.json()).token;
+  await signIn();
 
   const role = await create('/api/v1/roles', () => ({ name: `sp-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
   const user = await create('/api/v1/users', () => ({ username: `sp${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
@@ -114,56 +69,10 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (made) await api('POST', `/api/v1/agents/${made.agent.id}/logout`);
-  for (const url of undo) await api('DELETE', url);
+  await undoAll();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A page of the agent's user on the workbench, its SIP WebSocket under the test's control. */
-async function agentPage(b) {
-  const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15000);
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(String(e)));
-  if (process.env.WBPHONE_DEBUG) {   // JsSIP's own log (the debug package) on the test's output
-    await page.addInitScript(() => localStorage.setItem('debug', 'JsSIP:*'));
-    page.on('console', (m) => console.log(`# page: ${m.text().slice(0, 400)}`));
-  }
-  await page.addInitScript(() => {
-    const Real = window.WebSocket;
-    window.__sip = { all: [], block: false };
-    window.WebSocket = class extends Real {
-      constructor(url, protocols) {
-        const sip = [].concat(protocols || []).includes('sip');
-        super(sip && window.__sip.block ? 'ws://127.0.0.1:9/blocked' : url, protocols);
-        if (sip) window.__sip.all.push(this);
-      }
-    };
-  });
-  await page.goto(`${BASE}/#/login`);
-  await input(page, 'login-tenant').fill(TENANT);
-  await input(page, 'login-username').fill(made.user.username);
-  await input(page, 'login-password').fill(USER_PW);
-  await page.locator(sel('login-submit')).click();
-  await page.locator(sel('menu-workbench')).click();
-  await page.locator(sel('wb-login-card')).waitFor();
-  return page;
-}
-
-const stateIs = (page, state, timeout = 15000) => page.waitForFunction(
-  ([s, st]) => document.querySelector(s)?.dataset.state === st, [sel('wb-state'), state], { timeout });
-const phoneIs = (page, state, timeout = 15000) => page.waitForFunction(
-  ([s, st]) => document.querySelector(s)?.dataset.state === st, [sel('wb-phone-state'), state], { timeout });
-const level = async (page, t) => Number(await page.locator(sel(t)).getAttribute('data-level'));
-async function levelAbove(page, t, min, ms = 8000) {
-  const deadline = Date.now() + ms;
-  let v = await level(page, t);
-  while (Date.now() < deadline && !(v > min)) {
-    await sleep(100);
-    v = await level(page, t);
-  }
-  return v;
-}
 const liveCall = async () => (await api('GET', '/api/v1/calls/live')).body.items.find((c) => c.agent_id === made.agent.id);
 const liveAgent = async () => (await api('GET', '/api/v1/agents/live')).body.items.find((a) => a.id === made.agent.id);
 async function registered(transport) {
@@ -174,7 +83,7 @@ async function registered(transport) {
 test('a denied microphone: the page says so and offers the desk phone', { skip, timeout: 30000 }, async () => {
   const strict = await launch([]);   // no fake permission UI: headless Chromium denies the microphone
   try {
-    const page = await agentPage(strict);
+    const page = await agentPage(strict, made.user.username);
     await page.locator(sel('wb-login-phone-browser')).click();
     assert.match(await page.locator(sel('wb-login-card')).innerText(), /签入期间请保持本页打开/);
     await page.locator(sel('wb-login')).click();
@@ -200,7 +109,7 @@ test('a denied microphone: the page says so and offers the desk phone', { skip, 
 
 test('the agent answers in the browser: audio both ways, hold, the SIP socket lost mid-call, hang up', { skip, timeout: 90000 }, async () => {
   const transport = WS.startsWith('wss') ? 'wss' : 'ws';
-  const page = await agentPage(browser);
+  const page = await agentPage(browser, made.user.username);
   let caller = null;
   try {
     // ---- log in with this browser: the tab registers the agent's extension ----
