@@ -15,25 +15,32 @@ from e2e_helpers import free_sip_port
 
 
 
-def tone_power(path, freqs, start=0.0, end=None):
-    """Relative power of each frequency in a WAV file (Goertzel, 0..0.5),
-    or in its part from `start` to `end` seconds."""
+def tone_power(path, freqs, start=0.0, end=None, window=0.1):
+    """Relative power of each frequency in a WAV file (0..0.5: 0.5 is a pure
+    tone), or in its part from `start` to `end` seconds. Goertzel over
+    `window`-second pieces whose powers add up: a tone cut by gaps or phase
+    jumps (packets late under load, a jitter buffer refilling) still counts
+    in full in each piece it fills, and silent pieces weigh nothing."""
     with wave.open(str(path)) as w:
         n, ch, rate = w.getnframes(), w.getnchannels(), w.getframerate()
         w.setpos(min(int(start * rate), n))
         n = n - w.tell() if end is None else max(0, min(int((end - start) * rate),
                                                         n - w.tell()))
         data = struct.unpack("<%dh" % (n * ch), w.readframes(n))[::ch]
-    if not data:
+    total = sum(x * x for x in data)
+    if not data or not total:
         return {f: 0.0 for f in freqs}
-    total = sum(x * x for x in data) or 1
+    size = max(1, int(window * rate))
     out = {}
     for f in freqs:
         k = 2 * math.cos(2 * math.pi * f / rate)
-        s1 = s2 = 0.0
-        for x in data:
-            s1, s2 = x + k * s1 - s2, s1
-        out[f] = (s1 * s1 + s2 * s2 - k * s1 * s2) / total / len(data)
+        power = 0.0
+        for i in range(0, len(data), size):
+            s1 = s2 = 0.0
+            for x in data[i:i + size]:
+                s1, s2 = x + k * s1 - s2, s1
+            power += s1 * s1 + s2 * s2 - k * s1 * s2
+        out[f] = power / total / min(size, len(data))
     return out
 
 
