@@ -60,7 +60,7 @@ after(async () => {
 
 const liveAgent = async () => (await api('GET', '/api/v1/agents/live')).body.items.find((a) => a.id === made.agent.id);
 
-test('the agent dials an extension from the pad: outbound busy, audio, hang up, back to idle; a failed number', { skip, timeout: 60000 }, async () => {
+test('the agent dials an extension from the pad: outbound busy, audio, keys, hang up, back to idle; a failed number', { skip, timeout: 60000 }, async () => {
   const page = await agentPage(browser, made.user.username);
   let callee = null;
   try {
@@ -97,6 +97,12 @@ test('the agent dials an extension from the pad: outbound busy, audio, hang up, 
     assert.ok(heard > 0.05, `the page hears the called phone's tone (${heard})`);
     await page.waitForFunction((s) => /[1-9]/.test(document.querySelector(s)?.textContent ?? ''), sel('wb-out-time'),
       { timeout: 5000 });   // the talk timer runs
+    // ---- keys on the answered call (an IVR at the far end) reach the called phone ----
+    for (const k of ['1', '5', '#']) await page.locator(sel(`wb-out-key-${k}`)).click();
+    assert.equal((await page.locator(sel('wb-out-keys')).innerText()).trim(), '15#');
+    for (const k of ['1', '5', '#']) {
+      assert.ok(await callee.waitFor(`received DTMF: '${k}'`, 5000), `the called phone gets key ${k}: ${callee.log.slice(-1500)}`);
+    }
     await sleep(1500);   // some seconds of the microphone's tone for the recording
 
     // ---- hang up on the page: the call ends, the agent is idle again, the record names the extension ----

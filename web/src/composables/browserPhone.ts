@@ -8,7 +8,8 @@
 // A denied microphone is a PhoneError('mic_denied') from start(): nothing is registered, the agent
 // may log in with the desk phone instead. The agent's outbound call (the dial pad, decision 62) is
 // placed here too: an ordinary call from the extension, routed by the daemon; `state.outbound` says
-// what the page shows of it (the number, when it was answered, how it failed), and it is hung up here.
+// what the page shows of it (the number, when it was answered, how it failed), and it is hung up here;
+// its keypad sends SIP INFO (the far end may be an IVR that wants digits).
 import { reactive } from 'vue'
 import { UA, WebSocketInterface } from 'jssip'
 import type { RTCSession } from 'jssip/lib/RTCSession'
@@ -77,6 +78,9 @@ export interface BrowserPhone extends AgentPhone {
   dial(number: string): Promise<void>
   /** Hangs up the outbound call (an incoming one is hung up through the daemon). */
   hangup(): void
+  /** Keys (0-9 * # A-D) on the answered outbound call, as SIP INFO (application/dtmf-relay): the
+   *  daemon passes them to the far end and its own key handlers (## transfer) hear them too. */
+  sendKeys(keys: string): void
 }
 
 const REGISTER_TIMEOUT_MS = 10000
@@ -392,6 +396,12 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
       const s = session
       if (!s || !state.outbound || state.outbound.endedAt) return
       if (!s.isEnded()) s.terminate()
+    },
+    sendKeys(keys: string) {
+      const s = session
+      if (!s || !state.outbound?.answeredAt || state.outbound.endedAt) throw new Error('no answered outbound call')
+      if (!/^[0-9A-D*#]{1,32}$/.test(keys)) throw new Error('keys: 0-9 * # A-D')
+      s.sendDTMF(keys, { duration: 160, interToneGap: 80 })   // JsSIP's default transport: INFO
     },
   }
 }
