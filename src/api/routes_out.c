@@ -2,7 +2,8 @@
  * routes_out.c — outbound routes, evaluated by priority (lower first):
  * dial patterns (X, Z, N, [1-5], '.', see src/route/route.h), digits to
  * strip and prepend, the caller-ID policy (extension, fixed, pool_random,
- * same_area over the tenant's numbers), trunks in failover order and the
+ * same_area over the tenant's numbers) and whether the caller may choose
+ * one of the pool instead (caller_id_choice), trunks in failover order and the
  * dial permission an extension needs to use the route.
  */
 #include <errno.h>
@@ -11,7 +12,8 @@
 #include "../route/route.h"
 
 #define SELECT "id, name, priority, patterns, strip, prepend, " \
-	"caller_id_policy, caller_id_number, caller_id_pool, trunk_ids, " \
+	"caller_id_policy, caller_id_number, caller_id_pool, " \
+	"caller_id_choice, trunk_ids, " \
 	"dial_permission, enabled, created_at, updated_at"
 
 static const struct crud_col cols[] = {
@@ -24,6 +26,7 @@ static const struct crud_col cols[] = {
 	 false},
 	{"caller_id_number", C_TEXT, false, 0, 33, "\"\"", false, false},
 	{"caller_id_pool", C_STRINGS, false, 0, 100, "[]", false, false},
+	{"caller_id_choice", C_BOOL, false, 0, 0, "false", false, false},
 	{"trunk_ids", C_STRINGS, false, 0, 8, "[]", false, false},
 	{"dial_permission", C_TEXT, false, 0, 0, "\"local\"", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
@@ -70,6 +73,11 @@ static int check_pool(struct db *db, struct api_req *req, json_t *row)
 		return api_fail(req, 400, "invalid_field", "field "
 				"'caller_id_pool': the policy '%s' needs "
 				"numbers", pol);
+	if (json_is_true(json_object_get(row, "caller_id_choice")) &&
+	    !json_array_size(pool))
+		return api_fail(req, 400, "invalid_field", "field "
+				"'caller_id_pool': 'caller_id_choice' needs "
+				"numbers to choose from");
 	json_array_foreach(pool, i, v) {
 		const char *n = json_string_value(v);
 

@@ -3,8 +3,8 @@
  * (docs/guide.md, "The agent workbench"; tencent-ccc.md §2.8, §2.15): the
  * agent the caller works as, the tenant's busy reasons, the transfer and
  * consultation targets (agents, queues with their screen-pop templates,
- * published IVR flows, each by id and name only) and, in the summary,
- * that agent's own day and last calls.
+ * published IVR flows, each by id and name only), the caller IDs the dial
+ * pad may offer and, in the summary, that agent's own day and last calls.
  *
  * Guarded by the `workbench` menu key, so an agent needs no `agents`,
  * `queues`, `ivr` or `calls` permission. The agent is the caller's own
@@ -84,6 +84,38 @@ static int add_rows(struct db *db, struct api_req *req, json_t *body,
 	return err;
 }
 
+/* Adds `caller_ids`: the numbers the dial pad may offer, those of the
+   pools of the enabled outbound routes that let callers choose
+   (caller_id_choice), each once, in route priority order. */
+static int add_caller_ids(struct db *db, struct api_req *req, json_t *body)
+{
+	json_t *rows = NULL, *ids = json_array(), *row, *pool, *v, *w;
+	size_t i, j, k;
+	int err = db_query(db, &rows, "SELECT caller_id_pool FROM "
+			   "outbound_routes WHERE tenant_id = ? AND enabled = 1 "
+			   "AND caller_id_choice = 1 ORDER BY priority, name",
+			   json_pack("[s]", req->who.tenant_id));
+
+	json_array_foreach(err ? NULL : rows, i, row) {
+		const char *text = json_string_value(json_object_get(row,
+							"caller_id_pool"));
+
+		pool = text ? json_loads(text, 0, NULL) : NULL;
+		json_array_foreach(pool, j, v) {
+			json_array_foreach(ids, k, w) {
+				if (json_equal(v, w))
+					break;
+			}
+			if (k == json_array_size(ids) && json_is_string(v))
+				json_array_append(ids, v);
+		}
+		json_decref(pool);
+	}
+	json_decref(rows);
+	json_object_set_new(body, "caller_ids", ids);
+	return err;
+}
+
 HANDLER(workbench_get)
 {
 	json_t *agent = NULL, *body;
@@ -111,6 +143,8 @@ HANDLER(workbench_get)
 			       "FROM ivr_flows WHERE tenant_id = ? AND "
 			       "published_version_id IS NOT NULL ORDER BY "
 			       "name");
+	if (!err)
+		err = add_caller_ids(db, req, body);
 	if (err) {
 		json_decref(body);
 		return err;

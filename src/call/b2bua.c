@@ -988,7 +988,8 @@ static struct outbound_decision *route_as_tenant(struct call *call,
 		return NULL;
 	str_ncpy(as.tenant_id, call->tenant_id, sizeof(as.tenant_id));
 	str_ncpy(as.number, caller_id, sizeof(as.number));
-	if (route_outbound(call->b2bua->deps.dir, &as, number, now_ms(), dec) ||
+	if (route_outbound(call->b2bua->deps.dir, &as, number, NULL, now_ms(),
+			   dec) ||
 	    dec->refusal.code) {
 		if (dec->refusal.code)
 			log_info("call", "call %s: no route to %s: %s",

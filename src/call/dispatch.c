@@ -101,7 +101,7 @@ static void forward_to(struct call *call, const struct dir_extension *from,
 	}
 	dec = calloc(1, sizeof(*dec));
 	if (!dec || route_outbound(b2bua_deps(call->b2bua)->dir, from, number,
-				   now_ms(), dec)) {
+				   NULL, now_ms(), dec)) {
 		free(dec);
 		call_end(call, "system_error", "system", 500, "Server Error");
 		return;
@@ -289,14 +289,36 @@ static void inbound(struct b2bua *b, const struct sip_msg *msg,
 	}
 }
 
+/* The caller ID the calling phone asks for (RFC 3325 P-Preferred-Identity,
+   sip: or tel: URI), or "": none, one that does not parse, or the
+   extension's own number (phones that send theirs ask for nothing). */
+static void preferred_caller_id(const struct sip_msg *msg,
+				const struct dir_extension *from,
+				char *out, size_t size)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg,
+					      SIP_HDR_P_PREFERRED_IDENTITY);
+	struct pl number;
+
+	out[0] = '\0';
+	if (!h || re_regex(h->val.p, h->val.l, "[a-z]+:[+]*[0-9]+", NULL,
+			   NULL, &number))
+		return;
+	pl_copy(&number, out, size);
+	if (!strcmp(out, from->number))
+		out[0] = '\0';
+}
+
 static void outbound(struct b2bua *b, const struct sip_msg *msg,
 		     const struct dir_extension *from, const char *dialed)
 {
 	struct outbound_decision *dec = calloc(1, sizeof(*dec));
 	struct call *call;
+	char wanted[33];
 
-	if (!dec || route_outbound(b2bua_deps(b)->dir, from, dialed, now_ms(),
-				   dec)) {
+	preferred_caller_id(msg, from, wanted, sizeof(wanted));
+	if (!dec || route_outbound(b2bua_deps(b)->dir, from, dialed, wanted,
+				   now_ms(), dec)) {
 		free(dec);
 		b2bua_reject(b, msg, 500, "Server Internal Error");
 		return;

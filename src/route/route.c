@@ -369,13 +369,39 @@ static const char *same_area(json_t *pool, const char *callee)
 	return best;
 }
 
-static void pick_caller_id(const struct dir_outroute *r,
+/* `number` as the route's pool spells it ("+" or not), or NULL. */
+static const char *pool_entry(const struct dir_outroute *r,
+			      const char *number)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(r->cid_pool, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s && !strcmp(digits(s), digits(number)))
+			return s;
+	}
+	return NULL;
+}
+
+/* The caller's own choice (`wanted`, "" none) when the route lets callers
+   choose among its pool, else the route's policy; false: a choice the
+   route does not allow. */
+static bool pick_caller_id(const struct dir_outroute *r,
 			   const struct dir_extension *from,
-			   const char *callee, struct outbound_decision *out)
+			   const char *callee, const char *wanted,
+			   struct outbound_decision *out)
 {
 	const char *cid = NULL;
 	size_t n = json_array_size(r->cid_pool);
 
+	if (*wanted) {
+		cid = r->cid_choice ? pool_entry(r, wanted) : NULL;
+		snprintf(out->caller_id, sizeof(out->caller_id), "%s",
+			 cid ? cid : "");
+		return cid != NULL;
+	}
 	switch (r->cid_policy) {
 	case CIDP_FIXED:
 		cid = r->cid_number;
@@ -393,6 +419,7 @@ static void pick_caller_id(const struct dir_outroute *r,
 	}
 	snprintf(out->caller_id, sizeof(out->caller_id), "%s",
 		 cid && *cid ? cid : from->number);
+	return true;
 }
 
 /* e164: "+" and country code ("0..." loses its trunk prefix "0");
@@ -506,7 +533,7 @@ static bool route_matches(const struct dir_outroute *r, const char *dialed)
 static void apply_route(const struct directory *dir,
 			const struct dir_outroute *r,
 			const struct dir_extension *from, const char *dialed,
-			struct outbound_decision *out)
+			const char *wanted_cid, struct outbound_decision *out)
 {
 	size_t len = strlen(dialed);
 
@@ -514,7 +541,11 @@ static void apply_route(const struct directory *dir,
 	snprintf(out->route_name, sizeof(out->route_name), "%s", r->name);
 	snprintf(out->dialed, sizeof(out->dialed), "%s%s", r->prepend,
 		 len > r->strip ? dialed + r->strip : "");
-	pick_caller_id(r, from, out->dialed, out);
+	if (!pick_caller_id(r, from, out->dialed, wanted_cid, out)) {
+		refuse(&out->refusal, 403, "Caller ID Not Allowed",
+		       "caller_id_not_allowed");
+		return;
+	}
 	add_trunks(dir, r, from->tenant_id, out);
 	if (!out->ntrunks)
 		refuse(&out->refusal, 503, "Service Unavailable", "no_trunk");
@@ -522,7 +553,8 @@ static void apply_route(const struct directory *dir,
 
 int route_outbound(const struct directory *dir,
 		   const struct dir_extension *from, const char *dialed,
-		   int64_t now_ms, struct outbound_decision *out)
+		   const char *wanted_cid, int64_t now_ms,
+		   struct outbound_decision *out)
 {
 	size_t n;
 	const struct dir_outroute *r;
@@ -550,7 +582,8 @@ int route_outbound(const struct directory *dir,
 			       "permission_denied");
 			return 0;
 		}
-		apply_route(dir, r, from, dialed, out);
+		apply_route(dir, r, from, dialed, wanted_cid ? wanted_cid : "",
+			    out);
 		return 0;
 	}
 	refuse(&out->refusal, 404, "Not Found", "no_route");

@@ -24,7 +24,7 @@ struct route_refusal {
 	const char *end_status;  /* call record end status (static):
 				    "blacklisted", "no_route", "closed",
 				    "permission_denied", "no_trunk",
-				    "tenant_disabled" */
+				    "tenant_disabled", "caller_id_not_allowed" */
 };
 
 struct inbound_decision {
@@ -74,10 +74,14 @@ struct outbound_decision {
 int route_inbound(const struct directory *dir, const char *called,
 		  const char *caller, const char *trunk_id, int64_t now_ms,
 		  struct inbound_decision *out);
-/* from: the calling extension; dialed: what it dialed. */
+/* from: the calling extension; dialed: what it dialed; wanted_cid: the
+   caller ID the caller asks for (NULL or "": the route's policy), which
+   the route must allow (caller_id_choice) and hold in its pool, else the
+   call is refused 403 caller_id_not_allowed. */
 int route_outbound(const struct directory *dir,
 		   const struct dir_extension *from, const char *dialed,
-		   int64_t now_ms, struct outbound_decision *out);
+		   const char *wanted_cid, int64_t now_ms,
+		   struct outbound_decision *out);
 
 /* Speed dial (ippbx.md §2.1.2): true when `dialed` is '*' + a short
    number (1-6 digits) that no feature code claims; then `number` is the

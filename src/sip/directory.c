@@ -624,6 +624,7 @@ static void outroute_from_row(struct dir_outroute *r, json_t *row)
 	copy_str(r->cid_number, sizeof(r->cid_number), row,
 		 "caller_id_number");
 	r->cid_pool = parse_array(row, "caller_id_pool");
+	r->cid_choice = row_int(row, "caller_id_choice");
 	r->trunk_ids = parse_array(row, "trunk_ids");
 	r->permission = dial_permission_of(json_string_value(
 		json_object_get(row, "dial_permission")));

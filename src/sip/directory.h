@@ -173,6 +173,7 @@ struct dir_outroute {
 	enum dir_cid_policy cid_policy;
 	char cid_number[33];
 	json_t *cid_pool;       /* array of numbers */
+	bool cid_choice;        /* the caller may choose one of the pool */
 	json_t *trunk_ids;      /* ordered failover list */
 	enum dial_permission permission;   /* required of the caller */
 	bool enabled;

@@ -775,6 +775,14 @@ static const char *const m21_agent_external[] = {
 	NULL
 };
 
+/* An outbound route may let the calling extension choose its caller ID
+   among the route's pool (the workbench's dial pad, decision 64). */
+static const char *const m22_caller_id_choice[] = {
+	"ALTER TABLE outbound_routes ADD COLUMN caller_id_choice INTEGER "
+	"NOT NULL DEFAULT 0",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -798,6 +806,7 @@ static const struct migration migrations[] = {
 	{19, m19_screen_pop},
 	{20, m20_agent_auto_answer},
 	{21, m21_agent_external},
+	{22, m22_caller_id_choice},
 };
 
 static long long now_ms(void)

@@ -170,3 +170,104 @@ test('the agent dials an extension from the pad: outbound busy, audio, keys, han
     await page.context().close();
   }
 });
+
+/** A carrier for the caller-ID test: sipp answering one call on `port`, its messages traced to a file. */
+function sippCarrier(dir, port) {
+  const { spawn } = require('node:child_process');
+  const xml = path.join(dir, 'carrier.xml');
+  fs.writeFileSync(xml, `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="carrier">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [local_ip]
+t=0 0
+m=audio [auto_media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+`);
+  const trace = path.join(dir, 'carrier-messages.log');
+  const proc = spawn('sipp', ['-sf', xml, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-bg',
+    '-trace_msg', '-message_file', trace], { stdio: 'ignore' });
+  return {
+    proc,
+    /** The INVITE the carrier received, or '' until one came. */
+    invite: () => {
+      try { return fs.readFileSync(trace, 'utf8').match(/INVITE sip:[\s\S]*?\r?\n\r?\n/)?.[0] ?? ''; } catch { return ''; }
+    },
+    stop: () => { try { execKill(port); } catch { /* gone */ } },
+  };
+}
+function execKill(port) {
+  require('node:child_process').execFileSync('pkill', ['-f', `sipp -sf .* -p ${port} `]);
+}
+
+test('the agent picks the caller ID on the dial pad: the carrier gets it; automatic is the route\'s rule', { skip, timeout: 60000 }, async () => {
+  const port = await freeSipPort();
+  const prefix = `70${digits(3)}`;
+  const [n1, n2] = [await create('/api/v1/numbers', () => ({ number: `2155${digits(6)}` })),
+    await create('/api/v1/numbers', () => ({ number: `2156${digits(6)}` }))];
+  const trunk = await create('/api/v1/trunks', () => ({ name: `dp-carrier-${port}`, type: 'peer', host: '127.0.0.1', port,
+    peer_cidrs: ['127.0.0.1/32'] }));
+  await create('/api/v1/outbound-routes', () => ({ name: `dp-${RUN}-${digits(4)}`, priority: 1, patterns: [`${prefix}X.`],
+    caller_id_policy: 'fixed', caller_id_number: n1.number, caller_id_pool: [n1.number, n2.number],
+    caller_id_choice: true, trunk_ids: [trunk.id], dial_permission: 'internal' }));
+  const page = await agentPage(browser, made.user.username);
+  const carriers = [];
+  try {
+    await page.locator(sel('wb-login-phone-browser')).click();
+    await page.locator(sel('wb-login')).click();
+    await stateIs(page, 'idle');
+    await phoneIs(page, 'registered');
+
+    const callOut = async (cid) => {
+      const carrier = sippCarrier(fs.mkdtempSync(path.join(tmp, 'carrier-')), port);
+      carriers.push(carrier);
+      await sleep(300);   // sipp listens
+      await page.locator(sel('wb-dial-cid')).click();
+      await page.locator(`.el-select-dropdown:visible .el-select-dropdown__item:has-text("${cid || '自动'}")`).click();
+      await input(page, 'wb-dial-number').fill(`${prefix}123456`);
+      await page.locator(sel('wb-dial-call')).click();
+      await page.waitForFunction((s) => document.querySelector(s)?.dataset.status === 'talking', sel('wb-out-status'),
+        { timeout: 10000 });
+      const invite = carrier.invite();
+      await page.locator(sel('wb-out-hangup')).click();
+      await page.locator(sel('wb-dial-ended')).waitFor();
+      return invite;
+    };
+    // the choice is offered: automatic, then the route's pool
+    const chosen = await callOut(n2.number);
+    assert.match(chosen, new RegExp(`^From: [^\\r\\n]*sip:${n2.number}@`, 'm'), `the carrier sees the chosen number: ${chosen}`);
+    const auto = await callOut('');
+    assert.match(auto, new RegExp(`^From: [^\\r\\n]*sip:${n1.number}@`, 'm'), `automatic: the route's fixed number: ${auto}`);
+    assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+  } finally {
+    for (const c of carriers) c.stop();
+    await page.context().close();
+  }
+});

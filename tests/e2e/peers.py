@@ -302,10 +302,10 @@ def _progress():
     return _recv("100", True) + _recv("183", True) + _recv("180", True)
 
 
-def uac_expect(final, auth=True):
-    """The caller side: INVITE and expect the final response `final`
-    (e.g. 486), then ACK."""
-    return _scenario("uac expect %d" % final, _invite_head(auth), _progress(),
+def uac_expect(final, auth=True, headers=()):
+    """The caller side: INVITE (with extra `headers`) and expect the final
+    response `final` (e.g. 486), then ACK."""
+    return _scenario("uac expect %d" % final, _invite_head(auth, headers), _progress(),
                      _recv(str(final)), _ack_failure(2 if auth else 1))
 
 
@@ -333,10 +333,10 @@ def uac_answered_then_bye_received():
     return _scenario("uac wait bye", _answered(), _recv("BYE"), _respond("200 OK"))
 
 
-def uac_call_and_hangup(auth=True, hold_ms=1000):
-    """The caller side: INVITE (answering the digest challenge when auth),
-    200, ACK, talk for hold_ms, BYE."""
-    return _scenario("uac call hangup", _answered(auth), _pause(hold_ms),
+def uac_call_and_hangup(auth=True, hold_ms=1000, headers=()):
+    """The caller side: INVITE (answering the digest challenge when auth;
+    extra `headers`), 200, ACK, talk for hold_ms, BYE."""
+    return _scenario("uac call hangup", _answered(auth, headers), _pause(hold_ms),
                      _in_dialog("BYE", 3 if auth else 2, retrans=True), _recv("200"))
 
 
@@ -370,14 +370,19 @@ UAS_ANSWER = _scenario("uas answer", _recv("INVITE"),
                        _respond("200 OK"))
 
 
-def uas_answer_checking(ruri_user):
-    """A callee (or carrier) that checks the request URI's user, answers
-    200 with SDP and waits for the BYE."""
+def uas_answer_checking(ruri_user, from_user=None):
+    """A callee (or carrier) that checks the request URI's user (and the
+    From user, the caller ID, when given), answers 200 with SDP and waits
+    for the BYE."""
+    from_check = ('      <ereg regexp="sip:%s@" search_in="hdr" header="From:" '
+                  'check_it="true" assign_to="from"/>\n' % from_user.replace("+", "\\+")
+                  if from_user else "")
     check = ('  <recv request="INVITE">\n    <action>\n      <ereg regexp="^INVITE sip:%s@" '
-             'search_in="msg" check_it="true" assign_to="ruri"/>\n    </action>\n'
-             '  </recv>\n' % ruri_user)
+             'search_in="msg" check_it="true" assign_to="ruri"/>\n%s    </action>\n'
+             '  </recv>\n' % (ruri_user, from_check))
     return _scenario("uas answer check", check,
-                     _respond("200 OK", True, True, sdp=True, headers=["X-Checked: [$ruri]"]),
+                     _respond("200 OK", True, True, sdp=True, headers=["X-Checked: [$ruri]"]
+                              + (["X-Checked-From: [$from]"] if from_user else [])),
                      _recv("ACK"), _recv("BYE"), _respond("200 OK"))
 
 

@@ -230,6 +230,7 @@ def test_outbound_routes(client, operator, admin):
         ({"patterns": ["X."], "caller_id_policy": "fixed"}, "caller_id_number"),
         ({"patterns": ["X."], "caller_id_policy": "pool_random"}, "caller_id_pool"),
         ({"patterns": ["X."], "caller_id_pool": ["+1999000111"]}, "caller_id_pool"),
+        ({"patterns": ["X."], "caller_id_choice": True}, "caller_id_pool"),
         ({"patterns": ["X."], "caller_id_policy": "loudest"}, "caller_id_policy"),
         ({"patterns": ["X."], "dial_permission": "galactic"}, "dial_permission"),
         ({"patterns": ["X."], "prepend": "9a"}, "prepend"),

@@ -55,6 +55,57 @@ def test_outbound_call_through_a_trunk(make_daemon, tmp_path):
     assert rec["hangup_side"] == "caller" and rec["answered_by"] == trunk["name"]
 
 
+def test_caller_chooses_a_caller_id_of_the_route_pool(make_daemon, tmp_path):
+    """RFC 3325 P-Preferred-Identity from the extension picks the caller ID among the
+    pool of a route that allows it (the workbench's dial pad); a number outside the
+    pool is refused 403 and recorded; the extension's own number asks for nothing."""
+    daemon, admin = start_daemon(make_daemon)
+    caller = ext(admin)
+    port = free_sip_port()
+    trunk = carrier_trunk(admin, port)
+    n1 = expect(admin.post("/api/v1/numbers", json={"number": "2150001111"}), 201)["number"]
+    n2 = expect(admin.post("/api/v1/numbers", json={"number": "2150002222"}), 201)["number"]
+    route = expect(admin.post("/api/v1/outbound-routes", json={
+        "name": "national", "patterns": ["0X."], "caller_id_policy": "fixed",
+        "caller_id_number": n1, "caller_id_pool": [n1, n2], "caller_id_choice": True,
+        "trunk_ids": [trunk["id"]], "dial_permission": "local"}), 201)
+    assert route["caller_id_choice"] is True
+    wb = expect(admin.get("/api/v1/workbench"), 200)
+    assert wb["caller_ids"] == [n1, n2], wb["caller_ids"]
+
+    def call(chosen, carrier_from, callee="0123456789"):
+        carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking(
+            callee, from_user=carrier_from)), daemon.sip_port, port=port).start()
+        uac = Sipp(tmp_path, write_scenario(tmp_path, "uac", uac_call_and_hangup(headers=[
+            f"P-Preferred-Identity: <sip:{chosen}@{DOMAIN}>"])), daemon.sip_port,
+            user=caller["number"], password=PASSWORD,
+            keys={"domain": DOMAIN, "callee": callee}).start()
+        assert carrier.wait() == 0, carrier.errors()
+        assert uac.wait() == 0, uac.errors()
+
+    call(n2, n2)                     # the chosen one, not the route's fixed one
+    # a number not in the pool: refused, with its record
+    uac = Sipp(tmp_path, write_scenario(tmp_path, "uac403", uac_expect(403, headers=[
+        f"P-Preferred-Identity: <tel:+2150009999>"])), daemon.sip_port,
+        user=caller["number"], password=PASSWORD,
+        keys={"domain": DOMAIN, "callee": "0123456780"}).start()
+    assert uac.wait() == 0, uac.errors()
+    rec = record(admin, caller=caller["number"], callee="0123456780")
+    assert rec["end_status"] == "caller_id_not_allowed" and rec["sip_code"] == 403, rec
+    # the route no longer lets callers choose: the same request is refused too
+    expect(admin.patch(f"/api/v1/outbound-routes/{route['id']}",
+                       json={"caller_id_choice": False}), 200)
+    assert expect(admin.get("/api/v1/workbench"), 200)["caller_ids"] == []
+    time.sleep(0.3)   # the directory is read again
+    uac = Sipp(tmp_path, write_scenario(tmp_path, "uac403b", uac_expect(403, headers=[
+        f"P-Preferred-Identity: <sip:{n2}@{DOMAIN}>"])), daemon.sip_port,
+        user=caller["number"], password=PASSWORD,
+        keys={"domain": DOMAIN, "callee": "0123456781"}).start()
+    assert uac.wait() == 0, uac.errors()
+    # a phone that sends its own number asks for nothing: the route's policy
+    call(caller["number"], n1, callee="0123456782")
+
+
 def test_trunk_failover_on_503(make_daemon, tmp_path):
     daemon, admin = start_daemon(make_daemon)
     caller = ext(admin)

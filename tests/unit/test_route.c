@@ -119,6 +119,7 @@ static const char *const TABLES =
 	"  \"priority\": 30, \"patterns\": [\"00.\"], \"strip\": 2,"
 	"  \"prepend\": \"+\", \"caller_id_policy\": \"pool_random\","
 	"  \"caller_id_pool\": [\"+861088880000\", \"+861088880001\"],"
+	"  \"caller_id_choice\": 1,"
 	"  \"trunk_ids\": [\"tr1\"], \"dial_permission\": \"international\","
 	"  \"enabled\": 1},"
 	" {\"id\": \"o5\", \"tenant_id\": \"t1\", \"name\": \"rest\","
@@ -399,7 +400,7 @@ static void outbound(void **state)
 	(void)state;
 	/* strip 1, fixed caller ID; trunks: disabled, foreign, unknown
 	   skipped; per-trunk caller-ID formats */
-	assert_int_equal(route_outbound(dir, ext("1001"), "923456789", 0, &d),
+	assert_int_equal(route_outbound(dir, ext("1001"), "923456789", NULL, 0, &d),
 			 0);
 	assert_int_equal(d.refusal.code, 0);
 	assert_string_equal(d.route_id, "o1");
@@ -417,47 +418,63 @@ static void outbound(void **state)
 	assert_string_equal(d.trunks[1].id, "tr2");
 	assert_string_equal(d.trunks[1].caller_id, "01088880000");
 	/* permission: local may not call long distance */
-	route_outbound(dir, ext("1001"), "01088886666", 0, &d);
+	route_outbound(dir, ext("1001"), "01088886666", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 403);
 	assert_string_equal(d.refusal.end_status, "permission_denied");
 	/* same area */
-	route_outbound(dir, ext("1002"), "01088886666", 0, &d);
+	route_outbound(dir, ext("1002"), "01088886666", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 0);
 	assert_string_equal(d.route_id, "o2");
 	assert_string_equal(d.caller_id, "01088880000");
-	route_outbound(dir, ext("1002"), "02155556666", 0, &d);
+	route_outbound(dir, ext("1002"), "02155556666", NULL, 0, &d);
 	assert_string_equal(d.caller_id, "02188880000");
-	route_outbound(dir, ext("1002"), "07551234567", 0, &d);
+	route_outbound(dir, ext("1002"), "07551234567", NULL, 0, &d);
 	assert_string_equal(d.caller_id, "02188880000");
 	/* international: strip "00", prepend "+", random pool number */
-	route_outbound(dir, ext("1002"), "0044123456", 0, &d);
+	route_outbound(dir, ext("1002"), "0044123456", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 0);
 	assert_string_equal(d.dialed, "+44123456");
 	assert_true(!strcmp(d.caller_id, "+861088880000") ||
 		    !strcmp(d.caller_id, "+861088880001"));
 	assert_string_equal(d.trunks[0].caller_id, d.caller_id);
-	route_outbound(dir, ext("1001"), "0044123456", 0, &d);
+	route_outbound(dir, ext("1001"), "0044123456", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 403);
+	/* the caller's own choice: in the pool of a route that allows it
+	   ("+" or not), else refused; "" is the policy's */
+	route_outbound(dir, ext("1002"), "0044123456", "861088880001", 0, &d);
+	assert_int_equal(d.refusal.code, 0);
+	assert_string_equal(d.caller_id, "+861088880001");   /* as pooled */
+	assert_string_equal(d.trunks[0].caller_id, "+861088880001");
+	route_outbound(dir, ext("1002"), "0044123456", "+861088880000", 0, &d);
+	assert_string_equal(d.caller_id, "+861088880000");
+	route_outbound(dir, ext("1002"), "0044123456", "02188880000", 0, &d);
+	assert_int_equal(d.refusal.code, 403);
+	assert_string_equal(d.refusal.end_status, "caller_id_not_allowed");
+	route_outbound(dir, ext("1002"), "01088886666", "01088880000", 0, &d);
+	assert_int_equal(d.refusal.code, 403);    /* o2: no choice there */
+	assert_string_equal(d.refusal.end_status, "caller_id_not_allowed");
+	route_outbound(dir, ext("1002"), "01088886666", "", 0, &d);
+	assert_int_equal(d.refusal.code, 0);
 	/* lists: black, black prefix, white beats black */
-	route_outbound(dir, ext("1002"), "110", 0, &d);
+	route_outbound(dir, ext("1002"), "110", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 403);
 	assert_string_equal(d.refusal.end_status, "blacklisted");
-	route_outbound(dir, ext("1002"), "13800139999", 0, &d);
+	route_outbound(dir, ext("1002"), "13800139999", NULL, 0, &d);
 	assert_string_equal(d.refusal.end_status, "blacklisted");
-	route_outbound(dir, ext("1002"), "13800138000", 0, &d);
+	route_outbound(dir, ext("1002"), "13800138000", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 0);
 	assert_string_equal(d.route_id, "o2");
 	/* no route; a route whose trunks are all unusable */
-	route_outbound(dir, ext("1003"), "*123", 0, &d);
+	route_outbound(dir, ext("1003"), "*123", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 404);
 	assert_string_equal(d.refusal.end_status, "no_route");
-	route_outbound(dir, ext("1003"), "55", 0, &d);
+	route_outbound(dir, ext("1003"), "55", NULL, 0, &d);
 	assert_int_equal(d.refusal.code, 503);
 	assert_string_equal(d.refusal.end_status, "no_trunk");
 	/* internal may not use a local route */
-	route_outbound(dir, ext("1003"), "923456789", 0, &d);
+	route_outbound(dir, ext("1003"), "923456789", NULL, 0, &d);
 	assert_string_equal(d.refusal.end_status, "permission_denied");
-	assert_int_equal(route_outbound(dir, NULL, "1", 0, &d), EINVAL);
+	assert_int_equal(route_outbound(dir, NULL, "1", NULL, 0, &d), EINVAL);
 }
 
 static void formats(void **state)

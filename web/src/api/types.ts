@@ -398,7 +398,7 @@ export type CallDirection = 'internal' | 'inbound' | 'outbound'
 export type CallEndStatus =
   | 'normal_end' | 'caller_cancelled' | 'no_answer' | 'busy' | 'rejected' | 'unavailable' | 'vacant' | 'arrears'
   | 'carrier_error' | 'not_connected' | 'media_timeout' | 'session_expired' | 'transferred' | 'transfer_failed' | 'system_error' | 'blacklisted'
-  | 'no_route' | 'closed' | 'permission_denied' | 'no_trunk' | 'tenant_disabled' | 'over_capacity' | 'hangup'
+  | 'no_route' | 'closed' | 'permission_denied' | 'caller_id_not_allowed' | 'no_trunk' | 'tenant_disabled' | 'over_capacity' | 'hangup'
   | 'not_implemented' | 'forward_loop'
 export type HangupSide = 'caller' | 'callee' | 'system' | 'admin'
 
@@ -611,6 +611,8 @@ export interface OutboundRouteWrite {
   caller_id_policy?: CallerIdPolicy
   caller_id_number?: string
   caller_id_pool?: string[]
+  /** A calling extension may choose one of the pool (the workbench's dial pad). */
+  caller_id_choice?: boolean
   /** In failover order. */
   trunk_ids?: Id[]
   dial_permission?: DialPermission

@@ -73,9 +73,11 @@ export interface BrowserPhone extends AgentPhone {
   callNumber(): number
   /** Ends call `n` if it is still here (the daemon ended it and its BYE was lost with the socket). */
   dropCall(n: number): void
-  /** Places an outbound call to `number` (an extension, a queue or IVR number, an outside number);
-   *  resolves when that call has ended (answered or not: see state.outbound). */
-  dial(number: string): Promise<void>
+  /** Places an outbound call to `number` (an extension, a queue or IVR number, an outside number),
+   *  asking for `callerId` when given (RFC 3325 P-Preferred-Identity: the daemon honours it when the
+   *  outbound route lets callers choose, else refuses the call 403); resolves when that call has
+   *  ended (answered or not: see state.outbound). */
+  dial(number: string, callerId?: string): Promise<void>
   /** Hangs up the outbound call (an incoming one is hung up through the daemon). */
   hangup(): void
   /** Keys (0-9 * # A-D) on the answered outbound call, as SIP INFO (application/dtmf-relay): the
@@ -330,11 +332,12 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
     return String(e.cause ?? 'failed')
   }
 
-  function dial(number: string): Promise<void> {
+  function dial(number: string, callerId = ''): Promise<void> {
     const target = number.trim()
     if (!ua || state.sip !== 'registered') return Promise.reject(new Error('the browser phone is not registered'))
     if (session) return Promise.reject(new Error('the browser phone is in a call'))
     if (!/^[0-9*#+]{1,32}$/.test(target)) return Promise.reject(new Error('a number: digits, * # +'))
+    if (callerId && !/^\+?[0-9]{1,32}$/.test(callerId)) return Promise.reject(new Error('a caller ID: digits'))
     const out: OutboundCall = { number: target, startedAt: Date.now(), answeredAt: null, endedAt: null, failure: '' }
     state.outbound = out
     state.call = 'calling'
@@ -347,6 +350,7 @@ export function browserPhone(creds: PhoneCredentials): BrowserPhone {
           mediaConstraints: { audio: true, video: false },
           pcConfig: { iceServers: [] },
           rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+          extraHeaders: callerId ? [`P-Preferred-Identity: <sip:${callerId}@${creds.domain}>`] : [],
         })
       } catch (e) {   // JsSIP refused the target before sending anything
         line.endedAt = Date.now()

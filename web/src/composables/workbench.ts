@@ -28,6 +28,8 @@ export interface WorkbenchData {
   agents: WbTarget[]
   queues: WbTarget[]
   ivr_flows: WbTarget[]
+  /** Caller IDs the dial pad may offer (outbound routes that let callers choose); empty: none. */
+  caller_ids: string[]
 }
 export interface RecentCall {
   id: string; direction: string; caller: string; caller_name: string; callee: string
@@ -257,15 +259,16 @@ export function useWorkbench() {
   }
   /** Places an outbound call from the browser phone: busy "outbound" first (no queue call is offered
    *  meanwhile), the call, then the state before — unless the agent changed it during the call. Resolves
-   *  when the call has ended; how it went is the phone's state.outbound. */
-  async function dial(number: string) {
+   *  when the call has ended; how it went is the phone's state.outbound. callerId: one of
+   *  data.caller_ids ('' : the route's own rule). */
+  async function dial(number: string, callerId = '') {
     const p = phones.browser.value
     if (!p) throw new Error('dial on the desk phone')
     if (!canDial.value) throw new Error('not now: the agent is on a call or not logged in')
     const before = { state: live.state as 'idle' | 'busy', reason: live.reason }
     await setState('busy', OUTBOUND_REASON)
     try {
-      await p.dial(number)
+      await p.dial(number, callerId)
     } finally {
       if (live.state === 'busy' && live.reason === OUTBOUND_REASON)
         await setState(before.state, before.state === 'busy' ? before.reason : '')

@@ -136,7 +136,7 @@ export default {
       rejected: 'Rejected', unavailable: 'Unavailable', vacant: 'Vacant number', carrier_error: 'Carrier error',
       system_error: 'System error', not_connected: 'Not connected', media_timeout: 'Media timeout', arrears: 'Arrears',
       transfer_failed: 'Transfer failed', blacklisted: 'Blacklisted', no_route: 'No route', closed: 'Closed (outside hours)',
-      permission_denied: 'Permission denied', no_trunk: 'No trunk', tenant_disabled: 'Tenant disabled',
+      permission_denied: 'Permission denied', caller_id_not_allowed: 'Caller ID not allowed', no_trunk: 'No trunk', tenant_disabled: 'Tenant disabled',
       over_capacity: 'Over capacity', hangup: 'Hung up by route', not_implemented: 'Not implemented',
       forward_loop: 'Forwarding loop', session_expired: 'Session expired', transferred: 'Transferred',
     },
@@ -185,6 +185,7 @@ export default {
     createInbound: 'New inbound route', editInbound: 'Edit inbound route', createOutbound: 'New outbound route',
     editOutbound: 'Edit outbound route', patterns: 'Dial patterns', addPattern: 'Add pattern', strip: 'Strip digits',
     prepend: 'Prepend', callerIdPolicy: 'Caller ID', callerIdNumber: 'Fixed caller ID', callerIdPool: 'Caller ID pool',
+    callerIdChoice: 'Agents choose', callerIdChoiceHint: 'Callers may pick a number of the pool (the workbench dial pad); otherwise the policy above.',
     policies: { extension: 'Extension number', fixed: 'Fixed number', pool_random: 'Random from pool', same_area: 'Same area from pool' },
     trunks: 'Trunks (failover order)', dialPermission: 'Needs dial permission', patternHelp: 'Pattern syntax',
     help: {
@@ -509,6 +510,7 @@ export default {
     answer: 'Answer', answerWaiting: 'The call is on its way to this browser…',
     dial: {
       title: 'Dial pad', number: 'Number to call', call: 'Call', backspace: 'Delete the last digit',
+      callerId: 'Caller ID shown to the called party', callerIdAuto: 'Caller ID: automatic',
       hint: 'An extension, a queue or IVR number, or an outside number (your extension\'s dial permission applies). While the call is up you are busy ("outbound"); afterwards back to your state.',
       deskHint: 'Dial on your desk phone {phone}: the console cannot place calls on a desk phone yet.',
       outbound: 'Outbound call', calling: 'Calling', talking: 'Talking', hangUp: 'Hang up',

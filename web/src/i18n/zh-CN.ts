@@ -138,7 +138,7 @@ const zh: typeof en = {
       rejected: '拒接', unavailable: '不可用', vacant: '空号', carrier_error: '运营商错误',
       system_error: '系统错误', not_connected: '未接通', media_timeout: '媒体超时', arrears: '欠费',
       transfer_failed: '转接失败', blacklisted: '黑名单拦截', no_route: '无路由', closed: '非服务时间',
-      permission_denied: '无呼叫权限', no_trunk: '无可用中继', tenant_disabled: '租户已停用',
+      permission_denied: '无呼叫权限', caller_id_not_allowed: '外显号码不允许', no_trunk: '无可用中继', tenant_disabled: '租户已停用',
       over_capacity: '超出并发上限', hangup: '路由挂机', not_implemented: '功能未实现',
       forward_loop: '呼叫转移循环', session_expired: '会话超时', transferred: '已转接',
     },
@@ -187,6 +187,7 @@ const zh: typeof en = {
     createInbound: '新增呼入路由', editInbound: '编辑呼入路由', createOutbound: '新增呼出路由',
     editOutbound: '编辑呼出路由', patterns: '拨号规则', addPattern: '添加规则', strip: '删除前几位',
     prepend: '前面添加', callerIdPolicy: '主叫号码', callerIdNumber: '固定主叫号码', callerIdPool: '主叫号码池',
+    callerIdChoice: '允许坐席指定号码', callerIdChoiceHint: '呼出时可从号码池中选择外显号码（工作台拨号盘）；否则按上面的规则。',
     policies: { extension: '分机号', fixed: '固定号码', pool_random: '号码池随机', same_area: '号码池同地区' },
     trunks: '中继（按故障切换顺序）', dialPermission: '所需呼叫权限', patternHelp: '规则语法',
     help: {
@@ -502,6 +503,7 @@ const zh: typeof en = {
     answer: '接听', answerWaiting: '来电正在接通到本浏览器…',
     dial: {
       title: '拨号盘', number: '要拨打的号码', call: '呼叫', backspace: '删除最后一位',
+      callerId: '对方看到的外显号码', callerIdAuto: '外显号码：自动',
       hint: '可拨分机、队列或 IVR 号码，或外线号码（按您分机的呼出权限）。通话期间您处于忙碌（“外呼”），结束后恢复原来的状态。',
       deskHint: '请在您的桌面电话 {phone} 上拨号：控制台暂不能让桌面电话发起呼叫。',
       outbound: '外呼', calling: '呼叫中', talking: '通话中', hangUp: '挂断',
