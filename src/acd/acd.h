@@ -148,6 +148,12 @@ json_t *acd_agents_live(struct acd *acd, const char *tenant_id);
 json_t *acd_agent_live(struct acd *acd, const char *tenant_id,
 		       const char *agent_id);
 json_t *acd_queues_live(struct acd *acd, const char *tenant_id);
+struct dir_agent;
+/* The phone the agent works on: the login's, or (offline) the bound
+   extension, else the outside number; *external: an outside number.
+   "": none. Valid until the agent logs in or out. */
+const char *acd_agent_works_on(struct acd *acd, const struct dir_agent *da,
+			       bool *external);
 const char *acd_state_name(enum acd_agent_state s);
 
 #endif

@@ -475,6 +475,19 @@ json_t *acd_agent_live(struct acd *acd, const char *tenant_id,
 	return da ? live_row(acd, da) : NULL;
 }
 
+const char *acd_agent_works_on(struct acd *acd, const struct dir_agent *da,
+			       bool *external)
+{
+	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
+
+	if (a) {
+		*external = acd_agent_external(a);
+		return a->phone;
+	}
+	*external = !da->phone[0] && da->external[0];
+	return da->phone[0] ? da->phone : da->external;
+}
+
 /* Rows a stopped daemon left open (its agents were not logged out): they
    end now, when everyone is offline again. */
 static int close_stale(struct db *db, void *arg)

@@ -4,8 +4,9 @@
  * /api/v1/calls/live/{id}), and its recording started, paused, resumed or
  * stopped (POST /api/v1/calls/live/{id}/recording), and a supervisor
  * monitoring it (POST and DELETE /api/v1/calls/live/{id}/monitor, the
- * `monitor` menu, scoped to the agent's department). They run on the
- * control thread, which owns the calls.
+ * `monitor` menu, scoped to the agent's department), an agent's call
+ * controls and click-to-call (POST /api/v1/agents/{id}/call, /dial).
+ * They run on the control thread, which owns the calls.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -274,31 +275,123 @@ uint16_t agent_action_error(int err, const char *action, const char **code,
 	return status;
 }
 
+static bool number_ok(const char *s, const char *chars, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n && n <= max && strspn(s, chars) == n;
+}
+
+uint16_t agent_dial(struct b2bua *b, const char *tenant_id,
+		    const char *agent_id, const json_t *body, char *call_id,
+		    const char **code, char *msg, size_t size)
+{
+	const char *number = json_string_value(json_object_get(body, "number"));
+	const json_t *cid = json_object_get(body, "caller_id");
+	struct originate_refusal refusal = {0, NULL};
+	int err;
+
+	*code = "invalid_field";
+	if (!number_ok(number, "0123456789*#+", 32)) {
+		snprintf(msg, size, "'number': 1 to 32 of 0-9, *, #, +");
+		return 400;
+	}
+	if (cid && !json_is_null(cid) && (!json_is_string(cid) ||
+	    (*json_string_value(cid) &&
+	     !number_ok(json_string_value(cid), "0123456789+", 32)))) {
+		snprintf(msg, size, "'caller_id': a number of the outbound "
+			 "route's pool (digits, optional +)");
+		return 400;
+	}
+	err = b2bua_agent_dial(b, tenant_id, agent_id, number,
+			       json_string_value(cid), call_id, &refusal);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		*code = "not_found";
+		snprintf(msg, size, "no agent with id '%s'", agent_id);
+		return 404;
+	case ENOTSUP:
+		*code = "external_phone";
+		snprintf(msg, size, "the agent works on an outside number: "
+			 "click-to-call rings an extension");
+		return 409;
+	case ENODEV:
+		*code = "phone_unreachable";
+		snprintf(msg, size, "the agent's phone is no enabled extension "
+			 "or has no device registered");
+		return 409;
+	case ELOOP:
+		snprintf(msg, size, "'number': the agent's own phone");
+		return 400;
+	case EACCES:
+		*code = refusal.status;
+		snprintf(msg, size, "the outbound routes refuse '%s' (%s)",
+			 number, refusal.status);
+		return refusal.code == 404 || refusal.code == 503
+			? refusal.code : 403;
+	default:
+		*code = "internal";
+		snprintf(msg, size, "%s", strerror(err));
+		return 500;
+	}
+}
+
+/* The agent of the route's {id}, in the caller's data scope; NULL: the
+   request was answered 404 or 403. */
+static const struct dir_agent *scoped_agent(struct api_req *req,
+					    struct b2bua *b)
+{
+	const struct dir_agent *a = directory_agent(b2bua_directory(b),
+						    req->who.tenant_id,
+						    req->id);
+
+	if (!a) {
+		api_fail(req, 404, "not_found", "no agent with id '%s'",
+			 req->id);
+		return NULL;
+	}
+	if (!principal_scopes(&req->who, a->department_id, a->dept_path)) {
+		api_fail(req, 403, "forbidden", "the agent is outside your "
+			 "data scope");
+		return NULL;
+	}
+	return a;
+}
+
+/* POST /api/v1/agents/{id}/dial: click-to-call on the agent's phone. */
+static void agent_dial_route(struct api_req *req, void *arg)
+{
+	char call_id[ID_LEN], msg[160];
+	const char *code;
+	uint16_t status;
+
+	if (!scoped_agent(req, arg))
+		return;
+	status = agent_dial(arg, req->who.tenant_id, req->id, req->body,
+			    call_id, &code, msg, sizeof(msg));
+	if (status)
+		api_fail(req, status, code, "%s", msg);
+	else
+		api_ok(req, 202, json_pack("{ssss}", "call_id", call_id,
+					   "agent_id", req->id));
+}
+
 /* POST /api/v1/agents/{id}/call: the agent's call controls. */
 static void agent_call(struct api_req *req, void *arg)
 {
 	const char *action = json_string_value(json_object_get(req->body,
 								 "action"));
 	json_t *t = json_object_get(req->body, "target");
-	const struct dir_agent *a = directory_agent(b2bua_directory(arg),
-						    req->who.tenant_id,
-						    req->id);
 	struct agent_action act = {
 		.target = json_string_value(t),
 		.call_id = json_string_value(json_object_get(req->body,
 							     "call_id"))};
 	int err;
 
-	if (!a) {
-		api_fail(req, 404, "not_found", "no agent with id '%s'",
-			 req->id);
+	if (!scoped_agent(req, arg))
 		return;
-	}
-	if (!principal_scopes(&req->who, a->department_id, a->dept_path)) {
-		api_fail(req, 403, "forbidden", "the agent is outside your "
-			 "data scope");
-		return;
-	}
 	if (agent_action_parse(action, &act.kind)) {
 		api_fail(req, 400, "invalid_field", "'action': hangup, hold, "
 			 "unhold, mute, unmute, dtmf, transfer_extension, "
@@ -340,6 +433,7 @@ int live_calls_register(struct api_server *srv, struct b2bua *b)
 		{"calls.monitor", monitor},
 		{"calls.monitor_stop", monitor_stop},
 		{"agents.call", agent_call},
+		{"agents.dial", agent_dial_route},
 	};
 	int err = 0;
 

@@ -7,6 +7,7 @@
 struct api_server;
 struct b2bua;
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,13 @@ int live_calls_register(struct api_server *srv, struct b2bua *b);
    WebSocket "call" command answer alike). */
 uint16_t agent_action_error(int err, const char *action, const char **code,
 			    char *msg, size_t size);
+struct originate_refusal;
+/* Click-to-call for an agent (b2bua_agent_dial) from a request body
+   {number, caller_id?}: 0 with call_id set, else the HTTP status with
+   the error code and message (the REST route and the WebSocket "dial"
+   command answer alike). */
+uint16_t agent_dial(struct b2bua *b, const char *tenant_id,
+		    const char *agent_id, const json_t *body, char *call_id,
+		    const char **code, char *msg, size_t size);
 
 #endif

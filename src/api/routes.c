@@ -197,6 +197,8 @@ static const struct route routes[] = {
 	 ROUTE_CONTROL, NULL, NULL},
 	{"POST", "/api/v1/agents/{id}/call", "agents.call", "agents",
 	 ROUTE_CONTROL, NULL, NULL},
+	{"POST", "/api/v1/agents/{id}/dial", "agents.dial", "agents",
+	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/queues/live", "queues.live", "queues",
 	 ROUTE_CONTROL, NULL, NULL},
 	{"GET", "/api/v1/ws", "ws.connect", NULL,

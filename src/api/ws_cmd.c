@@ -255,6 +255,24 @@ static int cmd_call(struct ws_conn *c, const json_t *msg,
 	return 0;
 }
 
+/* Click-to-call on the agent's phone (POST /api/v1/agents/{id}/dial
+   alike): {number, caller_id?}. */
+static int cmd_dial(struct ws_conn *c, const json_t *msg,
+		    const struct dir_agent *da, struct reply *r)
+{
+	char call_id[ID_LEN], text[160];
+	const char *code;
+
+	if (!c->hub->b2bua)
+		return fail(r, "unavailable", "telephony is off");
+	if (agent_dial(c->hub->b2bua, c->tenant_id, da->id, msg, call_id,
+		       &code, text, sizeof(text)))
+		return fail(r, code, "%s", text);
+	r->data = json_pack("{s:s,s:s}", "agent_id", da->id, "call_id",
+			    call_id);
+	return 0;
+}
+
 /* ---- subscriptions ---- */
 
 static bool watches_agent(const struct ws_conn *c, const char *agent_id)
@@ -501,6 +519,7 @@ static const struct ws_cmd {
 	{"state", true, cmd_state},
 	{"wrapup_done", true, cmd_wrapup_done},
 	{"call", true, cmd_call},
+	{"dial", true, cmd_dial},
 };
 
 static const struct ws_cmd *command_named(const char *name)

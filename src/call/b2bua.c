@@ -177,8 +177,8 @@ static void on_key(struct leg *leg, char digit, bool via_info)
 
 	log_debug("call", "call %s: DTMF %c from %s", call->id, digit,
 		  leg->endpoint);
-	if (leg->role == LEG_CONSULT)
-		return;            /* the agent's to hear */
+	if (leg->role == LEG_CONSULT || leg->role == LEG_ORIGIN)
+		return;            /* the agent's to hear; nobody listens yet */
 	if (monitor_key(leg, digit) || voicemail_key(call, digit) ||
 	    conference_key(call, digit))
 		return;
@@ -429,6 +429,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 		stimer_start(b);
 		if (b->role == LEG_MONITOR)
 			monitor_answered(b);
+		else if (b->role == LEG_ORIGIN)
+			originate_answered(b);
 		else
 			consult_answered(b);
 		return;
@@ -443,6 +445,8 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
+	if (call->origin)
+		media_play_stop(call->a->ep);   /* the ringback it heard */
 	if (!queuecall_whisper(call, b))
 		call_bridge(call, b);
 	if (call->answer_ms) {
@@ -456,12 +460,12 @@ static void b_established(const struct sip_msg *msg, void *arg)
 			 b->endpoint);
 		return;
 	}
-	if (answer_leg(call->a)) {
+	if (!call->origin && answer_leg(call->a)) {   /* placed: answered */
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
 		return;
 	}
-	call->answer_ms = call->a->answer_ms;
+	call->answer_ms = call->origin ? b->answer_ms : call->a->answer_ms;
 	log_info("call", "call %s answered by %s (%s/%s)", call->id,
 		 b->endpoint, call->a->fmt.name, b->fmt.name);
 	callrec_start(call);
@@ -487,8 +491,17 @@ static void b_closed(int err, const struct sip_msg *msg, void *arg)
 		consult_leg_closed(b, code);
 		return;
 	}
+	if (b->role == LEG_ORIGIN) {
+		originate_leg_closed(b, code, reason[0] ? reason
+							: strerror(err));
+		return;
+	}
 	if (consult_agent_left(b) || party_closed(b))
 		return;
+	if (b == call->a) {     /* a placed call's phone, before the answer */
+		a_closed(err, msg, b);
+		return;
+	}
 	leg_stop(b, code, reason[0] ? reason : strerror(err));
 	if (call->ended || any_leg_left(call) || call->winner)
 		return;
@@ -546,8 +559,8 @@ static int connect_leg(struct b2bua *b, struct call *call, struct leg *leg,
 	char hdrs[512];
 	int err;
 
-	err = leg_media(b, leg, call->a, call->a->has_fmt ? call->a->fmt.name
-							  : NULL, t->codecs);
+	err = leg_media(b, leg, call->a, call->a && call->a->has_fmt
+				? call->a->fmt.name : NULL, t->codecs);
 	if (!err)
 		err = leg_sdp_webrtc(&leg->sdp, leg->ep, false);
 	if (!err)
@@ -572,25 +585,6 @@ out:
 	return err;
 }
 
-/* A registered device: its Contact as the request URI, sent to where it
-   registered from (it may be behind NAT). */
-static int connect_contact(struct b2bua *b, struct call *call,
-			   struct leg *leg, const struct reg_contact *c,
-			   const char *codecs, bool auto_answer)
-{
-	char from_uri[256], route[160];
-	struct leg_target t = {c->uri, from_uri,
-			       call->caller_name[0] ? call->caller_name : NULL,
-			       route, NULL, codecs, auto_answer};
-
-	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J", call->caller,
-		    sip_stack_contact_addr(b->deps.stack));
-	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
-		    sip_transp_param(c->tp));
-	leg->webrtc = c->tp == SIP_TRANSP_WS || c->tp == SIP_TRANSP_WSS;
-	return connect_leg(b, call, leg, &t);
-}
-
 struct fork_ctx {
 	struct b2bua *b;
 	struct call *call;
@@ -598,9 +592,32 @@ struct fork_ctx {
 	enum leg_role role;      /* theirs */
 	bool auto_answer;
 	const char *number;
+	const char *from_user;   /* the caller shown; NULL: the call's */
 	char codecs[64];         /* the extension's */
 	unsigned started;
 };
+
+/* A registered device: its Contact as the request URI, sent to where it
+   registered from (it may be behind NAT). */
+static int connect_contact(struct b2bua *b, struct call *call,
+			   struct leg *leg, const struct reg_contact *c,
+			   const struct fork_ctx *fc)
+{
+	char from_uri[256], route[160];
+	struct leg_target t = {c->uri, from_uri,
+			       !fc->from_user && call->caller_name[0]
+				       ? call->caller_name : NULL,
+			       route, NULL, fc->codecs, fc->auto_answer};
+
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J",
+		    fc->from_user ? fc->from_user : call->caller,
+		    sip_stack_contact_addr(b->deps.stack));
+	re_snprintf(route, sizeof(route), "sip:%J%s", &c->dst,
+		    sip_transp_param(c->tp));
+	leg->webrtc = c->tp == SIP_TRANSP_WS || c->tp == SIP_TRANSP_WSS;
+	return connect_leg(b, call, leg, &t);
+}
+
 
 static void fork_to_contact(const struct reg_contact *c, void *arg)
 {
@@ -615,8 +632,7 @@ static void fork_to_contact(const struct reg_contact *c, void *arg)
 		list_append(fc->aside, &leg->le, leg);
 	}
 	str_ncpy(leg->endpoint, fc->number, sizeof(leg->endpoint));
-	int err = connect_contact(fc->b, fc->call, leg, c, fc->codecs,
-				  fc->auto_answer);
+	int err = connect_contact(fc->b, fc->call, leg, c, fc);
 
 	if (err) {
 		log_warn("call", "call %s: cannot ring %s: %s", fc->call->id,
@@ -876,18 +892,14 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 	return 0;
 }
 
-struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
-			     const char *tenant_id, const char *direction,
-			     const char *caller, const char *caller_name,
-			     const char *callee, const json_t *codecs)
+struct call *b2bua_add_call(struct b2bua *b, const char *tenant_id,
+			    const char *direction, const char *caller,
+			    const char *caller_name, const char *callee)
 {
 	struct call *call = call_new(b, tenant_id);
-	int err;
 
-	if (!call) {
-		b2bua_reject(b, msg, 500, "Server Internal Error");
+	if (!call)
 		return NULL;
-	}
 	list_append(&b->calls, &call->le, call);
 	b->total++;
 	str_ncpy(call->direction, direction, sizeof(call->direction));
@@ -895,6 +907,22 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 	str_ncpy(call->caller_name, caller_name ? caller_name : "",
 		 sizeof(call->caller_name));
 	str_ncpy(call->callee, callee, sizeof(call->callee));
+	return call;
+}
+
+struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
+			     const char *tenant_id, const char *direction,
+			     const char *caller, const char *caller_name,
+			     const char *callee, const json_t *codecs)
+{
+	struct call *call = b2bua_add_call(b, tenant_id, direction, caller,
+					   caller_name, callee);
+	int err;
+
+	if (!call) {
+		b2bua_reject(b, msg, 500, "Server Internal Error");
+		return NULL;
+	}
 	err = accept_a(b, call, msg, codecs);
 	if (!err && strcmp(direction, "inbound"))
 		leg_phone_in_use(call->a, caller);   /* an extension calling */
@@ -914,11 +942,11 @@ struct call *b2bua_take_call(struct b2bua *b, const struct sip_msg *msg,
 static unsigned ring_extension(struct call *call,
 			       const struct dir_extension *ext,
 			       struct list *aside, enum leg_role role,
-			       bool auto_answer)
+			       bool auto_answer, const char *from_user)
 {
 	struct fork_ctx fc = {.b = call->b2bua, .call = call, .aside = aside,
 			      .role = role, .auto_answer = auto_answer,
-			      .number = ext->number};
+			      .number = ext->number, .from_user = from_user};
 
 	if (!aside)
 		lastcaller_note(call->b2bua->last_callers, call->tenant_id,
@@ -933,7 +961,7 @@ static unsigned ring_extension(struct call *call,
 unsigned call_ring_extension(struct call *call,
 			     const struct dir_extension *ext)
 {
-	return ring_extension(call, ext, NULL, LEG_PARTY, false);
+	return ring_extension(call, ext, NULL, LEG_PARTY, false, NULL);
 }
 
 static const struct dir_extension *extension_numbered(struct call *call,
@@ -959,7 +987,7 @@ unsigned call_ring_agent(struct call *call, const char *number,
 	const struct dir_extension *ext = extension_numbered(call, number);
 
 	return ext && ext->enabled ? ring_extension(call, ext, NULL, LEG_PARTY,
-						    auto_answer)
+						    auto_answer, NULL)
 				   : 0;
 }
 
@@ -969,8 +997,17 @@ unsigned call_ring_aside(struct call *call, const char *number,
 	const struct dir_extension *ext = extension_numbered(call, number);
 
 	return ext && ext->enabled ? ring_extension(call, ext, into, role,
-						    false)
+						    false, NULL)
 				   : 0;
+}
+
+unsigned call_ring_placing(struct call *call, const struct dir_extension *ext,
+			   struct list *into, bool auto_answer,
+			   const char *shown)
+{
+	return ext->enabled ? ring_extension(call, ext, into, LEG_ORIGIN,
+					     auto_answer, shown)
+			    : 0;
 }
 
 /* The tenant's outbound routing for this number, as the tenant itself
@@ -1011,8 +1048,11 @@ bool call_external_routable(struct call *call, const char *number)
 int call_dial_external(struct call *call, const char *number,
 		       const char *caller_id)
 {
+	/* a route whose policy is the extension's number shows the call's
+	   own caller (there is no extension) rather than nothing */
 	struct outbound_decision *dec = route_as_tenant(call, number,
-							caller_id);
+							*caller_id ? caller_id
+								   : call->caller);
 
 	if (!dec)
 		return EACCES;

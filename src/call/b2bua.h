@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "../core/ids.h"
 
 struct b2bua;
@@ -106,6 +107,33 @@ bool agent_action_needs_target(enum agent_action_kind kind);
 int  b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 			const char *agent_id, const struct agent_action *act);
 /* Ends a call of the tenant now; ENOENT if there is none. */
+/* A call the daemon places (click-to-call, src/call/originate.c): the
+   extension `phone` rings first (showing `number`); once it answers,
+   `number` is dialled from it as if the phone had dialled it. */
+struct originate {
+	const char *phone;         /* an extension number of the tenant */
+	const char *number;        /* an extension or an outside number */
+	const char *caller_id;     /* asked for (NULL or "": the route's) */
+	bool auto_answer;          /* ask the phone to answer by itself */
+};
+struct originate_refusal {
+	uint16_t code;             /* 403, 404, 503 as the routes answer */
+	const char *status;        /* e.g. "permission_denied" (static) */
+};
+/* 0: call_id (ID_LEN) names the call. ENODEV: `phone` is no enabled
+   extension, or nothing of it is registered (then the call's record says
+   so); ELOOP: number is the phone itself; EACCES: the outbound routes
+   refuse the number (*refusal says how); ENOMEM. */
+int  b2bua_originate(struct b2bua *b, const char *tenant_id,
+		     const struct originate *r, char *call_id,
+		     struct originate_refusal *refusal);
+/* The same for an agent, on the phone they work on (the login's, else
+   the bound extension), with their auto-answer: also ENOENT no such
+   agent, ENOTSUP the agent works on an outside number. */
+int  b2bua_agent_dial(struct b2bua *b, const char *tenant_id,
+		      const char *agent_id, const char *number,
+		      const char *caller_id, char *call_id,
+		      struct originate_refusal *refusal);
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 
 #endif

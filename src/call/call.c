@@ -139,7 +139,7 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 /* An incoming leg that was never answered gets this final answer. */
 static void reject_unanswered(struct leg *a, uint16_t code, const char *reason)
 {
-	if (!a->sess || a->answer_ms)
+	if (!a || !a->sess || a->answer_ms || a->outgoing)
 		return;
 	sipsess_reject(a->sess, code ? code : 480,
 		       reason && *reason ? reason : "Temporarily Unavailable",
@@ -169,6 +169,7 @@ void call_free(struct call *call)
 	tmr_cancel(&call->noanswer_tmr);
 	monitor_free(call->mon);
 	consult_free(call->consult);
+	originate_free(call->origin);
 	while ((le = list_head(&call->blegs))) {
 		list_unlink(le);
 		leg_free(le->data);
@@ -229,6 +230,7 @@ void call_end(struct call *call, const char *status, const char *side,
 	ivr_stop(call->ivr);
 	monitor_call_ended(call);
 	consult_call_ended(call);
+	originate_call_ended(call);
 	queuecall_ended(call);
 	conference_leave(call);
 	voicemail_stop(call);

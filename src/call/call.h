@@ -23,9 +23,10 @@ struct recording;
 enum leg_state { LEG_TRYING, LEG_RINGING, LEG_ANSWERED, LEG_ENDED };
 
 /* What an outgoing leg is to its call: a party (a b leg, in call->blegs),
-   or a leg aside in a list of its own: a supervisor's phone (monitor.c)
-   or the third party an agent consults (consult.c). */
-enum leg_role { LEG_PARTY, LEG_MONITOR, LEG_CONSULT };
+   or a leg aside in a list of its own: a supervisor's phone (monitor.c),
+   the third party an agent consults (consult.c), or the phone a call the
+   daemon places rings first (originate.c; the one answering becomes a). */
+enum leg_role { LEG_PARTY, LEG_MONITOR, LEG_CONSULT, LEG_ORIGIN };
 
 /* RFC 4028 session timer of a leg (stimer.c). */
 struct leg_timer {
@@ -123,6 +124,9 @@ struct call {
 	bool agent_hold, agent_mute;   /* agentcall.c */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	struct consult *consult;   /* the agent consulting, or NULL */
+	struct origin *origin;     /* a call the daemon placed (originate.c):
+				      its a leg is an outgoing one, rung
+				      first; NULL: a came in */
 	bool hang_up_after_play;   /* ends when its prompt has played */
 	const char *end_after_play;  /* ... with this status */
 };
@@ -371,6 +375,10 @@ struct store *b2bua_store(const struct b2bua *b);
 struct sip *call_sip(const struct call *call);
 const struct sa *call_contact_addr(const struct call *call);
 const struct b2bua_deps *b2bua_deps(const struct b2bua *b);
+/* A new call in the b2bua's list, with no leg yet (NULL: no memory). */
+struct call *b2bua_add_call(struct b2bua *b, const char *tenant_id,
+			    const char *direction, const char *caller,
+			    const char *caller_name, const char *callee);
 /* Takes an INVITE as a new call (answers 183 at once); codecs: what the
    caller's extension or trunk allows (a JSON array; NULL: any). NULL:
    refused (already answered with an error, the record written). */
@@ -394,6 +402,11 @@ unsigned call_ring_agent(struct call *call, const char *number,
    consult.c): they go into `into`, with this role. */
 unsigned call_ring_aside(struct call *call, const char *number,
 			 struct list *into, enum leg_role role);
+/* The phone of a call the daemon places (originate.c): legs aside with
+   role LEG_ORIGIN into `into`, showing `shown` as the caller. */
+unsigned call_ring_placing(struct call *call, const struct dir_extension *ext,
+			   struct list *into, bool auto_answer,
+			   const char *shown);
 /* Out through the tenant's outbound routes, as the tenant itself (any
    route the number matches), with this caller ID ("": the route's):
    EACCES no route allows it, EAGAIN no trunk took it. The caller starts
@@ -421,5 +434,17 @@ void dispatch_invite(struct b2bua *b, const struct sip_msg *msg);
 /* Every outgoing leg failed with `code`: true when the ringing
    extension's forwarding took the call elsewhere. */
 bool dispatch_all_failed(struct call *call, uint16_t code);
+/* Dials `number` for the call as extension `from` would: another
+   extension (with its own features), or an outside number through the
+   outbound routes with from's dial permission and the caller ID it asks
+   for (wanted_cid; NULL or "": the route's). Ends the call on a refusal. */
+void dispatch_dial(struct call *call, const struct dir_extension *from,
+		   const char *number, const char *wanted_cid);
+
+/* originate.c: calls the daemon places (click-to-call) */
+void originate_answered(struct leg *leg);
+void originate_leg_closed(struct leg *leg, uint16_t code, const char *reason);
+void originate_call_ended(struct call *call);
+void originate_free(struct origin *o);
 
 #endif

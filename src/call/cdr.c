@@ -139,7 +139,8 @@ void cdr_write(struct b2bua *b, const struct call *call)
 	struct le *le;
 	int seq = 1;
 
-	json_array_append_new(legs, leg_row(call, call->a, 0));
+	if (call->a)            /* a call placed: none if nothing rang */
+		json_array_append_new(legs, leg_row(call, call->a, 0));
 	LIST_FOREACH(&call->blegs, le)
 		json_array_append_new(legs, leg_row(call, le->data, seq++));
 	rec = json_pack("{soso}", "call", call_row(call), "legs", legs);

@@ -77,9 +77,6 @@ static const struct dir_extension *find_ext(const struct call *call,
 static void forward_to(struct call *call, const struct dir_extension *from,
 		       const char *number)
 {
-	const struct dir_extension *to;
-	struct outbound_decision *dec;
-
 	if (++call->forwards > MAX_FORWARDS) {
 		call_end(call, "forward_loop", "system", 482, "Loop Detected");
 		return;
@@ -94,14 +91,22 @@ static void forward_to(struct call *call, const struct dir_extension *from,
 				 "No Voicemail Box");
 		return;
 	}
-	to = find_ext(call, number);
+	dispatch_dial(call, from, number, NULL);
+}
+
+void dispatch_dial(struct call *call, const struct dir_extension *from,
+		   const char *number, const char *wanted_cid)
+{
+	const struct dir_extension *to = find_ext(call, number);
+	struct outbound_decision *dec;
+
 	if (to) {
 		ring_with_features(call, to);
 		return;
 	}
 	dec = calloc(1, sizeof(*dec));
 	if (!dec || route_outbound(b2bua_deps(call->b2bua)->dir, from, number,
-				   NULL, now_ms(), dec)) {
+				   wanted_cid, now_ms(), dec)) {
 		free(dec);
 		call_end(call, "system_error", "system", 500, "Server Error");
 		return;

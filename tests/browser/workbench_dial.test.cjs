@@ -9,7 +9,9 @@
 // (no queue call offered), the page shows the number, talking and its timer, the called phone records
 // the browser's fake microphone (1000 Hz), Hang up on the page ends the call, whose record has the
 // agent's extension as the caller, and the agent is idle again. A number that does not exist: the page
-// says the call failed, and the agent is idle again. With the desk phone, no pad: a hint.
+// says the call failed, and the agent is idle again. With the desk phone the pad places the call by
+// click-to-call: with nothing registered the page says why; with a phone (baresip) it rings first,
+// showing the number, and once it answers the callee is called.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -60,9 +62,9 @@ after(async () => {
 
 const liveAgent = async () => (await api('GET', '/api/v1/agents/live')).body.items.find((a) => a.id === made.agent.id);
 
-test('the agent dials an extension from the pad: outbound busy, audio, keys, hang up, back to idle; a failed number', { skip, timeout: 60000 }, async () => {
+test('the agent dials an extension from the pad: outbound busy, audio, keys, hang up, back to idle; a failed number; click-to-call on the desk phone', { skip, timeout: 60000 }, async () => {
   const page = await agentPage(browser, made.user.username);
-  let callee = null;
+  let callee = null, desk = null;
   try {
     callee = await new Baresip({ name: 'dp-callee', user: made.calleeExt.number, password: PHONE_PW, domain: TENANT,
       port: await freeSipPort(), toneHz: CALLEE_HZ, answer: 'auto' }).start(60);
@@ -153,20 +155,41 @@ test('the agent dials an extension from the pad: outbound busy, audio, keys, han
     assert.equal(after.state, 'busy', 'busy again after the call');
     assert.notEqual(after.reason, 'outbound');
 
-    // ---- the desk phone: no pad, a hint ----
+    // ---- the desk phone: click-to-call; nothing registered on it yet: the page says why ----
     await page.locator(sel('wb-logout')).click();
     await page.locator(sel('wb-login-card')).waitFor();
     await page.locator(sel('wb-login-phone-desk')).click();
     await page.locator(sel('wb-login')).click();
     await stateIs(page, 'idle');
-    await page.locator(sel('wb-dial-desk')).waitFor();
-    assert.match(await page.locator(sel('wb-dial-desk')).innerText(), /桌面电话/);
-    assert.equal(await page.locator(sel('wb-dial')).count(), 0, 'no dial pad for a desk phone');
+    await page.locator(`${sel('wb-dial')}[data-kind="desk"]`).waitFor();
+    assert.match(await page.locator(sel('wb-dial')).innerText(), /桌面电话/);
+    await input(page, 'wb-dial-number').fill(made.calleeExt.number);
+    await page.locator(sel('wb-dial-call')).click();
+    await page.locator(sel('wb-dial-failed')).waitFor();
+    assert.match(await page.locator(sel('wb-dial-failed')).innerText(), /registered/);
+    // the desk phone (a baresip answering by itself) rings first, showing the number; then the callee
+    desk = await new Baresip({ name: 'dp-desk', user: made.ext.number, password: PHONE_PW, domain: TENANT,
+      port: await freeSipPort(), toneHz: MIC_HZ, answer: 'auto' }).start(40);
+    assert.ok(await desk.waitFor('200 OK', 10000), `the desk phone registers: ${desk.log.slice(-800)}`);
+    const established = callee.log.split('Call established').length;
+    await page.locator(sel('wb-dial-call')).click();
+    await page.locator(sel('wb-dial-ringing')).waitFor();
+    assert.match(await page.locator(sel('wb-dial-ringing')).innerText(), new RegExp(made.calleeExt.number));
+    assert.ok(await desk.waitFor('Call established', 10000), `the desk phone answers: ${desk.log.slice(-1500)}`);
+    assert.ok(desk.log.includes(`sip:${made.calleeExt.number}@`), 'the desk phone was shown the number');
+    for (let i = 0; i < 100 && callee.log.split('Call established').length === established; i++) await sleep(100);
+    assert.ok(callee.log.split('Call established').length > established, `the callee is called: ${callee.log.slice(-1500)}`);
+    const own = await liveAgent();
+    assert.equal(own.other_calls, 1, 'the desk call keeps queue calls away');
+    const live = (await api('GET', '/api/v1/calls/live')).body.items.find((c) => c.caller === made.ext.number);
+    assert.ok(live, 'the call is live');
+    assert.equal((await api('DELETE', `/api/v1/calls/live/${live.id}`)).status, 204);
     await page.locator(sel('wb-logout')).click();
     await page.locator(sel('wb-login-card')).waitFor();
     assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
   } finally {
     if (callee) await callee.stop();
+    if (desk) await desk.stop();
     await page.context().close();
   }
 });

@@ -115,7 +115,7 @@ STORE_INDEPENDENT = {
     "test_attended_transfer", "test_keyed_transfer", "test_inband_dtmf", "test_conference",
     "test_media_play", "test_prompts", "test_voicemail_calls", "test_call_recording",
     "test_codecs", "test_session_timers", "test_linphone", "test_codec_lists",
-    "test_acd_waiting", "test_acd_multicall",
+    "test_acd_waiting", "test_acd_multicall", "test_click_to_call",
 }
 ON_POSTGRES = {
     "test_ivr_calls", "test_acd_monitor", "test_acd_agentcall", "test_acd_phones",

@@ -162,7 +162,8 @@ def test_an_agent_on_an_outside_number(make_daemon, tmp_path):
     mobile = "013800138000"
     a = expect(admin.post(AGENTS, json={"agent_no": agent_no(), "name": uniq("mobile-"),
                                         "external_number": mobile,
-                                        "external_caller_id": "057100000"}), 201)
+                                        "external_caller_id": "057100000",
+                                        "wrap_up_s": 0}), 201)
     desk_only = expect(admin.post(AGENTS, json={"agent_no": agent_no(),
                                                 "name": uniq("d-")}), 201)
     assert_error(admin.post(f"{AGENTS}/{desk_only['id']}/login", json={"phone": "external"}),
@@ -172,11 +173,18 @@ def test_an_agent_on_an_outside_number(make_daemon, tmp_path):
     _, _, flow_no = queue_flow(admin, q["id"])
     row = login(admin, a)                               # no extension: the outside number
     assert row["phone"] == mobile
-    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking(mobile)),
-                   daemon.sip_port, port=port).start()
+    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking(
+        mobile, from_user="057100000")), daemon.sip_port, port=port).start()
     caller = new_extension(admin)
     keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
     assert carrier.wait(20) == 0, carrier.errors()
     rec = call_record(admin, caller)
     assert (rec["agent_id"], rec["answered_by"]) == (a["id"], trunk["name"]), rec
-    assert [s for s, _ in states(admin, a)][-3:] == ["ringing", "talking", "wrap_up"]
+    assert [s for s, _ in states(admin, a)][-2:] == ["talking", "idle"]
+    # no caller ID of the agent's, and a route that shows the extension's number: the
+    # mobile sees the customer's number (there is no extension), never an empty From
+    expect(admin.patch(f"{AGENTS}/{a['id']}", json={"external_caller_id": ""}), 200)
+    carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier2", uas_answer_checking(
+        mobile, from_user=caller)), daemon.sip_port, port=port).start()
+    keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
+    assert carrier.wait(20) == 0, carrier.errors()

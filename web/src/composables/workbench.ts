@@ -274,6 +274,14 @@ export function useWorkbench() {
         await setState(before.state, before.state === 'busy' ? before.reason : '')
     }
   }
+  /** Click-to-call (desk phone): the daemon rings the agent's phone first, showing `number`, and
+   *  dials it once the phone answers. Resolves with the call's id when the phone rings. */
+  async function clickToCall(number: string, callerId = '') {
+    const fields: Record<string, unknown> = { ...agentField(), number }
+    if (callerId) fields.caller_id = callerId
+    const r = await run(() => socket.command<{ call_id: string }>('dial', fields))
+    return r.call_id
+  }
   async function callAction(action: CallAction, target?: string) {
     const fields: Record<string, unknown> = { ...agentField(), action }
     if (target !== undefined) fields.target = target
@@ -359,7 +367,7 @@ export function useWorkbench() {
     data, loadError, hello, live, phoneChoice, call, others, pickCall, lastCall, after, summary, busy, now, agent, phone,
     phones, socket, can, canDial,
     wrapUpLeft, inState, talkSeconds,
-    load, loadSummary, start, login, logout, setState, wrapupDone, callAction, dial,
+    load, loadSummary, start, login, logout, setState, wrapupDone, callAction, dial, clickToCall,
   }
 }
 export type Workbench = ReturnType<typeof useWorkbench>
