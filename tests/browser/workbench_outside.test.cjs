@@ -104,6 +104,8 @@ test('an agent works on their outside number: offered, refused while in use, run
       assert.equal(await phone.getAttribute('data-kind'), 'external');
       assert.match(await phone.innerText(), new RegExp(`外线号码 ${made.mobile}`));
       assert.equal(await page.locator(sel('wb-phone-bar')).count(), 0, 'no browser-phone bar');
+      assert.match(await page.locator(sel('wb-dial-desk')).innerText(), new RegExp(`您在外线号码 ${made.mobile} 上工作`), 'no dial pad');
+      assert.match(await page.locator(sel('wb-call-panel')).innerText(), new RegExp(`来电会呼叫您的外线号码 ${made.mobile}`));
       const row = await liveAgent(made.agent.id);
       assert.deepEqual([row.state, row.phone, row.external], ['idle', made.mobile, true], JSON.stringify(row));
 

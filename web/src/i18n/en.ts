@@ -519,6 +519,7 @@ export default {
       title: 'Dial pad', number: 'Number to call', call: 'Call', backspace: 'Delete the last digit',
       hint: 'An extension, a queue or IVR number, or an outside number (your extension\'s dial permission applies). While the call is up you are busy ("outbound"); afterwards back to your state.',
       deskHint: 'Dial on your desk phone {phone}: the console cannot place calls on a desk phone yet.',
+      outsideHint: 'Working on your outside number {phone}: place calls from that phone; the console cannot place calls on it.',
       outbound: 'Outbound call', calling: 'Calling', talking: 'Talking', hangUp: 'Hang up',
       failed: 'The call to {number} failed: {cause}', ended: 'The call to {number} ended ({time}).',
       reason: 'outbound call',

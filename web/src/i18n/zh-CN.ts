@@ -512,6 +512,7 @@ const zh: typeof en = {
       title: '拨号盘', number: '要拨打的号码', call: '呼叫', backspace: '删除最后一位',
       hint: '可拨分机、队列或 IVR 号码，或外线号码（按您分机的呼出权限）。通话期间您处于忙碌（“外呼”），结束后恢复原来的状态。',
       deskHint: '请在您的桌面电话 {phone} 上拨号：控制台暂不能让桌面电话发起呼叫。',
+      outsideHint: '您在外线号码 {phone} 上工作：请用该电话拨号，控制台不能让它发起呼叫。',
       outbound: '外呼', calling: '呼叫中', talking: '通话中', hangUp: '挂断',
       failed: '呼叫 {number} 失败：{cause}', ended: '与 {number} 的通话已结束（{time}）。',
       reason: '外呼',
