@@ -441,10 +441,12 @@ static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 {
 	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b,s:i,s:i}",
-			 "id", da->id, "agent_no", da->agent_no, "name",
-			 da->name, "phone",
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:i,s:i,s:b,s:i,"
+			 "s:i}", "id", da->id, "agent_no", da->agent_no,
+			 "name", da->name, "phone",
 			 a ? a->phone : da->phone[0] ? da->phone : da->external,
+			 "external", a ? a->external : !da->phone[0] &&
+						       da->external[0],
 			 "state", acd_state_name(a ? a->state : AGENT_OFFLINE),
 			 "reason", a ? a->reason : "", "since",
 			 a ? json_integer(a->since) : json_null(),

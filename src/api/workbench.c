@@ -6,6 +6,9 @@
  * published IVR flows, each by id and name only), the caller IDs the dial
  * pad may offer and, in the summary, that agent's own day and last calls.
  *
+ * The agent's outside number is answered in full (decision 66): it is the
+ * agent's own, they choose to work on it at login and must recognise it.
+ *
  * Guarded by the `workbench` menu key, so an agent needs no `agents`,
  * `queues`, `ivr` or `calls` permission. The agent is the caller's own
  * (agents.user_id); `?agent_id=` picks another one of the caller's data
@@ -21,7 +24,7 @@
 enum { RECENT_CALLS = 10 };
 
 #define AGENT_SQL "SELECT id, agent_no, name, department_id, wrap_up_s, " \
-	"enabled, (SELECT number FROM extensions e WHERE e.id = " \
+	"enabled, external_number, (SELECT number FROM extensions e WHERE e.id = " \
 	"agents.extension_id) AS phone FROM agents WHERE tenant_id = ? AND "
 
 /* The agent the caller works as, in *agentp (NULL: none linked). Answers
@@ -69,6 +72,8 @@ static void agent_row(json_t *agent)
 	row_bool(agent, "enabled");
 	if (!json_is_string(json_object_get(agent, "phone")))
 		json_object_set_new(agent, "phone", json_string(""));
+	if (!json_is_string(json_object_get(agent, "external_number")))
+		json_object_set_new(agent, "external_number", json_string(""));
 }
 
 /* Adds `name`: the rows of `sql` (tenant id its only parameter). */

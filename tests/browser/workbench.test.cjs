@@ -144,7 +144,7 @@ test('an agent logs in on the workbench, takes a real call with its screen pop, 
         assert.equal(await page.locator(sel('wb-login')).isDisabled(), true, 'a number is needed first');
         await input(page, 'wb-login-phone-number').fill('99999998');
         await page.locator(sel('wb-login')).click();
-        await page.locator('.api-error', { hasText: "'phone': no enabled extension" }).waitFor();
+        await page.locator(sel('wb-login-error'), { hasText: "'phone': no enabled extension" }).waitFor();   // on the card
         await page.locator(sel('wb-login-card')).waitFor();
         await page.locator(sel('wb-login-phone-desk')).click();
         await page.locator(sel('wb-login')).click();

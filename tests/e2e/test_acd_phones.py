@@ -124,7 +124,7 @@ def test_an_agent_logs_in_on_another_phone(daemon, admin, tmp_path):
     desk = Sipp(tmp_path, write_scenario(tmp_path, "desk", UAS_ANSWER), daemon.sip_port,
                 port=register_with_sipp(tmp_path, daemon, desk_no)).start()
     row = login(admin, a, phone=desk_no)
-    assert row["phone"] == desk_no and row["state"] == "idle"
+    assert (row["phone"], row["external"], row["state"]) == (desk_no, False, "idle")
     caller = new_extension(admin)
     keys_call(tmp_path, daemon, caller, flow_no, [], hangs_up=False, hold_ms=1000)
     assert desk.wait(20) == 0, desk.errors()
@@ -172,7 +172,7 @@ def test_an_agent_on_an_outside_number(make_daemon, tmp_path):
                                         "members": [{"agent_id": a["id"]}]}), 201)
     _, _, flow_no = queue_flow(admin, q["id"])
     row = login(admin, a)                               # no extension: the outside number
-    assert row["phone"] == mobile
+    assert (row["phone"], row["external"]) == (mobile, True)
     carrier = Sipp(tmp_path, write_scenario(tmp_path, "carrier", uas_answer_checking(
         mobile, from_user="057100000")), daemon.sip_port, port=port).start()
     caller = new_extension(admin)

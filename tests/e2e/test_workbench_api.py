@@ -1,6 +1,6 @@
 """The agent workbench's own REST routes (docs/guide.md, "The agent workbench"):
-GET /api/v1/workbench answers the agent the caller works as (agents.user_id),
-the busy reasons and the transfer targets by id and name only, with the queues'
+GET /api/v1/workbench answers the agent the caller works as (agents.user_id,
+with its own outside number in full and no other agent's), the busy reasons and the transfer targets by id and name only, with the queues'
 screen-pop templates, to a user holding only the `workbench` menu; the summary
 answers that agent's day and last calls and never another agent's unless the
 caller may work for others (`agents` write, data scope). The queues' screen-pop
@@ -40,8 +40,8 @@ def test_screen_pop_url_is_validated(admin):
 
 def test_workbench_answers_the_own_agent_and_the_targets(client, admin):
     s, u, _ = user_with_role(client, admin, {"workbench": "rw"})
-    mine = agent_on_phone(admin, user_id=u["id"], wrap_up_s=7)
-    other = agent_on_phone(admin)
+    mine = agent_on_phone(admin, user_id=u["id"], wrap_up_s=7, external_number="+8613800138000")
+    other = agent_on_phone(admin, external_number="013900139000")
     reason = expect(admin.post(REASONS, json={"name": uniq("休"), "sort": 0}), 201)
     url = "https://crm.example/c?p=${caller}"
     q = expect(admin.post(QUEUES, json={"name": uniq("wbq-"), "screen_pop_url": url}), 201)
@@ -55,12 +55,13 @@ def test_workbench_answers_the_own_agent_and_the_targets(client, admin):
     ext = expect(admin.get(f"/api/v1/extensions/{mine['extension_id']}"), 200)
     assert wb["agent"] == {"id": mine["id"], "agent_no": mine["agent_no"], "name": mine["name"],
                            "department_id": None, "wrap_up_s": 7, "enabled": True,
-                           "phone": ext["number"]}
+                           "phone": ext["number"], "external_number": "+8613800138000"}
     assert wb["may_work_as_others"] is False
     assert {"id": reason["id"], "name": reason["name"]} in wb["busy_reasons"]
     assert {"id": q["id"], "name": q["name"], "wrap_up_s": 0, "screen_pop_url": url} in wb["queues"]
     entry = next(a for a in wb["agents"] if a["id"] == other["id"])
     assert entry == {"id": other["id"], "agent_no": other["agent_no"], "name": other["name"]}
+    assert "013900139000" not in s.get(WB).text, "another agent's outside number is never answered"
     flows = {f["id"] for f in wb["ivr_flows"]}
     assert published["id"] in flows and draft["id"] not in flows, "published flows only"
     # not as another agent, whether it exists or not
@@ -69,6 +70,7 @@ def test_workbench_answers_the_own_agent_and_the_targets(client, admin):
     # an administrator may work as any agent of the tenant
     as_other = expect(admin.get(WB, params={"agent_id": other["id"]}), 200)
     assert as_other["agent"]["id"] == other["id"] and as_other["may_work_as_others"] is True
+    assert as_other["agent"]["external_number"] == "013900139000"
     assert_error(admin.get(WB, params={"agent_id": "nope"}), 404, "not_found", "agent_id")
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
@@ -77,6 +79,9 @@ def test_a_user_without_an_agent_or_the_permission(client, admin):
     s, _, _ = user_with_role(client, admin, {"workbench": "ro"})
     wb = expect(s.get(WB), 200)
     assert wb["agent"] is None
+    s2, u2, _ = user_with_role(client, admin, {"workbench": "ro"})
+    agent_on_phone(admin, user_id=u2["id"])
+    assert expect(s2.get(WB), 200)["agent"]["external_number"] == "", "none set"
     assert_error(s.get(SUMMARY), 404, "no_agent", "Agents page")
     other, _, _ = user_with_role(client, admin, {"calls": "ro"})
     assert_error(other.get(WB), 403, "forbidden")

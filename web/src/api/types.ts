@@ -1057,8 +1057,10 @@ export interface LiveAgent {
   reason: string
   /** When the current state began; null while offline since the daemon started. */
   since: Millis | null
-  /** The extension the agent works on: chosen at login, else the bound one. */
+  /** The phone the agent works on: the extension chosen at login, else the bound one; or their outside number. */
   phone: string
+  /** `phone` is the agent's outside number (login with phone "external", or no extension bound). */
+  external: boolean
   answered_today: number
   active_calls: number
   /** A queue call rings the agent now. */

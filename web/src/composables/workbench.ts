@@ -19,6 +19,8 @@ export interface WbAgent {
   wrap_up_s: number
   enabled: boolean
   phone: string
+  /** The agent's outside number (a mobile) they may work on ('' for none; decision 66: shown in full). */
+  external_number: string
 }
 export interface WbTarget { id: string; name: string; agent_no?: string; screen_pop_url?: string; wrap_up_s?: number }
 export interface WorkbenchData {
@@ -73,7 +75,7 @@ export function useWorkbench() {
   const data = ref<WorkbenchData | null>(null)
   const loadError = ref('')
   const hello = ref<Hello | null>(null)
-  const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null, phone: '' })
+  const live = reactive({ known: false, state: 'offline', reason: '', since: 0 as number | null, phone: '', external: false })
   /** The calls in hand, oldest first (an agent with max_calls > 1 may have several). The panel shows one,
    *  `call` (the one picked, else the first), and the controls act on it (the command names its call_id). */
   const calls = ref<WbCall[]>([])
@@ -95,12 +97,13 @@ export function useWorkbench() {
   let summaryTimer: ReturnType<typeof setInterval> | undefined
 
   const agent = computed(() => data.value?.agent ?? null)
-  /** The desk phone chosen at login: the bound extension, or another one for this session (hot desking). */
+  /** The phone the daemon rings, chosen at login: the bound extension, another one for this session (hot
+   *  desking), or the agent's outside number. */
   const phoneChoice = reactive({ kind: 'bound' as PhoneChoice, number: '' })
   /** Another agent picked by a user who may work for others ('': the user's own agent). */
   const workingAs = ref('')
   const phones = usePhone(() => agent.value, () => !workingAs.value, phoneChoice,
-    () => (live.state !== 'offline' ? live.phone : ''))
+    () => (live.state !== 'offline' ? { phone: live.phone, external: live.external } : null))
   const phone = phones.phone
   const agentQuery = () => (workingAs.value ? { agent_id: workingAs.value } : {})
 
@@ -152,7 +155,10 @@ export function useWorkbench() {
     live.known = true
     live.state = str(row.state)
     live.reason = str(row.reason)
-    if (row.phone !== undefined) live.phone = str(row.phone)
+    if (row.phone !== undefined) {
+      live.phone = str(row.phone)
+      live.external = row.external === true
+    }
     live.since = (row.since as number | null) ?? Date.now()
     if (!ON_CALL.includes(live.state)) calls.value = []
     if (call.value && ['talking', 'hold'].includes(live.state)) call.value.hold = live.state === 'hold'

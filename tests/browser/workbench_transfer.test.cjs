@@ -1,0 +1,135 @@
+'use strict';
+// A blind transfer from the workbench's browser phone (components/workbench/CallPanel.vue), run with
+// `node --test tests/browser/`. Environment as workbench_phone.test.cjs (workbench_harness.cjs).
+//
+// The agent logs in with "this browser" and answers a queue call in the page (the caller's baresip,
+// 440 Hz, hears the fake microphone's 1000 Hz); Transfer… → extension → a third phone's number: the
+// third phone (a baresip answering by itself, 600 Hz) is connected to the caller, who then hears its
+// tone; the live call shows the third phone as the answering party; the agent goes to wrap-up and the
+// browser's own call has ended (its received-audio meter is off).
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { freeSipPort, Baresip } = require('./sip_peer.cjs');
+const { toneWav, tonePower, heardWav } = require('./tones.cjs');
+const {
+  TENANT, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
+  agentPage, stateIs, phoneIs, levelAbove,
+} = require('./workbench_harness.cjs');
+
+const MIC_HZ = 1000;    // the browser's fake microphone
+const CALLER_HZ = 440;  // the caller's
+const THIRD_HZ = 600;   // the phone the call is transferred to
+
+const skip = skipReason() || false;
+if (skip) console.log(`# skipping workbench browser transfer test: ${skip}`);
+
+const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
+
+const { api, create, signIn, undoAll } = adminSession();
+let tmp, browser, made;
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbxfer-'));
+  await signIn();
+  const role = await create('/api/v1/roles', () => ({ name: `tx-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
+  const user = await create('/api/v1/users', () => ({ username: `tx${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
+  const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const callerExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const thirdExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const agent = await create('/api/v1/agents', () => ({
+    agent_no: digits(7), name: `转接 ${RUN}`, extension_id: ext.id, user_id: user.id, wrap_up_s: 30,
+  }));
+  const queue = await create('/api/v1/queues', () => ({ name: `TX ${RUN}`, members: [{ agent_id: agent.id }] }));
+  const flow = await create('/api/v1/ivr-flows', () => ({ name: `tx-${RUN}-${digits(4)}`, number: digits(8) }));
+  const graph = { nodes: [node('start', 'start', { next: 'q' }),
+    node('q', 'queue', { no_agent: null, full: null, timeout: null }, { queue_id: queue.id })] };
+  let r = await api('PATCH', `/api/v1/ivr-versions/${flow.draft_version_id}`, { graph });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  made = { user, callerExt, thirdExt, agent, flow };
+  const wav = path.join(tmp, 'tone.wav');
+  toneWav(wav, MIC_HZ, 60);
+  browser = await launch(['--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (made) await api('POST', `/api/v1/agents/${made.agent.id}/logout`);
+  await undoAll();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A phone of the test registered at the daemon. */
+async function phone(name, number, toneHz, answer) {
+  const p = await new Baresip({ name, user: number, password: PHONE_PW, domain: TENANT, port: await freeSipPort(), toneHz, answer })
+    .start(40);
+  assert.ok(await p.waitFor('200 OK', 10000), `${name} registers: ${p.log.slice(-800)}`);
+  return p;
+}
+const callOf = async (caller) => (await api('GET', '/api/v1/calls/live')).body.items.find((c) => c.caller === caller);
+
+test('the agent answers in the browser and transfers the caller blind to another extension', { skip, timeout: 60000 }, async () => {
+  const page = await agentPage(browser, made.user.username);
+  let caller = null;
+  let third = null;
+  try {
+    await page.locator(sel('wb-login-phone-browser')).click();
+    await page.locator(sel('wb-login')).click();
+    await stateIs(page, 'idle');
+    await phoneIs(page, 'registered');
+    [caller, third] = await Promise.all([phone('tx-caller', made.callerExt.number, CALLER_HZ, 'manual'),
+      phone('tx-third', made.thirdExt.number, THIRD_HZ, 'auto')]);
+
+    // ---- the queue call is answered in the page ----
+    await caller.command('dial', `sip:${made.flow.number}@${TENANT}`);
+    await stateIs(page, 'ringing');
+    await page.waitForFunction((s) => !document.querySelector(s)?.disabled, sel('wb-answer'));
+    await page.locator(sel('wb-answer')).click();
+    await stateIs(page, 'talking');
+    assert.ok(await caller.waitFor('Call established', 10000), caller.log.slice(-1500));
+    assert.ok(await levelAbove(page, 'wb-speaker-level', 0.05) > 0.05, 'the page hears the caller');
+    assert.equal((await callOf(made.callerExt.number)).agent_id, made.agent.id);
+
+    // ---- Transfer… → extension → the third phone ----
+    await page.locator(sel('wb-transfer')).click();
+    assert.equal(await page.locator(`${sel('wb-transfer-kind-extension')} input`).isChecked(), true, 'extension by default');
+    await input(page, 'wb-transfer-number').fill(made.thirdExt.number);
+    await page.locator(sel('wb-transfer-go')).click();
+    await page.locator(sel('wb-transfer-dialog')).waitFor({ state: 'hidden' });
+    await stateIs(page, 'wrap_up');
+    await page.waitForFunction((s) => Number(document.querySelector(s)?.dataset.level) === 0, sel('wb-speaker-level'),
+      { timeout: 8000 });   // the browser's call has ended
+    assert.ok(await third.waitFor('Call established', 10000), `the third phone answers: ${third.log.slice(-1500)}`);
+    let live = null;
+    for (let i = 0; i < 30 && live?.answered_by !== made.thirdExt.number; i++) {
+      live = await callOf(made.callerExt.number);
+      if (live?.answered_by !== made.thirdExt.number) await sleep(100);
+    }
+    assert.equal(live?.answered_by, made.thirdExt.number, `the live call's party is the third phone: ${JSON.stringify(live)}`);
+    assert.equal(live.state, 'talking');
+    await sleep(2500);   // the caller hears the third phone for a while
+
+    // ---- the caller hangs up: what they heard after the transfer was the third phone ----
+    await caller.command('hangup');
+    assert.ok(await third.waitFor('terminated', 10000), `the third phone is hung up: ${third.log.slice(-1500)}`);
+    const wav = heardWav(caller);
+    assert.ok(wav, 'the caller recorded what it heard');
+    const pThird = tonePower(wav, THIRD_HZ), pOwn = tonePower(wav, CALLER_HZ);
+    assert.ok(pThird > 0.02 && pThird > 5 * pOwn,
+      `the caller hears the third phone's ${THIRD_HZ} Hz (power ${pThird.toFixed(3)} vs ${pOwn.toFixed(3)})`);
+    assert.equal(await page.locator(sel('wb-state')).getAttribute('data-state'), 'wrap_up', 'the agent stays in wrap-up');
+    await page.locator(sel('wb-wrapup-done')).click();
+    await stateIs(page, 'idle');
+    assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+  } finally {
+    if (caller) await caller.stop();
+    if (third) await third.stop();
+    await page.context().close();
+  }
+});
