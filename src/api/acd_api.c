@@ -279,7 +279,7 @@ CRUD_HANDLERS(agents, agent_spec, agent_list)
 	"sticky_days, sticky_strict, vip_list_id, vip_priority, announce_s, " \
 	"announce_prompt, whisper_prompt, agent_display_queue, overflow, " \
 	"leave_key, leave_to, leave_box, leave_prompt, screen_pop_url, " \
-	"enabled, created_at, updated_at"
+	"survey_flow_id, enabled, created_at, updated_at"
 
 static const struct crud_col queue_cols[] = {
 	{"name", C_TEXT, true, 1, 64, NULL, false, false},
@@ -310,6 +310,7 @@ static const struct crud_col queue_cols[] = {
 	{"leave_box", C_TEXT, false, 0, 16, "\"\"", false, false},
 	{"leave_prompt", C_ARRAY, false, 0, 8, "[]", false, false},
 	{"screen_pop_url", C_TEXT, false, 0, 1024, "\"\"", false, false},
+	{"survey_flow_id", C_TEXT_NULL, false, 0, 0, "null", false, false},
 	{"enabled", C_BOOL, false, 0, 0, "true", false, false},
 	{NULL, 0, false, 0, 0, NULL, false, false},
 };
@@ -569,6 +570,8 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 							       "number"));
 	const char *moh = json_string_value(json_object_get(row,
 							    "moh_class_id"));
+	const char *survey = json_string_value(json_object_get(row,
+							       "survey_flow_id"));
 	int err = 0;
 
 	if (!crud_in_set(strategies, json_string_value(json_object_get(
@@ -590,6 +593,9 @@ static int check_queue(struct db *db, struct api_req *req, json_t *row,
 	if (!err && moh)
 		err = crud_check_ref(db, req, "moh_classes", "moh_class_id",
 				     moh);
+	if (!err && survey)
+		err = crud_check_ref(db, req, "ivr_flows", "survey_flow_id",
+				     survey);
 	if (!err)
 		err = check_links(db, req, "members", json_object_get(row,
 				  "members"), "agent_id", "agents", "priority",

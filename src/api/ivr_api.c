@@ -53,9 +53,16 @@ static int check_flow(struct db *db, struct api_req *req, json_t *row,
 
 static int flow_pre_delete(struct db *db, struct api_req *req)
 {
-	return crud_refuse_if_used(db, req, "SELECT name FROM inbound_routes "
-				   "WHERE tenant_id = ? AND destination LIKE ?",
-				   "inbound route");
+	int err = crud_refuse_if_used(db, req, "SELECT name FROM "
+				      "inbound_routes WHERE tenant_id = ? AND "
+				      "destination LIKE ?", "inbound route");
+
+	if (!err)       /* the pattern is %"<id>"%: the column quoted alike */
+		err = crud_refuse_if_used(db, req, "SELECT name FROM queues "
+					  "WHERE tenant_id = ? AND '\"' || "
+					  "survey_flow_id || '\"' LIKE ?",
+					  "the survey of queue");
+	return err;
 }
 
 static const struct crud_spec flow_spec = {

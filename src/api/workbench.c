@@ -141,8 +141,8 @@ HANDLER(workbench_get)
 			       "enabled = 1 ORDER BY agent_no");
 	if (!err)
 		err = add_rows(db, req, body, "queues", "SELECT id, name, "
-			       "wrap_up_s, screen_pop_url FROM queues WHERE tenant_id = ? "
-			       "ORDER BY name");
+			       "wrap_up_s, screen_pop_url, survey_flow_id FROM "
+			       "queues WHERE tenant_id = ? ORDER BY name");
 	if (!err)
 		err = add_rows(db, req, body, "ivr_flows", "SELECT id, name "
 			       "FROM ivr_flows WHERE tenant_id = ? AND "

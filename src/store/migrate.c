@@ -783,6 +783,13 @@ static const char *const m22_caller_id_choice[] = {
 	NULL
 };
 
+/* The satisfaction survey an agent invites the customer to with one click
+   on the workbench: an IVR flow per queue (NULL: none). */
+static const char *const m23_queue_survey[] = {
+	"ALTER TABLE queues ADD COLUMN survey_flow_id TEXT",
+	NULL
+};
+
 /* In version order: store_migrate() applies them in this order. */
 static const struct migration migrations[] = {
 	{1, m1_platform},
@@ -807,6 +814,7 @@ static const struct migration migrations[] = {
 	{20, m20_agent_auto_answer},
 	{21, m21_agent_external},
 	{22, m22_caller_id_choice},
+	{23, m23_queue_survey},
 };
 
 static long long now_ms(void)

@@ -22,7 +22,7 @@ const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
 const {
   TENANT, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
-  agentPage, stateIs, phoneIs, level, levelAbove,
+  agentPage, stateIs, phoneIs, loginWithBrowser, answerInPage, level, levelAbove,
 } = require('./workbench_harness.cjs');
 
 const MIC_HZ = 1000;    // the browser's fake microphone
@@ -68,10 +68,7 @@ test('the agent dials an extension from the pad: outbound busy, audio, keys, han
   try {
     callee = await new Baresip({ name: 'dp-callee', user: made.calleeExt.number, password: PHONE_PW, domain: TENANT,
       port: await freeSipPort(), toneHz: CALLEE_HZ, answer: 'auto' }).start(60);
-    await page.locator(sel('wb-login-phone-browser')).click();
-    await page.locator(sel('wb-login')).click();
-    await stateIs(page, 'idle');
-    await phoneIs(page, 'registered');
+    await loginWithBrowser(page);
     assert.ok(await callee.waitFor('200 OK', 10000), `the called phone registers: ${callee.log.slice(-800)}`);
 
     // ---- the number keyed in on the pad (a wrong digit taken back) ----
@@ -263,10 +260,7 @@ test('the agent picks the caller ID on the dial pad: the carrier gets it; automa
   const page = await agentPage(browser, made.user.username);
   const carriers = [];
   try {
-    await page.locator(sel('wb-login-phone-browser')).click();
-    await page.locator(sel('wb-login')).click();
-    await stateIs(page, 'idle');
-    await phoneIs(page, 'registered');
+    await loginWithBrowser(page);
 
     const callOut = async (cid) => {
       const carrier = sippCarrier(fs.mkdtempSync(path.join(tmp, 'carrier-')), port);

@@ -123,7 +123,23 @@ async function levelAbove(page, t, min, ms = 8000) {
   }
   return v;
 }
+/** Logs the agent in with "this browser" as the phone: idle, the tab registered. */
+async function loginWithBrowser(page) {
+  await page.locator(sel('wb-login-phone-browser')).click();
+  await page.locator(sel('wb-login')).click();
+  await stateIs(page, 'idle');
+  await phoneIs(page, 'registered');
+}
+
+/** The offered call rings in the tab: answered there, the agent talking. */
+async function answerInPage(page) {
+  await stateIs(page, 'ringing');
+  await page.waitForFunction((s) => !document.querySelector(s)?.disabled, sel('wb-answer'));
+  await page.locator(sel('wb-answer')).click();
+  await stateIs(page, 'talking');
+}
+
 module.exports = {
   BASE, ADMIN_PASSWORD, TENANT, WS, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits,
-  adminSession, launch, agentPage, stateIs, phoneIs, level, levelAbove,
+  adminSession, launch, agentPage, stateIs, phoneIs, level, levelAbove, loginWithBrowser, answerInPage,
 };

@@ -25,7 +25,7 @@ const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
 const {
   TENANT, WS, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
-  agentPage, stateIs, phoneIs, level, levelAbove,
+  agentPage, stateIs, phoneIs, loginWithBrowser, answerInPage, level, levelAbove,
 } = require('./workbench_harness.cjs');
 
 const MIC_HZ = 1000;    // the browser's fake microphone
@@ -113,10 +113,7 @@ test('the agent answers in the browser: audio both ways, hold, the SIP socket lo
   let caller = null;
   try {
     // ---- log in with this browser: the tab registers the agent's extension ----
-    await page.locator(sel('wb-login-phone-browser')).click();
-    await page.locator(sel('wb-login')).click();
-    await stateIs(page, 'idle');
-    await phoneIs(page, 'registered');
+    await loginWithBrowser(page);
     assert.equal(await page.locator(sel('wb-phone')).getAttribute('data-kind'), 'browser');
     assert.equal((await registered(transport)).length, 1, `the extension is registered over ${transport}`);
     assert.ok(await levelAbove(page, 'wb-mic-level', 0.02) > 0.02, 'the microphone meter moves');

@@ -6,7 +6,9 @@
 // 440 Hz, hears the fake microphone's 1000 Hz); Transfer… → extension → a third phone's number: the
 // third phone (a baresip answering by itself, 600 Hz) is connected to the caller, who then hears its
 // tone; the live call shows the third phone as the answering party; the agent goes to wrap-up and the
-// browser's own call has ended (its received-audio meter is off).
+// browser's own call has ended (its received-audio meter is off). The Survey button (the queue's
+// survey_flow_id) sends the customer into the survey flow: the agent wraps up, the call's IVR path
+// goes through the survey to its end.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -17,7 +19,7 @@ const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
 const {
   TENANT, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
-  agentPage, stateIs, phoneIs, levelAbove,
+  agentPage, stateIs, phoneIs, loginWithBrowser, answerInPage, levelAbove,
 } = require('./workbench_harness.cjs');
 
 const MIC_HZ = 1000;    // the browser's fake microphone
@@ -52,7 +54,18 @@ before(async () => {
   assert.equal(r.status, 200, JSON.stringify(r.body));
   r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  made = { user, callerExt, thirdExt, agent, flow };
+  // the queue's satisfaction survey: a flow the Survey button sends the customer to
+  const survey = await create('/api/v1/ivr-flows', () => ({ name: `tx-survey-${RUN}-${digits(4)}` }));
+  r = await api('PATCH', `/api/v1/ivr-versions/${survey.draft_version_id}`, { graph: { nodes: [
+    node('start', 'start', { next: 'thanks' }),
+    node('thanks', 'play', { next: 'bye' }, { prompt: [{ type: 'tone', name: 'confirm' }], loops: 3 }),
+    node('bye', 'hangup', {}, { prompt: [] })] } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await api('POST', `/api/v1/ivr-versions/${survey.draft_version_id}/publish`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await api('PATCH', `/api/v1/queues/${queue.id}`, { survey_flow_id: survey.id });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  made = { user, callerExt, thirdExt, agent, flow, survey };
   const wav = path.join(tmp, 'tone.wav');
   toneWav(wav, MIC_HZ, 60);
   browser = await launch(['--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]);
@@ -79,19 +92,13 @@ test('the agent answers in the browser and transfers the caller blind to another
   let caller = null;
   let third = null;
   try {
-    await page.locator(sel('wb-login-phone-browser')).click();
-    await page.locator(sel('wb-login')).click();
-    await stateIs(page, 'idle');
-    await phoneIs(page, 'registered');
+    await loginWithBrowser(page);
     [caller, third] = await Promise.all([phone('tx-caller', made.callerExt.number, CALLER_HZ, 'manual'),
       phone('tx-third', made.thirdExt.number, THIRD_HZ, 'auto')]);
 
     // ---- the queue call is answered in the page ----
     await caller.command('dial', `sip:${made.flow.number}@${TENANT}`);
-    await stateIs(page, 'ringing');
-    await page.waitForFunction((s) => !document.querySelector(s)?.disabled, sel('wb-answer'));
-    await page.locator(sel('wb-answer')).click();
-    await stateIs(page, 'talking');
+    await answerInPage(page);
     assert.ok(await caller.waitFor('Call established', 10000), caller.log.slice(-1500));
     assert.ok(await levelAbove(page, 'wb-speaker-level', 0.05) > 0.05, 'the page hears the caller');
     assert.equal((await callOf(made.callerExt.number)).agent_id, made.agent.id);
@@ -126,10 +133,46 @@ test('the agent answers in the browser and transfers the caller blind to another
     assert.equal(await page.locator(sel('wb-state')).getAttribute('data-state'), 'wrap_up', 'the agent stays in wrap-up');
     await page.locator(sel('wb-wrapup-done')).click();
     await stateIs(page, 'idle');
+    await page.locator(sel('wb-logout')).click();
+    await page.locator(sel('wb-login-card')).waitFor();
     assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
   } finally {
     if (caller) await caller.stop();
     if (third) await third.stop();
+    await page.context().close();
+  }
+});
+
+test('the Survey button sends the customer to the queue\'s satisfaction survey', { skip, timeout: 60000 }, async () => {
+  const page = await agentPage(browser, made.user.username);
+  let caller = null;
+  try {
+    await loginWithBrowser(page);
+    caller = await phone('sv-caller', made.callerExt.number, CALLER_HZ, 'manual');
+    const t0 = Date.now();
+    await caller.command('dial', `sip:${made.flow.number}@${TENANT}`);
+    await answerInPage(page);
+    assert.ok(await caller.waitFor('Call established', 10000), caller.log.slice(-1500));
+    await page.locator(sel('wb-survey')).click();
+    await stateIs(page, 'wrap_up');
+    // the customer is in the survey (not hung up with the agent): it plays, then hangs up
+    assert.ok(await caller.waitFor('terminated', 15000), `the survey ends the call: ${caller.log.slice(-1500)}`);
+    let rec = null;
+    for (let i = 0; i < 50 && !rec; i++) {
+      const list = (await api('GET', `/api/v1/calls?caller=${made.callerExt.number}&from=${t0 - 1000}`)).body.items;
+      if (list.length) rec = (await api('GET', `/api/v1/calls/${list[0].id}`)).body;
+      else await sleep(200);
+    }
+    assert.ok(rec, 'the call is recorded');
+    const flows = rec.ivr_path.map((st) => st.flow_id);
+    assert.ok(flows.includes(made.survey.id), `the IVR path goes through the survey: ${JSON.stringify(rec.ivr_path)}`);
+    assert.equal(rec.ivr_path.at(-1).node_id, 'bye', 'and ends in its last node');
+    assert.equal(rec.agent_id, made.agent.id, 'the record keeps the agent');
+    await page.locator(sel('wb-wrapup-done')).click();
+    await stateIs(page, 'idle');
+    assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+  } finally {
+    if (caller) await caller.stop();
     await page.context().close();
   }
 });

@@ -116,6 +116,26 @@ def test_queue_fields_defaults_and_refusals(admin):
     expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
 
 
+def test_queue_survey_flow(admin):
+    """The survey a workbench's one-click invite sends the customer to: an IVR flow of the
+    tenant; a flow in use as a queue's survey is not deleted; the workbench reads it."""
+    flow = expect(admin.post("/api/v1/ivr-flows", json={"name": uniq("survey-")}), 201)
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
+    assert q["survey_flow_id"] is None
+    assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"survey_flow_id": str(uuid.uuid4())}),
+                 400, "invalid_field", "survey_flow_id")
+    assert_error(admin.patch(f"{QUEUES}/{q['id']}", json={"survey_flow_id": 7}),
+                 400, "invalid_field", "survey_flow_id")
+    q = expect(admin.patch(f"{QUEUES}/{q['id']}", json={"survey_flow_id": flow["id"]}), 200)
+    assert q["survey_flow_id"] == flow["id"]
+    wb = expect(admin.get("/api/v1/workbench"), 200)
+    assert next(x for x in wb["queues"] if x["id"] == q["id"])["survey_flow_id"] == flow["id"]
+    assert_error(admin.delete(f"/api/v1/ivr-flows/{flow['id']}"), 409, "in_use", q["name"])
+    expect(admin.patch(f"{QUEUES}/{q['id']}", json={"survey_flow_id": None}), 200)
+    expect(admin.delete(f"/api/v1/ivr-flows/{flow['id']}"), 204)
+    expect(admin.delete(f"{QUEUES}/{q['id']}"), 204)
+
+
 def test_queue_waiting_fields_and_refusals(admin, client, operator):
     q = expect(admin.post(QUEUES, json={"name": uniq("q-")}), 201)
     assert (q["vip_list_id"], q["vip_priority"], q["announce_s"], q["announce_prompt"]) == (

@@ -58,7 +58,8 @@ def test_workbench_answers_the_own_agent_and_the_targets(client, admin):
                            "phone": ext["number"], "external_number": "+8613800138000"}
     assert wb["may_work_as_others"] is False
     assert {"id": reason["id"], "name": reason["name"]} in wb["busy_reasons"]
-    assert {"id": q["id"], "name": q["name"], "wrap_up_s": 0, "screen_pop_url": url} in wb["queues"]
+    assert {"id": q["id"], "name": q["name"], "wrap_up_s": 0, "screen_pop_url": url,
+            "survey_flow_id": None} in wb["queues"]
     entry = next(a for a in wb["agents"] if a["id"] == other["id"])
     assert entry == {"id": other["id"], "agent_no": other["agent_no"], "name": other["name"]}
     assert "013900139000" not in s.get(WB).text, "another agent's outside number is never answered"

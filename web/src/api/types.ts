@@ -1006,6 +1006,8 @@ export interface QueueWrite {
   leave_prompt?: QueuePromptPart[]
   /** The workbench's screen pop: an http(s) URL template with ${name} variables; '' for none. */
   screen_pop_url?: string
+  /** The IVR flow of the workbench's one-click survey invite (null: none). */
+  survey_flow_id?: string | null
   enabled?: boolean
 }
 /** A prompt part, as in IVR flows. */

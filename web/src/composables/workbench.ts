@@ -22,7 +22,11 @@ export interface WbAgent {
   /** The agent's outside number (a mobile) they may work on ('' for none; decision 66: shown in full). */
   external_number: string
 }
-export interface WbTarget { id: string; name: string; agent_no?: string; screen_pop_url?: string; wrap_up_s?: number }
+export interface WbTarget {
+  id: string; name: string; agent_no?: string; screen_pop_url?: string; wrap_up_s?: number
+  /** A queue's satisfaction survey (the one-click invite), or null. */
+  survey_flow_id?: string | null
+}
 export interface WorkbenchData {
   agent: WbAgent | null
   may_work_as_others: boolean
@@ -59,6 +63,8 @@ export interface WbCall {
   muted: boolean
   consult: { target: string; state: ConsultState } | null
   screenPop: string
+  /** The queue's survey flow for the one-click invite ('' : none). */
+  surveyFlowId: string
 }
 export type CallAction =
   | 'hangup' | 'hold' | 'unhold' | 'mute' | 'unmute' | 'dtmf'
@@ -189,6 +195,7 @@ export function useWorkbench() {
       queue_id: str(d.queue_id), queue_name: str(d.queue_name ?? queue?.name), waited_ms: Number(d.waited_ms ?? 0),
       ivr_path: (d.ivr_path ?? []) as string[], variables, offeredAt: at, answeredAt: null,
       hold: false, muted: false, consult: null, screenPop: fillScreenPop(queue?.screen_pop_url ?? '', values),
+      surveyFlowId: queue?.survey_flow_id ?? '',
     }
   }
 
