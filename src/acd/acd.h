@@ -88,10 +88,17 @@ int  acd_priority(const struct acd_entry *e);
    (talk + wrap-up, up to ACD_AHT_CALLS of them, since the start) / the
    members logged in and not busy. */
 long acd_estimated_wait(const struct acd_entry *e);
-/* A call answered from the queue is over: its handle time (talk, ms) is
-   remembered for the estimated wait. */
-void acd_call_handled(struct acd *acd, const char *tenant_id,
-		      const char *queue_id, int64_t talk_ms);
+/* The agent's part of a call answered from the queue is over (hung up,
+   transferred): its handle time (talk with hold, ms) is remembered for
+   the estimated wait, and the queue log row gets when it ended and the
+   time the agent held the customer (hold_ms). */
+struct acd_handled_call {
+	const char *tenant_id, *queue_id, *call_id, *agent_id;
+	int64_t answered_at;       /* when the agent answered */
+	int64_t released_at;       /* when their part ended */
+	int64_t hold_ms;           /* held by the agent meanwhile */
+};
+void acd_call_handled(struct acd *acd, const struct acd_handled_call *c);
 /* The ringing ended: answered by `phone`, or nobody answered. */
 void acd_rang(struct acd_entry *e, bool answered, const char *phone);
 /* The caller is gone while waiting or ringing (the entry is freed). */

@@ -176,6 +176,7 @@ void qlog_refused(struct acd *acd, const struct acd_join *join,
 void qlog_entered(const struct acd_entry *e);
 void qlog_answered(const struct acd_entry *e, const struct acd_agent *a);
 void qlog_left(const struct acd_entry *e, const char *outcome);
+void qlog_released(struct acd *acd, const struct acd_handled_call *c);
 /* At start: rows a stopped daemon left waiting end as `interrupted`. */
 void qlog_close_stale(struct store *store);
 

@@ -3,7 +3,8 @@
  * to a queue, written on the store's writer at the moments the ACD knows
  * them — refused at entry (no_agent, full: not queued), entered (waiting),
  * answered by an agent, abandoned by the caller, or gone by an overflow
- * exit (timeout, no_agent). The statistics of docs/guide.md ("Queue and
+ * exit (timeout, no_agent) — and, for an answered one, when the agent's
+ * part ended and how long they held the customer. The statistics of docs/guide.md ("Queue and
  * agent statistics", METRICS.md) are derived from these rows. A row still
  * waiting when the daemon stopped is closed as `interrupted` when it
  * starts again. A call waits in one queue at a time: its open row is the
@@ -16,7 +17,8 @@
 #include "../core/log.h"
 #include "../store/store.h"
 
-enum qlog_kind { QLOG_REFUSED, QLOG_ENTERED, QLOG_ANSWERED, QLOG_LEFT };
+enum qlog_kind { QLOG_REFUSED, QLOG_ENTERED, QLOG_ANSWERED, QLOG_LEFT,
+		 QLOG_RELEASED };
 
 struct qlog_job {
 	enum qlog_kind kind;
@@ -29,6 +31,7 @@ struct qlog_job {
 	char outcome[24];
 	int64_t at;                /* when it happened */
 	int64_t wait_ms;           /* since it entered */
+	int64_t hold_ms;           /* released: held by the agent */
 };
 
 static int insert_row(struct db *db, const struct qlog_job *j)
@@ -63,6 +66,14 @@ static int qlog_work(struct db *db, void *arg)
 					 (json_int_t)j->at, j->agent_id,
 					 (json_int_t)j->wait_ms, j->tenant_id,
 					 j->call_id));
+	case QLOG_RELEASED:
+		return db_exec(db, "UPDATE queue_calls SET released_at = ?, "
+			       "hold_ms = ? WHERE tenant_id = ? AND call_id = ? "
+			       "AND agent_id = ? AND outcome = 'answered' AND "
+			       "released_at IS NULL",
+			       json_pack("[IIsss]", (json_int_t)j->at,
+					 (json_int_t)j->hold_ms, j->tenant_id,
+					 j->call_id, j->agent_id));
 	case QLOG_LEFT:
 		return db_exec(db, "UPDATE queue_calls SET outcome = ?, "
 			       "left_at = ?, wait_ms = ? WHERE tenant_id = ? "
@@ -184,4 +195,17 @@ void qlog_close_stale(struct store *store)
 {
 	if (store_submit(store, STORE_WRITE, close_stale, stale_closed, NULL))
 		log_error("acd", "open queue calls not closed");
+}
+
+void qlog_released(struct acd *acd, const struct acd_handled_call *c)
+{
+	struct qlog_job *j = job_new(QLOG_RELEASED, c->tenant_id, c->queue_id,
+				     c->call_id, "released");
+
+	if (j) {
+		str_ncpy(j->agent_id, c->agent_id, sizeof(j->agent_id));
+		j->at = c->released_at;
+		j->hold_ms = c->hold_ms;
+	}
+	job_submit(acd, j);
 }

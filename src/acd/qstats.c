@@ -182,9 +182,30 @@ struct qfig {
 	long answered, abandoned, short_abandoned;
 	long overflow_timeout, overflow_no_agent, other, waiting;
 	long answered_in_time, abandoned_in_time, handled;
-	int64_t wait_answered_ms, wait_abandoned_ms, talk_ms, wrap_ms;
+	int64_t wait_answered_ms, wait_abandoned_ms, talk_ms, hold_ms, wrap_ms;
 	int64_t longest_wait_ms;
 };
+
+/* An answered visit whose agent's part is over: talk, hold and wrap-up.
+   Rows written before the release was logged (no released_at) take the
+   talk from the agent's first talking state. */
+static void add_handled(struct qfig *f, const json_t *row)
+{
+	if (has(row, "released_at") && has(row, "answered_at")) {
+		int64_t hold = int_of(row, "hold_ms");
+
+		f->handled++;
+		f->talk_ms += int_of(row, "released_at") -
+			      int_of(row, "answered_at") - hold;
+		f->hold_ms += hold;
+		f->wrap_ms += int_of(row, "wrap_up_ms");
+	} else if (has(row, "talk_started_at") && has(row, "talk_ended_at")) {
+		f->handled++;
+		f->talk_ms += int_of(row, "talk_ended_at") -
+			      int_of(row, "talk_started_at");
+		f->wrap_ms += int_of(row, "wrap_up_ms");
+	}
+}
 
 static void add_visit(struct qfig *f, const json_t *row, int64_t sl_ms,
 		      const struct qstats_opts *o)
@@ -211,12 +232,7 @@ static void add_visit(struct qfig *f, const json_t *row, int64_t sl_ms,
 		f->answered++;
 		f->wait_answered_ms += wait;
 		f->answered_in_time += wait <= sl_ms;
-		if (has(row, "talk_started_at") && has(row, "talk_ended_at")) {
-			f->handled++;
-			f->talk_ms += int_of(row, "talk_ended_at") -
-				      int_of(row, "talk_started_at");
-			f->wrap_ms += int_of(row, "wrap_up_ms");
-		}
+		add_handled(f, row);
 	} else if (!strcmp(outcome, "abandoned")) {
 		if (wait < o->short_abandon_ms) {
 			f->short_abandoned++;
@@ -258,7 +274,7 @@ static json_t *queue_figures(const struct qfig *f)
 	COUNT("wait_answered_ms", f->wait_answered_ms);
 	COUNT("wait_abandoned_ms", f->wait_abandoned_ms);
 	COUNT("talk_ms", f->talk_ms);
-	COUNT("hold_ms", 0);
+	COUNT("hold_ms", f->hold_ms);
 	COUNT("wrap_up_ms", f->wrap_ms);
 	COUNT("longest_wait_ms", f->longest_wait_ms);
 	COUNT("longest_wait_s", f->longest_wait_ms / 1000);
@@ -278,7 +294,8 @@ static json_t *queue_figures(const struct qfig *f)
 						  f->answered));
 	json_object_set_new(o, "avg_abandon_s", average_s(
 		f->wait_abandoned_ms, f->abandoned));
-	json_object_set_new(o, "aht_s", average_s(f->talk_ms + f->wrap_ms,
+	json_object_set_new(o, "aht_s", average_s(f->talk_ms + f->hold_ms +
+						  f->wrap_ms,
 						  f->handled));
 	return o;
 }

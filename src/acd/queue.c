@@ -348,16 +348,17 @@ static struct acd_handled *handled_find(struct acd *acd,
 	return h;
 }
 
-void acd_call_handled(struct acd *acd, const char *tenant_id,
-		      const char *queue_id, int64_t talk_ms)
+void acd_call_handled(struct acd *acd, const struct acd_handled_call *c)
 {
+	int64_t talk_ms = c->released_at - c->answered_at;
 	const struct dir_queue *dq;
 	struct acd_handled *h;
 
-	if (!acd || !queue_id || !*queue_id || talk_ms < 0)
+	if (!acd || !c->queue_id || !*c->queue_id || talk_ms < 0)
 		return;
-	dq = directory_queue(acd->dir, tenant_id, queue_id);
-	h = handled_find(acd, tenant_id, queue_id, true);
+	qlog_released(acd, c);
+	dq = directory_queue(acd->dir, c->tenant_id, c->queue_id);
+	h = handled_find(acd, c->tenant_id, c->queue_id, true);
 	if (!h)
 		return;
 	h->handle_s[h->next] = (uint32_t)((talk_ms + 500) / 1000) +

@@ -21,7 +21,7 @@ enum { REPORT_INTERVALS_MAX = 3000, REPORT_CELLS_MAX = 20000 };
 /* ---- the log ---- */
 
 #define QCALL_SELECT "id, call_id, queue_id, caller, entered_at, queued, " \
-	"outcome, answered_at, left_at, agent_id, wait_ms"
+	"outcome, answered_at, left_at, agent_id, wait_ms, released_at, hold_ms"
 
 static const char *const qcall_sortable[] = {"entered_at", "wait_ms", NULL};
 static const char *const qcall_text[] = {"caller", NULL};
@@ -160,15 +160,25 @@ static int id_param(struct api_req *req, const char *name, char *out,
 
 /* ---- queues ---- */
 
+/* The wrap-up of an answered visit: the agent's wrap_up state that began
+   when their part ended (released_at, the same moment give or take the
+   clock's tick); for rows from before released_at was logged, the one
+   that followed the first talking state. */
 #define QUEUE_ROWS_SQL "SELECT qc.queue_id, qc.outcome, qc.queued, " \
-	"qc.entered_at, qc.wait_ms, t.started_at AS talk_started_at, " \
-	"t.ended_at AS talk_ended_at, w.ended_at - w.started_at AS " \
-	"wrap_up_ms FROM queue_calls qc LEFT JOIN agent_states t ON " \
-	"qc.outcome = 'answered' AND t.tenant_id = qc.tenant_id AND " \
+	"qc.entered_at, qc.wait_ms, qc.answered_at, qc.released_at, " \
+	"qc.hold_ms, t.started_at AS talk_started_at, " \
+	"t.ended_at AS talk_ended_at, COALESCE(r.ended_at - r.started_at, " \
+	"w.ended_at - w.started_at) AS wrap_up_ms FROM queue_calls qc " \
+	"LEFT JOIN agent_states t ON qc.outcome = 'answered' AND " \
+	"qc.released_at IS NULL AND t.tenant_id = qc.tenant_id AND " \
 	"t.agent_id = qc.agent_id AND t.started_at = qc.answered_at AND " \
 	"t.state = 'talking' LEFT JOIN agent_states w ON w.tenant_id = " \
 	"t.tenant_id AND w.agent_id = t.agent_id AND w.started_at = " \
 	"t.ended_at AND w.state = 'wrap_up' AND w.ended_at IS NOT NULL " \
+	"LEFT JOIN agent_states r ON qc.released_at IS NOT NULL AND " \
+	"r.tenant_id = qc.tenant_id AND r.agent_id = qc.agent_id AND " \
+	"r.state = 'wrap_up' AND r.started_at >= qc.released_at AND " \
+	"r.started_at <= qc.released_at + 100 AND r.ended_at IS NOT NULL " \
 	"WHERE qc.tenant_id = ? AND qc.entered_at >= ? AND qc.entered_at < ?"
 
 static int queue_rows(struct db *db, struct api_req *req,

@@ -125,9 +125,17 @@ void agentcall_apply(struct call *call)
 void agentcall_tell_hold(struct call *call, bool on)
 {
 	struct acd *acd = b2bua_deps(call->b2bua)->acd;
+	int64_t now = now_ms();
 
-	if (acd && call->agent_id[0] && !call->agent_released)
-		(void)acd_agent_hold(acd, call->tenant_id, call->agent_id, on);
+	if (!acd || !call->agent_id[0] || call->agent_released)
+		return;
+	(void)acd_agent_hold(acd, call->tenant_id, call->agent_id, on);
+	if (on && !call->hold_since) {
+		call->hold_since = now;
+	} else if (!on && call->hold_since) {
+		call->hold_ms += now - call->hold_since;
+		call->hold_since = 0;
+	}
 }
 
 static int set_flag(struct call *call, bool *flag, bool on)

@@ -122,6 +122,8 @@ struct call {
 	char queue_id[ID_LEN];     /* the last queue it waited in */
 	bool agent_released;       /* the agent's part is over (intercept) */
 	bool agent_hold, agent_mute;   /* agentcall.c */
+	int64_t hold_since;        /* the agent holds the customer since */
+	int64_t hold_ms;           /* ... and held them so long before */
 	struct monitor *mon;       /* a supervisor on the call, or NULL */
 	struct consult *consult;   /* the agent consulting, or NULL */
 	struct origin *origin;     /* a call the daemon placed (originate.c):

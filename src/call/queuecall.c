@@ -373,6 +373,7 @@ static void host_connected(void *arg, const char *agent_id,
 	call->queue = NULL;
 	call->agent_released = false;     /* a new agent's call */
 	call->agent_ms = now_ms();
+	call->hold_since = call->hold_ms = 0;
 	str_ncpy(call->agent_id, agent_id, sizeof(call->agent_id));
 	str_ncpy(call->agent_no, agent_no, sizeof(call->agent_no));
 	log_info("call", "call %s: agent %s takes it", call->id, agent_no);
@@ -558,8 +559,11 @@ void queuecall_agent_released(struct call *call)
 		agentcall_tell_hold(call, false);
 	call->agent_released = true;
 	callevent_ended(call);
-	acd_call_handled(acd, call->tenant_id, call->queue_id,
-			 now_ms() - call->agent_ms);
+	acd_call_handled(acd, &(struct acd_handled_call){
+		.tenant_id = call->tenant_id, .queue_id = call->queue_id,
+		.call_id = call->id, .agent_id = call->agent_id,
+		.answered_at = call->agent_ms, .released_at = now_ms(),
+		.hold_ms = call->hold_ms});
 	acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
 }
 

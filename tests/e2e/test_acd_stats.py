@@ -253,3 +253,42 @@ def test_a_wait_cut_by_a_crash_is_closed_at_the_next_start(make_daemon, tmp_path
                     200)["queues"][0]["total"]
     assert (report["queued"], report["waiting"], report["other"], report["abandoned"]) == \
         (1, 0, 1, 0)
+
+
+def test_hold_is_its_own_figure_in_the_queue_report(daemon, admin, tmp_path):
+    """METRICS.md: talk, hold and wrap-up are apart, and AHT adds the three. The agent holds
+    the customer about 1.5 s of a call of about 4.5 s, then 1 s of wrap-up."""
+    import threading
+    a, _, phone = agent_with_phone(admin, tmp_path, daemon, agent_no(), wrap_up_s=1)
+    q = expect(admin.post(QUEUES, json={"name": uniq("q-"), "members": [{"agent_id": a["id"]}]}),
+               201)
+    _, _, number = queue_flow(admin, q["id"])
+    login(admin, a)
+    t0 = now_ms()
+    caller = new_extension(admin)
+    call = threading.Thread(target=keys_call, args=(tmp_path, daemon, caller, number, []),
+                            kwargs={"hangs_up": False, "hold_ms": 4500})
+    call.start()
+    assert wait_state(admin, a, "talking")
+    time.sleep(1.0)
+    act = f"{AGENTS}/{a['id']}/call"
+    expect(admin.post(act, json={"action": "hold"}), 200)
+    time.sleep(1.5)
+    expect(admin.post(act, json={"action": "unhold"}), 200)
+    call.join(30)
+    assert phone.wait(20) == 0, phone.errors()
+    assert wait_state(admin, a, "idle")
+    t1 = now_ms() + 1
+    rows = log_rows(admin, q["id"], want=1)
+    assert rows[0]["outcome"] == "answered" and 1300 <= rows[0]["hold_ms"] <= 2500, rows[0]
+    tot = queue_report(admin, q, t0, t1)[1]["total"]
+    assert tot["handled"] == 1
+    assert 1300 <= tot["hold_ms"] <= 2500, tot
+    assert 2000 <= tot["talk_ms"] <= 4000, tot                     # without the hold
+    assert 800 <= tot["wrap_up_ms"] <= 2500, tot
+    assert tot["aht_s"] == (tot["talk_ms"] + tot["hold_ms"] + tot["wrap_up_ms"]) // 1000
+    # the agent report says the same of the agent's time
+    f = expect(admin.get(RA, params={"from": t0, "to": t1, "agent_id": a["id"]}),
+               200)["agents"][0]["total"]
+    assert f["talking_ms"] == tot["talk_ms"] and f["hold_ms"] == tot["hold_ms"]
+    assert f["wrap_up_ms"] == tot["wrap_up_ms"]
