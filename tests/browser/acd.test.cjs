@@ -10,7 +10,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  skip, RUN, withPage, sel, visible, input, loginAdmin, switchLang, apiCall,
+  skip, RUN, withPage, sel, visible, input, loginAdmin, switchLang, apiCall, pickOption,
 } = require('./browser_lib.cjs');
 
 if (skip) console.log(`# skipping ACD browser tests: ${skip}`);
@@ -19,11 +19,6 @@ const digits = (n) => String(Math.floor(10 ** (n - 1) + Math.random() * 9 * 10 *
 const posted = (page, path) => page.waitForResponse((r) => r.url().endsWith(path) && r.request().method() === 'POST');
 const answered = (page, path, method) => page.waitForResponse((r) => r.url().includes(path) && r.request().method() === method);
 
-/** Picks the option showing `text` of a (filterable) el-select. */
-async function pickOption(page, selector, text) {
-  await page.locator(selector).click();
-  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click();
-}
 /** Types a value into an el-input-number and commits it. */
 async function setNumber(page, selector, value) {
   const box = page.locator(`${selector} input`).first();

@@ -93,6 +93,12 @@ async function switchLang(page, locale) {
   await visible(page, `lang-${locale}`).click();
 }
 
+/** Opens an el-select (a CSS selector) and clicks its option holding `text`. */
+async function pickOption(page, selector, text) {
+  await page.locator(selector).click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click();
+}
+
 /** Call the API with the page's session cookie: `{status, body}`. */
 function apiCall(page, method, url, body) {
   return page.evaluate(async ([m, u, b]) => {
@@ -108,4 +114,5 @@ function apiCall(page, method, url, body) {
 
 module.exports = {
   BASE, ADMIN_PASSWORD, TENANT, RUN, skip, withPage, sel, visible, input, textarea, loginAdmin, switchLang, apiCall,
+  pickOption,
 };

@@ -10,7 +10,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  skip, BASE, TENANT, RUN, withPage, sel, visible, input, loginAdmin, switchLang,
+  skip, BASE, TENANT, RUN, withPage, sel, visible, input, loginAdmin, switchLang, apiCall, pickOption,
 } = require('./browser_lib.cjs');
 
 if (skip) console.log(`# skipping telephony browser tests: ${skip}`);
@@ -180,5 +180,49 @@ test('admin adds, edits and deletes a speed dial, in both languages', { skip, ti
     assert.equal((await removed).status(), 204);
     await page.locator(`${row}`).waitFor({ state: 'detached' });
     await switchLang(page, 'zh-CN');
+  });
+});
+
+test('admin makes an outbound route whose caller ID agents choose from a pool', { skip, timeout: 90000 }, async () => {
+  await withPage('outbound-route-choice', async (page) => {
+    await loginAdmin(page);
+    const made = [];
+    try {
+      const num = await apiCall(page, 'POST', '/api/v1/numbers', { number: `2157${newNumber()}` });
+      assert.equal(num.status, 201, JSON.stringify(num.body));
+      made.push(`/api/v1/numbers/${num.body.id}`);
+      await page.locator(sel('menu-routes')).click();
+      await page.locator(sel('page-routes')).waitFor();
+      await page.locator('.el-tabs__item', { hasText: '呼出路由' }).click();
+      await page.locator(sel('outroute-table')).waitFor();
+      await page.locator(sel('route-create')).click();
+      await visible(page, 'outroute-dialog').waitFor();
+      const name = `选号 ${RUN}`;
+      await input(page, 'outroute-name').fill(name);
+      await input(page, 'outroute-pattern-0').fill(`71${newNumber().slice(-4)}X.`);
+      // agents choose, but no number to choose from: the server says so, nothing is saved
+      await page.locator(sel('outroute-cid-choice')).click();
+      await page.locator(sel('outroute-save')).click();
+      await page.locator('.api-error, .el-message--error', { hasText: 'caller_id_pool' }).first().waitFor();
+      await visible(page, 'outroute-dialog').waitFor();
+      // the pool gets the tenant's number: saved, and the list says agents choose
+      await pickOption(page, sel('outroute-cid-pool'), num.body.number);
+      await page.keyboard.press('Escape');
+      await page.locator(sel('outroute-save')).click();
+      await visible(page, 'outroute-dialog').waitFor({ state: 'hidden' });
+      const row = page.locator(`${sel('outroute-table')} tr`, { hasText: name });
+      await row.locator(sel('outroute-choice-tag')).waitFor();
+      const list = await apiCall(page, 'GET', `/api/v1/outbound-routes?q=${encodeURIComponent(name)}`);
+      const route = list.body.items.find((r) => r.name === name);
+      assert.ok(route, JSON.stringify(list.body));
+      made.unshift(`/api/v1/outbound-routes/${route.id}`);
+      assert.equal(route.caller_id_choice, true);
+      assert.deepEqual(route.caller_id_pool, [num.body.number]);
+      // the workbench offers the number
+      const wb = await apiCall(page, 'GET', '/api/v1/workbench');
+      assert.ok(wb.body.caller_ids.includes(num.body.number), JSON.stringify(wb.body.caller_ids));
+    } finally {
+      for (const url of made) await apiCall(page, 'DELETE', url);
+    }
   });
 });
