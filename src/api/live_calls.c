@@ -325,6 +325,11 @@ uint16_t agent_dial(struct b2bua *b, const char *tenant_id,
 	case ELOOP:
 		snprintf(msg, size, "'number': the agent's own phone");
 		return 400;
+	case EBUSY:
+		*code = "over_capacity";
+		snprintf(msg, size, "the tenant is at its limit of concurrent "
+			 "calls");
+		return 503;
 	case EACCES:
 		*code = refusal.status;
 		snprintf(msg, size, "the outbound routes refuse '%s' (%s)",

@@ -122,8 +122,9 @@ struct originate_refusal {
 };
 /* 0: call_id (ID_LEN) names the call. ENODEV: `phone` is no enabled
    extension, or nothing of it is registered (then the call's record says
-   so); ELOOP: number is the phone itself; EACCES: the outbound routes
-   refuse the number (*refusal says how); ENOMEM. */
+   so); ELOOP: number is the phone itself; EBUSY: the tenant is at its
+   concurrent calls; EACCES: the outbound routes refuse the number
+   (*refusal says how); ENOMEM. */
 int  b2bua_originate(struct b2bua *b, const char *tenant_id,
 		     const struct originate *r, char *call_id,
 		     struct originate_refusal *refusal);

@@ -149,6 +149,7 @@ int b2bua_originate(struct b2bua *b, const char *tenant_id,
 		    struct originate_refusal *refusal)
 {
 	const struct directory *dir = b2bua_directory(b);
+	const struct dir_tenant *tenant = directory_tenant(dir, tenant_id);
 	const struct dir_extension *from;
 	struct origin *o;
 	struct call *call;
@@ -162,6 +163,9 @@ int b2bua_originate(struct b2bua *b, const char *tenant_id,
 		return ENODEV;
 	if (!strcmp(r->number, from->number))
 		return ELOOP;
+	if (tenant && tenant->max_calls &&
+	    b2bua_count_tenant(b, tenant_id) >= tenant->max_calls)
+		return EBUSY;
 	err = dialable(dir, from, r, &internal, refusal);
 	if (err)
 		return err;

@@ -173,3 +173,24 @@ def test_refusals_and_a_phone_that_refuses_or_is_not_there(daemon, admin, tmp_pa
         "username": uniq("c2cro"), "password": "user-Pass-123", "role_ids": [role["id"]]}), 201)
     ro = daemon.client().login(DOMAIN, user["username"], "user-Pass-123")
     assert_error(ro.post(f"{AGENTS}/{agent['id']}/dial", json={"number": other}), 403)
+
+
+def test_the_tenants_concurrent_calls_limit_click_to_call_too(make_daemon, tmp_path):
+    from e2e_helpers import OPERATOR_PASSWORD
+    from peers import UAS_RING
+    from test_trunk_calls import start_daemon
+    daemon, admin = start_daemon(make_daemon)
+    operator = daemon.client().login("system", "operator", OPERATOR_PASSWORD)
+    demo = next(t for t in expect(operator.get("/api/v1/tenants", params={"q": DOMAIN}),
+                                  200)["items"] if t["code"] == DOMAIN)
+    expect(operator.patch(f"/api/v1/tenants/{demo['id']}", json={"max_calls": 1}), 200)
+    phone_no, other = new_extension(admin), new_extension(admin)
+    agent = agent_on(admin, phone_no)
+    ringing = Sipp(tmp_path, write_scenario(tmp_path, "ring", UAS_RING), daemon.sip_port,
+                   port=register_with_sipp(tmp_path, daemon, phone_no)).start()
+    call_id = expect(dial(admin, agent, number=other), 202)["call_id"]
+    assert_error(dial(admin, agent, number=other), 503, "over_capacity")
+    expect(admin.delete(f"/api/v1/calls/live/{call_id}"), 204)    # the phone stops ringing
+    assert ringing.wait(20) == 0, ringing.errors()
+    rec = call_record(admin, caller=phone_no, callee=other)
+    assert rec["id"] == call_id and rec["answer_at"] is None
