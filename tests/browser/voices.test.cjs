@@ -15,8 +15,10 @@ const {
 
 if (skip) console.log(`# skipping voice library browser tests: ${skip}`);
 
-/** A 16-bit mono WAV of a sine, made here (no fixture). */
-function wav(seconds = 1, rate = 16000, hz = 440) {
+/** A 16-bit mono WAV of a sine, made here (no fixture). 330 Hz: no phone of the call tests sends it, and
+ *  the class made here is the demo tenant's music on hold while it exists (the browser tests run side by
+ *  side), so a held caller of another test hears it without mistaking it for a phone's tone. */
+function wav(seconds = 1, rate = 16000, hz = 330) {
   const n = Math.round(seconds * rate);
   const b = Buffer.alloc(44 + n * 2);
   b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8); b.write('fmt ', 12);
