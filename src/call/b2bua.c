@@ -415,6 +415,22 @@ static int answer_leg(struct leg *leg)
 	return 0;
 }
 
+/* The far end answered (`by`): the caller is answered too — an incoming
+   a leg with our SDP; a placed call's phone answered long ago and stops
+   hearing our ringback. */
+static int answer_caller(struct call *call, const struct leg *by)
+{
+	if (call->origin) {
+		media_play_stop(call->a->ep);
+		call->answer_ms = by->answer_ms;
+		return 0;
+	}
+	if (answer_leg(call->a))
+		return EIO;
+	call->answer_ms = call->a->answer_ms;
+	return 0;
+}
+
 static void b_established(const struct sip_msg *msg, void *arg)
 {
 	struct leg *b = arg;
@@ -445,8 +461,6 @@ static void b_established(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->ring_tmr);
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, b);
-	if (call->origin)
-		media_play_stop(call->a->ep);   /* the ringback it heard */
 	if (!queuecall_whisper(call, b))
 		call_bridge(call, b);
 	if (call->answer_ms) {
@@ -460,12 +474,11 @@ static void b_established(const struct sip_msg *msg, void *arg)
 			 b->endpoint);
 		return;
 	}
-	if (!call->origin && answer_leg(call->a)) {   /* placed: answered */
+	if (answer_caller(call, b)) {
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
 		return;
 	}
-	call->answer_ms = call->origin ? b->answer_ms : call->a->answer_ms;
 	log_info("call", "call %s answered by %s (%s/%s)", call->id,
 		 b->endpoint, call->a->fmt.name, b->fmt.name);
 	callrec_start(call);
@@ -617,7 +630,6 @@ static int connect_contact(struct b2bua *b, struct call *call,
 	leg->webrtc = c->tp == SIP_TRANSP_WS || c->tp == SIP_TRANSP_WSS;
 	return connect_leg(b, call, leg, &t);
 }
-
 
 static void fork_to_contact(const struct reg_contact *c, void *arg)
 {
@@ -882,7 +894,7 @@ int b2bua_pickup(struct b2bua *b, const struct sip_msg *msg,
 	tmr_cancel(&call->noanswer_tmr);
 	cancel_other_legs(call, leg);
 	call_bridge(call, leg);
-	if (call_answer_alone(call)) {
+	if (answer_caller(call, leg)) {
 		call_end(call, "system_error", "system", 500,
 			 "cannot answer the caller");
 		return 0;

@@ -194,3 +194,23 @@ def test_the_tenants_concurrent_calls_limit_click_to_call_too(make_daemon, tmp_p
     assert ringing.wait(20) == 0, ringing.errors()
     rec = call_record(admin, caller=phone_no, callee=other)
     assert rec["id"] == call_id and rec["answer_at"] is None
+
+
+def test_a_colleague_picks_up_the_extension_being_called(daemon, admin, tmp_path):
+    """Call pickup (*8) of the ringing far end of a click-to-call: the picker talks to the
+    agent (whose phone answered long before: nothing is answered to it again)."""
+    from peers import UAS_RING, uac_call_and_hangup
+    from test_call_features import call, device
+    phone_no, far_no, picker_no = (new_extension(admin) for _ in range(3))
+    agent = agent_on(admin, phone_no)
+    phone = device(tmp_path, daemon, phone_no, "agent-phone", UAS_ANSWER)
+    ringing = device(tmp_path, daemon, far_no, "far", UAS_RING)
+    call_id = expect(dial(admin, agent, number=far_no), 202)["call_id"]
+    time.sleep(1.5)                                   # the phone answered, the far end rings
+    picker = call(tmp_path, daemon, picker_no, "*8", uac_call_and_hangup())
+    assert picker.wait() == 0, picker.errors()
+    assert ringing.wait() == 0, ringing.errors()      # the far end's phone got CANCEL
+    assert phone.wait() == 0, phone.errors()          # the agent's phone: BYE when the picker left
+    rec = call_record(admin, caller=phone_no, callee=far_no)
+    assert rec["id"] == call_id and rec["answered_by"] == picker_no, rec
+    assert rec["end_status"] == "normal_end" and rec["answer_at"], rec
