@@ -106,9 +106,12 @@ void acd_abandon(struct acd_entry *e);
 /* The caller chose to leave (the queue's leave key): outcome "voicemail"
    or "callback" in the queue call log (the entry is freed). */
 void acd_withdraw(struct acd_entry *e, const char *outcome);
-/* A call the agent took is over: wrap-up, then idle. */
-void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
-			  const char *agent_id);
+/* A call the agent took is over: wrap-up, then idle. Answers when the
+   agent's talk ended in their state log (the next state's start, so a
+   queue report agrees with it to the millisecond), or now when they are
+   still talking on another call. */
+int64_t acd_agent_call_ended(struct acd *acd, const char *tenant_id,
+			     const char *agent_id);
 
 /* The directory was reloaded: queue memberships, call limits and
    readiness follow it, and calls waiting are offered again. */
@@ -139,10 +142,11 @@ void acd_phone_in_use(struct acd *acd, const char *tenant_id,
 
 /* The agent put one of their calls on hold (on) or resumed it: the
    agent is in state hold while every call they have is on hold, talking
-   again (reason "resumed") when one is not. ENOENT: no such agent or
+   again (reason "resumed") when one is not. *at: when, in their state
+   log (now when their state did not change). ENOENT: no such agent or
    not logged in; EPERM: on no call. */
 int  acd_agent_hold(struct acd *acd, const char *tenant_id,
-		    const char *agent_id, bool on);
+		    const char *agent_id, bool on, int64_t *at);
 
 /* Ends the agent's wrap-up now: busy if asked during the call, else
    idle. ENOENT: no such agent; EPERM: not in wrap-up. */

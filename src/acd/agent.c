@@ -297,16 +297,24 @@ int acd_agent_logout(struct acd *acd, const char *tenant_id,
 
 /* The last call and its wrap-up are over: busy if asked, ringing if an
    offer came meanwhile, else idle. */
-static void wrapped_up(void *arg)
+/* The state after a call's wrap-up: busy if asked during the call, else
+   idle (or ringing: an offer waits). Answers when it began. */
+static int64_t after_wrap_up(struct acd_agent *a)
 {
-	struct acd_agent *a = arg;
-
 	if (a->busy_after)
 		acd_agent_state(a, AGENT_BUSY, a->busy_reason);
 	else
 		acd_agent_state(a, a->offer ? AGENT_RINGING : AGENT_IDLE,
 				NULL);
 	a->busy_after = false;
+	return a->since;
+}
+
+static void wrapped_up(void *arg)
+{
+	struct acd_agent *a = arg;
+
+	(void)after_wrap_up(a);
 	if (a->state == AGENT_IDLE)
 		acd_dispatch_tenant(a->acd, a->tenant_id);
 }
@@ -395,29 +403,33 @@ static void hold_sync(struct acd_agent *a)
 }
 
 int acd_agent_hold(struct acd *acd, const char *tenant_id,
-		   const char *agent_id, bool on)
+		   const char *agent_id, bool on, int64_t *at)
 {
 	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+	int64_t before;
 
 	if (!a)
 		return ENOENT;
 	if (!a->active)
 		return EPERM;
+	before = a->since;
 	if (on && a->held < a->active)
 		a->held++;
 	else if (!on && a->held)
 		a->held--;
 	hold_sync(a);
+	*at = a->since != before ? a->since : now_ms();
 	return 0;
 }
 
-void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
-			  const char *agent_id)
+int64_t acd_agent_call_ended(struct acd *acd, const char *tenant_id,
+			     const char *agent_id)
 {
 	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
+	int64_t at;
 
 	if (!a || !a->active)
-		return;
+		return now_ms();
 	(void)acd_pool_call_ended(acd->pool, a->pool, now_ms());
 	if (--a->active) {         /* still talking on another call */
 		if (a->held > a->active)
@@ -425,16 +437,19 @@ void acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 		hold_sync(a);
 		acd_agent_sync(a);
 		acd_dispatch_tenant(acd, tenant_id);
-		return;
+		return now_ms();
 	}
 	a->held = 0;
 	a->idle_since = now_ms();
 	if (!a->wrap_up_s) {
-		wrapped_up(a);
-		return;
+		at = after_wrap_up(a);
+		if (a->state == AGENT_IDLE)
+			acd_dispatch_tenant(acd, tenant_id);
+		return at;
 	}
 	acd_agent_state(a, AGENT_WRAPUP, NULL);
 	tmr_start(&a->wrap_tmr, a->wrap_up_s * 1000ULL, wrapped_up, a);
+	return a->since;
 }
 
 static json_t *live_row(struct acd *acd, const struct dir_agent *da)

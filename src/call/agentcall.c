@@ -125,15 +125,16 @@ void agentcall_apply(struct call *call)
 void agentcall_tell_hold(struct call *call, bool on)
 {
 	struct acd *acd = b2bua_deps(call->b2bua)->acd;
-	int64_t now = now_ms();
+	int64_t at;
 
 	if (!acd || !call->agent_id[0] || call->agent_released)
 		return;
-	(void)acd_agent_hold(acd, call->tenant_id, call->agent_id, on);
-	if (on && !call->hold_since) {
-		call->hold_since = now;
+	if (acd_agent_hold(acd, call->tenant_id, call->agent_id, on, &at))
+		at = now_ms();
+	if (on && !call->hold_since) {          /* the state log's times */
+		call->hold_since = at;
 	} else if (!on && call->hold_since) {
-		call->hold_ms += now - call->hold_since;
+		call->hold_ms += at - call->hold_since;
 		call->hold_since = 0;
 	}
 }

@@ -552,6 +552,7 @@ void queuecall_ended(struct call *call)
 void queuecall_agent_released(struct call *call)
 {
 	struct acd *acd = b2bua_deps(call->b2bua)->acd;
+	int64_t released;
 
 	if (!acd || !call->agent_id[0] || call->agent_released)
 		return;
@@ -559,12 +560,12 @@ void queuecall_agent_released(struct call *call)
 		agentcall_tell_hold(call, false);
 	call->agent_released = true;
 	callevent_ended(call);
+	released = acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
 	acd_call_handled(acd, &(struct acd_handled_call){
 		.tenant_id = call->tenant_id, .queue_id = call->queue_id,
 		.call_id = call->id, .agent_id = call->agent_id,
-		.answered_at = call->agent_ms, .released_at = now_ms(),
+		.answered_at = call->agent_ms, .released_at = released,
 		.hold_ms = call->hold_ms});
-	acd_agent_call_ended(acd, call->tenant_id, call->agent_id);
 }
 
 /* A route or a dialled number sent the call straight to a queue: when it
