@@ -28,7 +28,7 @@ ASAN_LIB := $(filter-out build/asan/obj/core/main.o,$(ASAN_OBJ))
 UNITS    := $(patsubst tests/unit/test_%.c,build/asan/unit_%,$(wildcard tests/unit/test_*.c))
 WEB_SRC  := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: all deps build web run test test-build bench clean
+.PHONY: all deps build web run test test-build bench clean print-pkgs
 
 all: build
 
@@ -78,6 +78,10 @@ test-build: build/asan/hotlined $(UNITS) web
 bench: deps
 	@$(MAKE) --no-print-directory -j2 build/hotlined
 	@bench/run.sh
+
+# The libraries the daemon links (bench/rtp_relay.sh builds with them).
+print-pkgs:
+	@echo $(PKGS)
 
 clean:
 	rm -rf build web/dist

@@ -8,11 +8,12 @@ CALLS=${1:-1000}
 SECS=${2:-10}
 OUT=build/bench/rtp_relay
 mkdir -p build/bench
-PKGS=$(sed -n "s/^PKGS *:= *//p" Makefile)   # the daemon's libraries (codecs included)
+PKGS=$(make --no-print-directory -s print-pkgs)   # the daemon's libraries (codecs included)
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -O2 -Wall -Wextra -Werror \
   $(pkg-config --cflags $PKGS) -Isrc -o "$OUT" bench/rtp_relay.c \
-  src/media/*.c src/core/log.c src/core/ids.c src/core/dirs.c $(pkg-config --libs $PKGS) -lpthread -lm
+  src/media/*.c src/core/log.c src/core/ids.c src/core/dirs.c src/core/selfsigned.c \
+  $(pkg-config --libs $PKGS) -lpthread -lm
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$OUT" "$CALLS" "$SECS" 1 0
 "$OUT" "$CALLS" "$SECS" 1 1
