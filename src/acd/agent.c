@@ -296,27 +296,27 @@ int acd_agent_logout(struct acd *acd, const char *tenant_id,
 }
 
 /* The last call and its wrap-up are over: busy if asked, ringing if an
-   offer came meanwhile, else idle. */
-/* The state after a call's wrap-up: busy if asked during the call, else
-   idle (or ringing: an offer waits). Answers when it began. */
+   offer came meanwhile, else idle (and calls waiting are offered).
+   Answers when that state began. */
 static int64_t after_wrap_up(struct acd_agent *a)
 {
+	int64_t at;
+
 	if (a->busy_after)
 		acd_agent_state(a, AGENT_BUSY, a->busy_reason);
 	else
 		acd_agent_state(a, a->offer ? AGENT_RINGING : AGENT_IDLE,
 				NULL);
 	a->busy_after = false;
-	return a->since;
+	at = a->since;
+	if (a->state == AGENT_IDLE)
+		acd_dispatch_tenant(a->acd, a->tenant_id);
+	return at;
 }
 
 static void wrapped_up(void *arg)
 {
-	struct acd_agent *a = arg;
-
-	(void)after_wrap_up(a);
-	if (a->state == AGENT_IDLE)
-		acd_dispatch_tenant(a->acd, a->tenant_id);
+	(void)after_wrap_up(arg);
 }
 
 int acd_agent_set(struct acd *acd, const char *tenant_id,
@@ -426,7 +426,6 @@ int64_t acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 			     const char *agent_id)
 {
 	struct acd_agent *a = acd_agent_find(acd, tenant_id, agent_id);
-	int64_t at;
 
 	if (!a || !a->active)
 		return now_ms();
@@ -441,12 +440,8 @@ int64_t acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 	}
 	a->held = 0;
 	a->idle_since = now_ms();
-	if (!a->wrap_up_s) {
-		at = after_wrap_up(a);
-		if (a->state == AGENT_IDLE)
-			acd_dispatch_tenant(acd, tenant_id);
-		return at;
-	}
+	if (!a->wrap_up_s)
+		return after_wrap_up(a);
 	acd_agent_state(a, AGENT_WRAPUP, NULL);
 	tmr_start(&a->wrap_tmr, a->wrap_up_s * 1000ULL, wrapped_up, a);
 	return a->since;
@@ -455,13 +450,12 @@ int64_t acd_agent_call_ended(struct acd *acd, const char *tenant_id,
 static json_t *live_row(struct acd *acd, const struct dir_agent *da)
 {
 	struct acd_agent *a = acd_agent_find(acd, da->tenant_id, da->id);
+	bool external;
+	const char *phone = acd_agent_works_on(acd, da, &external);
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:i,s:i,s:b,s:i,"
 			 "s:i}", "id", da->id, "agent_no", da->agent_no,
-			 "name", da->name, "phone",
-			 a ? a->phone : da->phone[0] ? da->phone : da->external,
-			 "external", a ? a->external : !da->phone[0] &&
-						       da->external[0],
+			 "name", da->name, "phone", phone, "external", external,
 			 "state", acd_state_name(a ? a->state : AGENT_OFFLINE),
 			 "reason", a ? a->reason : "", "since",
 			 a ? json_integer(a->since) : json_null(),

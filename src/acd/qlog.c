@@ -4,8 +4,9 @@
  * them — refused at entry (no_agent, full: not queued), entered (waiting),
  * answered by an agent, abandoned by the caller, or gone by an overflow
  * exit (timeout, no_agent) — and, for an answered one, when the agent's
- * part ended and how long they held the customer. The statistics of docs/guide.md ("Queue and
- * agent statistics", METRICS.md) are derived from these rows. A row still
+ * part ended and how long they held the customer. The statistics of
+ * docs/guide.md ("Queue and agent statistics", METRICS.md) are derived
+ * from these rows. A row still
  * waiting when the daemon stopped is closed as `interrupted` when it
  * starts again. A call waits in one queue at a time: its open row is the
  * one with left_at NULL.

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "api.h"
+#include "crud.h"
 #include "live_calls.h"
 #include "server.h"
 #include "../call/b2bua.h"
@@ -275,13 +276,6 @@ uint16_t agent_action_error(int err, const char *action, const char **code,
 	return status;
 }
 
-static bool number_ok(const char *s, const char *chars, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	return n && n <= max && strspn(s, chars) == n;
-}
-
 uint16_t agent_dial(struct b2bua *b, const char *tenant_id,
 		    const char *agent_id, const json_t *body, char *call_id,
 		    const char **code, char *msg, size_t size)
@@ -292,13 +286,14 @@ uint16_t agent_dial(struct b2bua *b, const char *tenant_id,
 	int err;
 
 	*code = "invalid_field";
-	if (!number_ok(number, "0123456789*#+", 32)) {
+	if (!number || !*number || strlen(number) > 32 ||
+	    strspn(number, "0123456789*#+") != strlen(number)) {
 		snprintf(msg, size, "'number': 1 to 32 of 0-9, *, #, +");
 		return 400;
 	}
 	if (cid && !json_is_null(cid) && (!json_is_string(cid) ||
 	    (*json_string_value(cid) &&
-	     !number_ok(json_string_value(cid), "0123456789+", 32)))) {
+	     !crud_number_valid(json_string_value(cid), false)))) {
 		snprintf(msg, size, "'caller_id': a number of the outbound "
 			 "route's pool (digits, optional +)");
 		return 400;

@@ -161,9 +161,9 @@ static int id_param(struct api_req *req, const char *name, char *out,
 /* ---- queues ---- */
 
 /* The wrap-up of an answered visit: the agent's wrap_up state that began
-   when their part ended (released_at, the same moment give or take the
-   clock's tick); for rows from before released_at was logged, the one
-   that followed the first talking state. */
+   when their part ended (released_at is that state's start, from the
+   ACD); for rows from before released_at was logged, the one that
+   followed the first talking state. */
 #define QUEUE_ROWS_SQL "SELECT qc.queue_id, qc.outcome, qc.queued, " \
 	"qc.entered_at, qc.wait_ms, qc.answered_at, qc.released_at, " \
 	"qc.hold_ms, t.started_at AS talk_started_at, " \
@@ -177,8 +177,8 @@ static int id_param(struct api_req *req, const char *name, char *out,
 	"t.ended_at AND w.state = 'wrap_up' AND w.ended_at IS NOT NULL " \
 	"LEFT JOIN agent_states r ON qc.released_at IS NOT NULL AND " \
 	"r.tenant_id = qc.tenant_id AND r.agent_id = qc.agent_id AND " \
-	"r.state = 'wrap_up' AND r.started_at >= qc.released_at AND " \
-	"r.started_at <= qc.released_at + 100 AND r.ended_at IS NOT NULL " \
+	"r.state = 'wrap_up' AND r.started_at = qc.released_at AND " \
+	"r.ended_at IS NOT NULL " \
 	"WHERE qc.tenant_id = ? AND qc.entered_at >= ? AND qc.entered_at < ?"
 
 static int queue_rows(struct db *db, struct api_req *req,

@@ -24,8 +24,9 @@
 enum { RECENT_CALLS = 10 };
 
 #define AGENT_SQL "SELECT id, agent_no, name, department_id, wrap_up_s, " \
-	"enabled, external_number, (SELECT number FROM extensions e WHERE e.id = " \
-	"agents.extension_id) AS phone FROM agents WHERE tenant_id = ? AND "
+	"enabled, external_number, (SELECT number FROM extensions e WHERE " \
+	"e.id = agents.extension_id) AS phone FROM agents WHERE " \
+	"tenant_id = ? AND "
 
 /* The agent the caller works as, in *agentp (NULL: none linked). Answers
    400/403/404 itself (API_HANDLED). */

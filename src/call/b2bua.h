@@ -106,7 +106,6 @@ bool agent_action_needs_target(enum agent_action_kind kind);
    says which. */
 int  b2bua_agent_action(struct b2bua *b, const char *tenant_id,
 			const char *agent_id, const struct agent_action *act);
-/* Ends a call of the tenant now; ENOENT if there is none. */
 /* A call the daemon places (click-to-call, src/call/originate.c): the
    extension `phone` rings first (showing `number`); once it answers,
    `number` is dialled from it as if the phone had dialled it. */
@@ -135,6 +134,7 @@ int  b2bua_agent_dial(struct b2bua *b, const char *tenant_id,
 		      const char *agent_id, const char *number,
 		      const char *caller_id, char *call_id,
 		      struct originate_refusal *refusal);
+/* Ends a call of the tenant now; ENOENT if there is none. */
 int  b2bua_hangup(struct b2bua *b, const char *tenant_id, const char *call_id);
 
 #endif

@@ -139,7 +139,7 @@ void leg_stop(struct leg *leg, uint16_t code, const char *reason)
 /* An incoming leg that was never answered gets this final answer. */
 static void reject_unanswered(struct leg *a, uint16_t code, const char *reason)
 {
-	if (!a || !a->sess || a->answer_ms || a->outgoing)
+	if (!a || !a->sess || a->answer_ms)
 		return;
 	sipsess_reject(a->sess, code ? code : 480,
 		       reason && *reason ? reason : "Temporarily Unavailable",

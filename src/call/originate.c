@@ -33,6 +33,27 @@ struct origin {
 	char caller_id[33];        /* asked for; "": the route's */
 };
 
+/* The tenant's extension with this number, or NULL. */
+static const struct dir_extension *extension(const struct directory *dir,
+					     const char *tenant_id,
+					     const char *number)
+{
+	struct pl num;
+
+	pl_set_str(&num, number);
+	return directory_extension(dir, tenant_id, &num);
+}
+
+/* One of the phone's devices is the call's a leg from now on (it answered,
+   or the call ended and its record needs one). */
+static void becomes_a(struct call *call, struct leg *leg)
+{
+	list_unlink(&leg->le);
+	leg->role = LEG_PARTY;
+	leg->outgoing = false;
+	call->a = leg;
+}
+
 void originate_free(struct origin *o)
 {
 	if (!o)
@@ -54,12 +75,8 @@ void originate_call_ended(struct call *call)
 	tmr_cancel(&o->ring_tmr);
 	legs_aside_stop(&o->legs, NULL, true);
 	le = list_head(&o->legs);
-	if (call->a || !le)
-		return;
-	list_unlink(le);
-	call->a = le->data;
-	call->a->role = LEG_PARTY;
-	call->a->outgoing = false;
+	if (!call->a && le)
+		becomes_a(call, le->data);
 }
 
 static void phone_not_answering(void *arg)
@@ -86,17 +103,13 @@ void originate_answered(struct leg *leg)
 	struct call *call = leg->call;
 	struct origin *o = call->origin;
 	struct media_sound *ringback = b2bua_tone(call->b2bua, "ringback");
-	struct pl ext;
 	const struct dir_extension *from;
 
 	tmr_cancel(&o->ring_tmr);
-	list_unlink(&leg->le);
+	becomes_a(call, leg);
 	legs_aside_stop(&o->legs, NULL, true);
-	leg->role = LEG_PARTY;
-	leg->outgoing = false;
 	leg->state = LEG_ANSWERED;
 	leg->answer_ms = now_ms();
-	call->a = leg;
 	call->a_answered_sdp = true;    /* nothing to answer it later */
 	call->ring_ms_sent = true;
 	leg_phone_in_use(leg, o->ext);
@@ -104,9 +117,8 @@ void originate_answered(struct leg *leg)
 		 o->number);
 	if (ringback)
 		(void)media_play(leg->ep, &(struct media_play){.sound = ringback});
-	pl_set_str(&ext, o->ext);
-	from = directory_extension(b2bua_directory(call->b2bua),
-				   call->tenant_id, &ext);
+	from = extension(b2bua_directory(call->b2bua), call->tenant_id,
+			 o->ext);
 	if (!from || !from->enabled) {
 		call_end(call, "system_error", "system", 404,
 			 "Extension Gone");
@@ -123,11 +135,9 @@ static int dialable(const struct directory *dir,
 		    struct originate_refusal *refusal)
 {
 	struct outbound_decision *dec;
-	struct pl num;
 	int err;
 
-	pl_set_str(&num, r->number);
-	*internal = directory_extension(dir, from->tenant_id, &num) != NULL;
+	*internal = extension(dir, from->tenant_id, r->number) != NULL;
 	if (*internal)
 		return 0;
 	dec = calloc(1, sizeof(*dec));
@@ -153,12 +163,10 @@ int b2bua_originate(struct b2bua *b, const char *tenant_id,
 	const struct dir_extension *from;
 	struct origin *o;
 	struct call *call;
-	struct pl phone;
 	bool internal;
 	int err;
 
-	pl_set_str(&phone, r->phone);
-	from = directory_extension(dir, tenant_id, &phone);
+	from = extension(dir, tenant_id, r->phone);
 	if (!from || !from->enabled)
 		return ENODEV;
 	if (!strcmp(r->number, from->number))

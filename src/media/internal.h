@@ -379,6 +379,21 @@ void engine_move(struct media_endpoint *ep, struct media_thread *thr);
 void engine_unbridge(struct media_endpoint *a);
 int64_t mono_ms(void);
 
+/* Big-endian 32-bit fields of RTP/RTCP headers. */
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /* thread.c */
 int  media_thread_start(struct media_thread *mt);
 void media_thread_stop(struct media_thread *mt);

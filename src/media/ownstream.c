@@ -53,14 +53,6 @@ unsigned ownstream_ptime(const struct media_endpoint *ep)
 	return ptime;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int ownstream_send(struct media_endpoint *ep, struct ownstream *os,
 		   const int16_t *pcm, size_t n, uint32_t rate)
 {
@@ -88,8 +80,8 @@ int ownstream_send(struct media_endpoint *ep, struct ownstream *os,
 	pkt[1] = (uint8_t)((os->mark ? 0x80 : 0) | (ep->w_fmt.pt & 0x7f));
 	pkt[2] = (uint8_t)(os->seq >> 8);
 	pkt[3] = (uint8_t)os->seq;
-	put32(pkt + 4, os->ts);
-	put32(pkt + 8, os->ssrc);
+	put_be32(pkt + 4, os->ts);
+	put_be32(pkt + 8, os->ssrc);
 	os->mark = false;
 	os->seq++;
 	os->ts += (uint32_t)((uint64_t)n * ci->clock / rate);

@@ -16,12 +16,6 @@
 
 enum { SR = 200, RR = 201, BLOCK = 24 };
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Calls fn for each packet of a compound RTCP datagram. */
 static void each_packet(const uint8_t *p, size_t len,
 			void (*fn)(struct media_endpoint *, const uint8_t *,
@@ -48,7 +42,7 @@ static void note_sr(struct media_endpoint *ep, const uint8_t *p, size_t n,
 
 	if (p[1] != SR || n < 28)
 		return;
-	r->sr_key[r->sr_next] = (be32(p + 8) << 16) | (be32(p + 12) >> 16);
+	r->sr_key[r->sr_next] = (get_be32(p + 8) << 16) | (get_be32(p + 12) >> 16);
 	r->sr_at[r->sr_next] = now_us;
 	r->sr_next = (r->sr_next + 1) % RTCP_SR_KEEP;
 }
@@ -65,7 +59,7 @@ static void block(struct media_endpoint *ep, const uint8_t *b, int64_t now_us)
 {
 	struct rtcp_state *r = &ep->rtcp;
 	const struct codec_info *ci = codec_get(ep->codec);
-	uint32_t lsr = be32(b + 16), dlsr = be32(b + 20);
+	uint32_t lsr = get_be32(b + 16), dlsr = get_be32(b + 20);
 	uint32_t clock = ci ? ci->clock : 8000;
 
 	atomic_store_explicit(&ep->st.tx_lost_frac, b[4],
@@ -73,7 +67,7 @@ static void block(struct media_endpoint *ep, const uint8_t *b, int64_t now_us)
 	atomic_store_explicit(&ep->st.tx_reported, true,
 			      memory_order_relaxed);
 	atomic_store_explicit(&ep->st.tx_jitter_us,
-			      (uint32_t)((uint64_t)be32(b + 12) * 1000000 /
+			      (uint32_t)((uint64_t)get_be32(b + 12) * 1000000 /
 					 clock), memory_order_relaxed);
 	if (!lsr)
 		return;

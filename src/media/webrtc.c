@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -78,7 +77,7 @@ struct webrtc {
 		bool started;
 		uint32_t ssrc, src_ssrc, ts_off, last_ts;
 		uint16_t seq_off, last_seq;
-		int64_t last_us;
+		int64_t last_ms;
 	} os;
 };
 
@@ -247,36 +246,14 @@ static bool is_rtcp(const uint8_t *p, size_t len)
 	return len >= 2 && p[1] >= 192 && p[1] <= 223;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 /* Rewrites the RTP packet p (at least 12 bytes) into the one stream. */
 static void one_stream(struct media_endpoint *ep, struct out_stream *os,
 		       uint8_t *p)
 {
 	const struct codec_info *ci = codec_get(ep->codec);
-	uint32_t ssrc = get32(p + 8), ts = get32(p + 4);
+	uint32_t ssrc = get_be32(p + 8), ts = get_be32(p + 4);
 	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
-	int64_t now = mono_us();
+	int64_t now = mono_ms();
 
 	if (!os->started) {
 		os->started = true;
@@ -286,7 +263,7 @@ static void one_stream(struct media_endpoint *ep, struct out_stream *os,
 		os->ts_off = rand_u32() - ts;
 	} else if (ssrc != os->src_ssrc) {
 		/* a new source: on from the last packet, by the time since */
-		int64_t ms = (now - os->last_us) / 1000;
+		int64_t ms = now - os->last_ms;
 		uint32_t clock = ci ? ci->clock : 8000;
 
 		if (ms < 20)
@@ -299,11 +276,11 @@ static void one_stream(struct media_endpoint *ep, struct out_stream *os,
 	}
 	os->last_seq = (uint16_t)(seq + os->seq_off);
 	os->last_ts = ts + os->ts_off;
-	os->last_us = now;
+	os->last_ms = now;
 	p[2] = (uint8_t)(os->last_seq >> 8);
 	p[3] = (uint8_t)os->last_seq;
-	set32(p + 4, os->last_ts);
-	set32(p + 8, os->ssrc);
+	put_be32(p + 4, os->last_ts);
+	put_be32(p + 8, os->ssrc);
 }
 
 bool webrtc_send(struct media_endpoint *ep, const uint8_t *p, size_t len)

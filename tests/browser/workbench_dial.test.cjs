@@ -31,7 +31,7 @@ const CALLEE_HZ = 440;  // the called phone's
 const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench dial pad tests: ${skip}`);
 
-const { api, create, signIn, undoAll } = adminSession();
+const { api, create, signIn, undoAll, workbenchAgent } = adminSession();
 let tmp, browser, made;
 
 before(async () => {
@@ -39,13 +39,8 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbdial-'));
   await signIn();
 
-  const role = await create('/api/v1/roles', () => ({ name: `dp-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
-  const user = await create('/api/v1/users', () => ({ username: `dp${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
-  const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const { user, ext, agent } = await workbenchAgent('dp', `拨号 ${RUN}`);
   const calleeExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
-  const agent = await create('/api/v1/agents', () => ({
-    agent_no: digits(7), name: `拨号 ${RUN}`, extension_id: ext.id, user_id: user.id, wrap_up_s: 30,
-  }));
   made = { user, ext, calleeExt, agent };
 
   const wav = path.join(tmp, 'tone.wav');

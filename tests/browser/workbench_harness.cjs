@@ -1,7 +1,8 @@
 'use strict';
-// What the workbench's browser phone tests share (workbench_phone, workbench_dial): the
-// environment, the admin's API session with the rows it made (undone in `after`), Chromium with a
-// fake microphone, and the agent's workbench page with its SIP WebSocket under the test's control.
+// What the workbench's browser phone tests share (workbench_phone, _dial, _transfer, _outside): the
+// environment, the admin's API session with the rows it made (undone in `after`) and the agent, queue
+// and flow they set up, Chromium with a fake microphone, and the agent's workbench page with its SIP
+// WebSocket under the test's control.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -67,8 +68,37 @@ function adminSession() {
   async function undoAll() {
     for (const url of undo) await api('DELETE', url);
   }
-  return { api, create, signIn, undoAll };
+  /** Publishes `nodes` as the flow's draft version. */
+  async function publishFlow(flow, nodes) {
+    let r = await api('PATCH', `/api/v1/ivr-versions/${flow.draft_version_id}`, { graph: { nodes } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  /** An agent working on the workbench: a role with the `workbench` menu, its user, a bound extension
+   *  (password PHONE_PW) and the agent (its name and `fields`); `tag` marks their names. */
+  async function workbenchAgent(tag, name, fields = {}) {
+    const role = await create('/api/v1/roles', () => ({ name: `${tag}-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
+    const user = await create('/api/v1/users', () => ({ username: `${tag}${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
+    const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+    const agent = await create('/api/v1/agents', () => ({
+      agent_no: digits(7), name, extension_id: ext.id, user_id: user.id, wrap_up_s: 30, ...fields,
+    }));
+    return { role, user, ext, agent };
+  }
+  /** A queue of these agents and a published IVR flow (with a number to dial) that queues its callers. */
+  async function queueBehindFlow(tag, agents) {
+    const queue = await create('/api/v1/queues', () => ({ name: `${tag.toUpperCase()} ${RUN}`, members: agents.map((a) => ({ agent_id: a.id })) }));
+    const flow = await create('/api/v1/ivr-flows', () => ({ name: `${tag}-${RUN}-${digits(4)}`, number: digits(8) }));
+    await publishFlow(flow, [node('start', 'start', { next: 'q' }),
+      node('q', 'queue', { no_agent: null, full: null, timeout: null }, { queue_id: queue.id })]);
+    return { queue, flow };
+  }
+  return { api, create, signIn, undoAll, publishFlow, workbenchAgent, queueBehindFlow };
 }
+
+/** A node of an IVR graph (docs/ivr.md). */
+const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
 
 const launch = (extra) => require(path.join(WEB_MODULES, 'playwright-core')).chromium.launch({
   executablePath: CHROMIUM, headless: true,
@@ -141,5 +171,5 @@ async function answerInPage(page) {
 
 module.exports = {
   BASE, ADMIN_PASSWORD, TENANT, WS, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits,
-  adminSession, launch, agentPage, stateIs, phoneIs, level, levelAbove, loginWithBrowser, answerInPage,
+  adminSession, launch, agentPage, stateIs, phoneIs, level, levelAbove, loginWithBrowser, answerInPage, node,
 };

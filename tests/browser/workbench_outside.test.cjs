@@ -27,9 +27,8 @@ const CARRIER_HZ = 700;  // the "mobile" behind the carrier
 const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench outside-number tests: ${skip}`);
 
-const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
 
-const { api, create, signIn, undoAll } = adminSession();
+const { api, create, signIn, undoAll, workbenchAgent, queueBehindFlow } = adminSession();
 let browser, made;
 
 before(async () => {
@@ -43,23 +42,10 @@ before(async () => {
   await create('/api/v1/outbound-routes', () => ({
     name: `mobile-${RUN}-${digits(3)}`, patterns: [mobile], trunk_ids: [trunk.id], dial_permission: 'local',
   }));
-  const role = await create('/api/v1/roles', () => ({ name: `ox-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
-  const user = await create('/api/v1/users', () => ({ username: `ox${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
-  const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const { user, ext, agent } = await workbenchAgent('ox', `外线 ${RUN}`, { external_number: mobile });
   const callerExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
-  const agent = await create('/api/v1/agents', () => ({
-    agent_no: digits(7), name: `外线 ${RUN}`, extension_id: ext.id, user_id: user.id, wrap_up_s: 30,
-    external_number: mobile,
-  }));
   const rival = await create('/api/v1/agents', () => ({ agent_no: digits(7), name: `同号 ${RUN}`, external_number: mobile }));
-  const queue = await create('/api/v1/queues', () => ({ name: `OX ${RUN}`, members: [{ agent_id: agent.id }] }));
-  const flow = await create('/api/v1/ivr-flows', () => ({ name: `ox-${RUN}-${digits(4)}`, number: digits(8) }));
-  const graph = { nodes: [node('start', 'start', { next: 'q' }),
-    node('q', 'queue', { no_agent: null, full: null, timeout: null }, { queue_id: queue.id })] };
-  let r = await api('PATCH', `/api/v1/ivr-versions/${flow.draft_version_id}`, { graph });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const { flow } = await queueBehindFlow('ox', [agent]);
   made = { mobile, trunk, trunkPort, user, ext, callerExt, agent, rival, flow };
   browser = await launch([]);
 });

@@ -34,9 +34,7 @@ const CALLER_HZ = 440;  // the caller's
 const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench browser phone tests: ${skip}`);
 
-const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
-
-const { api, create, signIn, undoAll } = adminSession();
+const { api, create, signIn, undoAll, workbenchAgent, queueBehindFlow } = adminSession();
 let tmp, browser, made;
 
 before(async () => {
@@ -44,21 +42,9 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbphone-'));
   await signIn();
 
-  const role = await create('/api/v1/roles', () => ({ name: `sp-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
-  const user = await create('/api/v1/users', () => ({ username: `sp${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
-  const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const { user, ext, agent } = await workbenchAgent('sp', `软电话 ${RUN}`);
   const callerExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
-  const agent = await create('/api/v1/agents', () => ({
-    agent_no: digits(7), name: `软电话 ${RUN}`, extension_id: ext.id, user_id: user.id, wrap_up_s: 30,
-  }));
-  const queue = await create('/api/v1/queues', () => ({ name: `SP ${RUN}`, members: [{ agent_id: agent.id }] }));
-  const flow = await create('/api/v1/ivr-flows', () => ({ name: `sp-${RUN}-${digits(4)}`, number: digits(8) }));
-  const graph = { nodes: [node('start', 'start', { next: 'q' }),
-    node('q', 'queue', { no_agent: null, full: null, timeout: null }, { queue_id: queue.id })] };
-  let r = await api('PATCH', `/api/v1/ivr-versions/${flow.draft_version_id}`, { graph });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const { queue, flow } = await queueBehindFlow('sp', [agent]);
   made = { user, ext, callerExt, agent, queue, flow };
 
   const wav = path.join(tmp, 'tone.wav');

@@ -19,7 +19,7 @@ const { freeSipPort, Baresip } = require('./sip_peer.cjs');
 const { toneWav, tonePower, heardWav } = require('./tones.cjs');
 const {
   TENANT, RUN, PHONE_PW, USER_PW, skipReason, sel, input, sleep, digits, adminSession, launch,
-  agentPage, stateIs, phoneIs, loginWithBrowser, answerInPage, levelAbove,
+  agentPage, stateIs, phoneIs, loginWithBrowser, answerInPage, node, levelAbove,
 } = require('./workbench_harness.cjs');
 
 const MIC_HZ = 1000;    // the browser's fake microphone
@@ -29,41 +29,23 @@ const THIRD_HZ = 600;   // the phone the call is transferred to
 const skip = skipReason() || false;
 if (skip) console.log(`# skipping workbench browser transfer test: ${skip}`);
 
-const node = (id, type, exits, params = {}) => ({ id, type, name: id, x: 0, y: 0, params, exits });
-
-const { api, create, signIn, undoAll } = adminSession();
+const { api, create, signIn, undoAll, publishFlow, workbenchAgent, queueBehindFlow } = adminSession();
 let tmp, browser, made;
 
 before(async () => {
   if (skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-wbxfer-'));
   await signIn();
-  const role = await create('/api/v1/roles', () => ({ name: `tx-${RUN}-${digits(4)}`, permissions: { workbench: 'rw' }, data_scope: 'tenant' }));
-  const user = await create('/api/v1/users', () => ({ username: `tx${RUN}${digits(3)}`, password: USER_PW, role_ids: [role.id] }));
-  const ext = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
+  const { user, agent } = await workbenchAgent('tx', `转接 ${RUN}`);
   const callerExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
   const thirdExt = await create('/api/v1/extensions', () => ({ number: digits(8), password: PHONE_PW }));
-  const agent = await create('/api/v1/agents', () => ({
-    agent_no: digits(7), name: `转接 ${RUN}`, extension_id: ext.id, user_id: user.id, wrap_up_s: 30,
-  }));
-  const queue = await create('/api/v1/queues', () => ({ name: `TX ${RUN}`, members: [{ agent_id: agent.id }] }));
-  const flow = await create('/api/v1/ivr-flows', () => ({ name: `tx-${RUN}-${digits(4)}`, number: digits(8) }));
-  const graph = { nodes: [node('start', 'start', { next: 'q' }),
-    node('q', 'queue', { no_agent: null, full: null, timeout: null }, { queue_id: queue.id })] };
-  let r = await api('PATCH', `/api/v1/ivr-versions/${flow.draft_version_id}`, { graph });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await api('POST', `/api/v1/ivr-versions/${flow.draft_version_id}/publish`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const { queue, flow } = await queueBehindFlow('tx', [agent]);
   // the queue's satisfaction survey: a flow the Survey button sends the customer to
   const survey = await create('/api/v1/ivr-flows', () => ({ name: `tx-survey-${RUN}-${digits(4)}` }));
-  r = await api('PATCH', `/api/v1/ivr-versions/${survey.draft_version_id}`, { graph: { nodes: [
-    node('start', 'start', { next: 'thanks' }),
+  await publishFlow(survey, [node('start', 'start', { next: 'thanks' }),
     node('thanks', 'play', { next: 'bye' }, { prompt: [{ type: 'tone', name: 'confirm' }], loops: 3 }),
-    node('bye', 'hangup', {}, { prompt: [] })] } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await api('POST', `/api/v1/ivr-versions/${survey.draft_version_id}/publish`);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  r = await api('PATCH', `/api/v1/queues/${queue.id}`, { survey_flow_id: survey.id });
+    node('bye', 'hangup', {}, { prompt: [] })]);
+  const r = await api('PATCH', `/api/v1/queues/${queue.id}`, { survey_flow_id: survey.id });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   made = { user, callerExt, thirdExt, agent, flow, survey };
   const wav = path.join(tmp, 'tone.wav');

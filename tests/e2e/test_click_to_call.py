@@ -214,3 +214,21 @@ def test_a_colleague_picks_up_the_extension_being_called(daemon, admin, tmp_path
     rec = call_record(admin, caller=phone_no, callee=far_no)
     assert rec["id"] == call_id and rec["answered_by"] == picker_no, rec
     assert rec["end_status"] == "normal_end" and rec["answer_at"], rec
+
+
+def test_a_phone_that_does_not_answer_ends_the_call(make_daemon, tmp_path):
+    """The agent's phone rings out (the daemon's ring timeout, 2 s here): it gets CANCEL and
+    the call ends `no_answer` before anything was dialled."""
+    from e2e_helpers import ADMIN_PASSWORD
+    from peers import UAS_RING
+    daemon = make_daemon(extra_args=["--ring-timeout", "2"])
+    admin = daemon.client().login(DOMAIN, "admin", ADMIN_PASSWORD)
+    phone_no, other = new_extension(admin), new_extension(admin)
+    agent = agent_on(admin, phone_no)
+    ringing = Sipp(tmp_path, write_scenario(tmp_path, "ring", UAS_RING), daemon.sip_port,
+                   port=register_with_sipp(tmp_path, daemon, phone_no)).start()
+    call_id = expect(dial(admin, agent, number=other), 202)["call_id"]
+    assert ringing.wait(20) == 0, ringing.errors()                 # CANCEL after 2 s
+    rec = call_record(admin, caller=phone_no, callee=other)
+    assert rec["id"] == call_id and rec["end_status"] == "no_answer", rec
+    assert rec["answer_at"] is None and [l["endpoint"] for l in rec["legs"]] == [phone_no]
